@@ -1,0 +1,87 @@
+// ferryd configuration: flags win over environment variables, which win over
+// defaults chosen so that `npm start` just works on a fresh machine.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { isLogLevel, type LogLevel } from "./transport/log.js";
+
+export const FERRY_VERSION = "1.0.0";
+
+export interface ControllerConfig {
+  name: string;
+  cloud: string;
+  cloudType: string;
+  region: string;
+  /** Regions the cloud offers; the default region is always among them. */
+  regions: string[];
+  agentVersion: string;
+  /** host:port to listen on; port 0 picks a free one. */
+  listen: string;
+  dataDir: string;
+  /** Extra host names / IPs for the server certificate and API addresses. */
+  hostnames: string[];
+  /** Plaintext listener, for local debugging only. */
+  insecure: boolean;
+  logLevel: LogLevel;
+  tokenTtlMs: number;
+  migrationTokenTtlMs: number;
+  /** Where to write {"address","pid"} once listening (bootstrap waits for it). */
+  portFile?: string;
+  /** Read the first admin password from the first line of stdin. */
+  adminPasswordStdin: boolean;
+  /** Simulated provisioning delay for machines and units. */
+  provisionDelayMs: number;
+  /** Grace period for in-flight calls on shutdown. */
+  shutdownGraceMs: number;
+}
+
+export type RawOptions = Partial<Record<string, string | boolean | string[] | undefined>>;
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function num(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${name}: ${v}`);
+  return n;
+}
+
+function list(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter(Boolean);
+  if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter(Boolean);
+  return [];
+}
+
+/** Resolves the configuration from parsed flags and the environment. */
+export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+  const name = str(flags.name) ?? str(env.FERRY_CONTROLLER_NAME) ?? "ferry";
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+    throw new Error(`invalid controller name "${name}": lower-case letters, digits and '-'`);
+  }
+  const region = str(flags.region) ?? str(env.FERRY_REGION) ?? "localhost";
+  const regions = list(flags.regions ?? env.FERRY_REGIONS);
+  if (!regions.includes(region)) regions.unshift(region);
+  const logLevel = str(flags.logLevel) ?? str(env.FERRY_LOG_LEVEL) ?? "info";
+  if (!isLogLevel(logLevel)) throw new Error(`invalid log level "${logLevel}": debug, info, warn or error`);
+  const dataHome = str(env.XDG_DATA_HOME) ?? join(homedir(), ".local", "share");
+  return {
+    name,
+    cloud: str(flags.cloud) ?? str(env.FERRY_CLOUD) ?? "localhost",
+    cloudType: str(flags.cloudType) ?? str(env.FERRY_CLOUD_TYPE) ?? "lxd",
+    region,
+    regions,
+    agentVersion: str(flags.agentVersion) ?? str(env.FERRY_AGENT_VERSION) ?? FERRY_VERSION,
+    listen: str(flags.listen) ?? str(env.FERRY_LISTEN) ?? "127.0.0.1:17070",
+    dataDir: str(flags.dataDir) ?? str(env.FERRY_DATA_DIR) ?? join(dataHome, "ferryd", name),
+    hostnames: list(flags.hostname ?? env.FERRY_HOSTNAMES),
+    insecure: flags.insecure === true || env.FERRY_INSECURE === "1",
+    logLevel,
+    tokenTtlMs: num("token TTL", str(flags.tokenTtl) ?? str(env.FERRY_TOKEN_TTL), 24 * 3600) * 1000,
+    migrationTokenTtlMs: num("migration token TTL", str(env.FERRY_MIGRATION_TOKEN_TTL), 6 * 3600) * 1000,
+    portFile: str(flags.portFile) ?? str(env.FERRY_PORT_FILE),
+    adminPasswordStdin: flags.adminPasswordStdin === true,
+    provisionDelayMs: num("provision delay", str(flags.provisionDelay) ?? str(env.FERRY_PROVISION_DELAY_MS), 300),
+    shutdownGraceMs: num("shutdown grace", str(env.FERRY_SHUTDOWN_GRACE_MS), 10_000),
+  };
+}

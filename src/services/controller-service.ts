@@ -1,0 +1,294 @@
+// ControllerService: identity, login, users and access, migration tokens.
+
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  ControllerService,
+  type UserSchema,
+} from "../../gen/ts/ferry/v1/controller_pb.js";
+import { ControllerAccess, ModelAccess } from "../../gen/ts/ferry/v1/resources_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  accessAfterRevoke,
+  maxModelAccess,
+  type ControllerAccessLevel,
+  type ModelAccessLevel,
+} from "../domain/access.js";
+import type { ControllerIdentity } from "../domain/controller.js";
+import { hashPassword, hashToken, MIN_PASSWORD_LENGTH, newToken, verifyPassword } from "../domain/credentials.js";
+import { validateUserName } from "../domain/users.js";
+import { getGrantedAccess } from "../store/access-repo.js";
+import type { Store } from "../store/db.js";
+import {
+  deleteToken,
+  deleteUserTokens,
+  getUser,
+  insertToken,
+  insertUser,
+  listUsers,
+  recordLogin,
+  setControllerAccess,
+  setModelAccess,
+  setPasswordHash,
+  type UserRow,
+} from "../store/user-repo.js";
+import { principalOf, superuserOf, userOf } from "./context.js";
+import { alreadyExists, badField, ferryError, notFound, permissionDenied, unauthenticated } from "./errors.js";
+import { resolveModel } from "./model-access.js";
+import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
+
+export interface ControllerServiceDeps {
+  store: Store;
+  controller: ControllerIdentity;
+  /** Lifetime of login tokens. */
+  tokenTtlMs: number;
+  /** Lifetime of migration-scoped tokens. */
+  migrationTokenTtlMs: number;
+  log?: { info(msg: string, fields?: Record<string, unknown>): void };
+}
+
+const CONTROLLER_ACCESS_TO_PROTO: Record<ControllerAccessLevel, ControllerAccess> = {
+  login: ControllerAccess.LOGIN,
+  "add-model": ControllerAccess.ADD_MODEL,
+  superuser: ControllerAccess.SUPERUSER,
+};
+
+export function controllerAccessFromProto(a: ControllerAccess): ControllerAccessLevel | undefined {
+  return (Object.keys(CONTROLLER_ACCESS_TO_PROTO) as ControllerAccessLevel[]).find(
+    (k) => CONTROLLER_ACCESS_TO_PROTO[k] === a,
+  );
+}
+
+const MODEL_ACCESS_TO_PROTO: Record<ModelAccessLevel, ModelAccess> = {
+  read: ModelAccess.READ,
+  write: ModelAccess.WRITE,
+  admin: ModelAccess.ADMIN,
+};
+
+export function modelAccessToProto(a: string | undefined): ModelAccess {
+  return a && a in MODEL_ACCESS_TO_PROTO ? MODEL_ACCESS_TO_PROTO[a as ModelAccessLevel] : ModelAccess.UNSPECIFIED;
+}
+
+export function modelAccessFromProto(a: ModelAccess): ModelAccessLevel | undefined {
+  return (Object.keys(MODEL_ACCESS_TO_PROTO) as ModelAccessLevel[]).find((k) => MODEL_ACCESS_TO_PROTO[k] === a);
+}
+
+function userToProto(u: UserRow): MessageInitShape<typeof UserSchema> {
+  return {
+    name: u.name,
+    displayName: u.displayName,
+    access: CONTROLLER_ACCESS_TO_PROTO[u.access as ControllerAccessLevel] ?? ControllerAccess.UNSPECIFIED,
+    createdBy: u.createdBy,
+    createTime: timestampFromMs(u.createdAt),
+    lastLoginTime: u.lastLoginAt ? timestampFromMs(u.lastLoginAt) : undefined,
+    disabled: u.disabled,
+  };
+}
+
+function checkPassword(password: string, field = "password"): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw badField(field, `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  if (password.length > 1024) throw badField(field, "password is too long (max 1024 characters)");
+}
+
+function existingUser(store: Store, name: string, field = "user"): UserRow {
+  const err = validateUserName(name);
+  if (err) throw badField(field, err);
+  const u = getUser(store.db, name);
+  if (!u) throw notFound(`user "${name}"`, "USER_NOT_FOUND");
+  return u;
+}
+
+// CreateBackup arrives with the backup work (issue 3); until then it answers UNIMPLEMENTED.
+export function createControllerService(deps: ControllerServiceDeps): Omit<ServiceImpl<typeof ControllerService>, "createBackup"> {
+  const { store, controller } = deps;
+  return {
+    getControllerInfo() {
+      return {
+        controller: {
+          name: controller.name,
+          uuid: controller.uuid,
+          version: controller.version,
+          cloud: controller.cloud,
+          cloudType: controller.cloudType,
+          region: controller.region,
+          regions: controller.regions,
+          apiAddresses: controller.addresses,
+          caCert: controller.caCertPem,
+          caFingerprint: controller.caFingerprint,
+          controllerModelUuid: controller.controllerModelUuid,
+        },
+      };
+    },
+
+    async login(req) {
+      if (!req.user) throw badField("user", "a user name is required");
+      const u = validateUserName(req.user) ? undefined : getUser(store.db, req.user);
+      // Always run the slow hash, so a missing user costs the same time as a
+      // wrong password and the answer does not tell them apart.
+      const ok = await verifyPassword(req.password, u?.passwordHash);
+      if (!u || !ok || u.disabled) {
+        throw unauthenticated("invalid user name or password", "INVALID_CREDENTIALS");
+      }
+      const token = newToken();
+      const now = Date.now();
+      const expiresAt = now + deps.tokenTtlMs;
+      store.tx((db) => {
+        insertToken(db, { hash: hashToken(token), kind: "user", user: u.name, now, expiresAt });
+        recordLogin(db, u.name, now);
+      });
+      deps.log?.info("user logged in", { user: u.name });
+      return { token, expireTime: timestampFromMs(expiresAt), user: userToProto({ ...u, lastLoginAt: now }) };
+    },
+
+    logout(_req, ctx) {
+      const p = principalOf(ctx);
+      deleteToken(store.db, p.tokenHash);
+      return {};
+    },
+
+    whoAmI(_req, ctx) {
+      const p = userOf(ctx);
+      const u = getUser(store.db, p.user);
+      if (!u) throw unauthenticated("user no longer exists", "USER_DISABLED");
+      return { user: userToProto(u), controllerName: controller.name };
+    },
+
+    async createUser(req, ctx) {
+      const p = superuserOf(ctx);
+      const nameErr = validateUserName(req.name);
+      if (nameErr) throw badField("name", nameErr);
+      if (req.password) checkPassword(req.password);
+      if (req.displayName.length > 200) throw badField("display_name", "display name is too long (max 200 characters)");
+      const access =
+        req.access === ControllerAccess.UNSPECIFIED ? "login" : controllerAccessFromProto(req.access);
+      if (!access) throw badField("access", "unknown controller access level");
+      if (getUser(store.db, req.name)) throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
+      const hash = req.password ? await hashPassword(req.password) : null;
+      try {
+        const row = insertUser(store.db, {
+          name: req.name,
+          displayName: req.displayName,
+          passwordHash: hash,
+          access,
+          createdBy: p.user,
+          now: Date.now(),
+        });
+        deps.log?.info("user created", { user: req.name, by: p.user });
+        return { user: userToProto(row) };
+      } catch (e) {
+        // Two concurrent creates of the same name: the second loses the race.
+        if (getUser(store.db, req.name)) throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
+        throw e;
+      }
+    },
+
+    listUsers(req, ctx) {
+      const p = userOf(ctx);
+      if (p.controllerAccess !== "superuser") {
+        const me = getUser(store.db, p.user);
+        return { users: me ? [userToProto(me)] : [], nextPageToken: "" };
+      }
+      const size = pageSize(req.pageSize);
+      const after = decodePageToken(req.pageToken, "page_token");
+      const rows = listUsers(store.db, after, size + 1);
+      const page = rows.slice(0, size);
+      return {
+        users: page.map(userToProto),
+        nextPageToken: rows.length > size ? encodePageToken(page[page.length - 1].name) : "",
+      };
+    },
+
+    async setUserPassword(req, ctx) {
+      const p = userOf(ctx);
+      const target = req.user || p.user;
+      if (target !== p.user && p.controllerAccess !== "superuser") {
+        throw permissionDenied("permission denied: only a superuser may set another user's password");
+      }
+      existingUser(store, target);
+      checkPassword(req.password);
+      const hash = await hashPassword(req.password);
+      store.tx((db) => {
+        setPasswordHash(db, target, hash);
+        // A new password ends every other session of that user.
+        deleteUserTokens(db, target, target === p.user ? p.tokenHash : undefined);
+      });
+      deps.log?.info("password changed", { user: target, by: p.user });
+      return {};
+    },
+
+    grantModelAccess(req, ctx) {
+      const p = userOf(ctx);
+      const level = modelAccessFromProto(req.access);
+      if (!level) throw badField("access", "access must be read, write or admin");
+      const { model } = resolveModel(store, p, req.model, "admin");
+      existingUser(store, req.user);
+      const result = store.tx((db) => {
+        const current = getGrantedAccess(db, model.uuid, req.user) as ModelAccessLevel | undefined;
+        const next = maxModelAccess(current, level);
+        setModelAccess(db, model.uuid, req.user, next);
+        return next;
+      });
+      deps.log?.info("model access granted", { user: req.user, model: model.uuid, access: result, by: p.user });
+      return { access: modelAccessToProto(result) };
+    },
+
+    revokeModelAccess(req, ctx) {
+      const p = userOf(ctx);
+      const level = modelAccessFromProto(req.access);
+      if (!level) throw badField("access", "access must be read, write or admin");
+      const { model } = resolveModel(store, p, req.model, "admin");
+      existingUser(store, req.user);
+      if (req.user === model.owner) {
+        throw ferryError(Code.FailedPrecondition, "OWNER_ACCESS", `cannot revoke access of the model owner "${model.owner}"`);
+      }
+      const result = store.tx((db) => {
+        const current = getGrantedAccess(db, model.uuid, req.user) as ModelAccessLevel | undefined;
+        const next = accessAfterRevoke(current, level);
+        setModelAccess(db, model.uuid, req.user, next);
+        return next;
+      });
+      deps.log?.info("model access revoked", { user: req.user, model: model.uuid, access: result ?? "none", by: p.user });
+      return { access: modelAccessToProto(result) };
+    },
+
+    setControllerAccess(req, ctx) {
+      const p = superuserOf(ctx);
+      const access = controllerAccessFromProto(req.access);
+      if (!access) throw badField("access", "access must be login, add-model or superuser");
+      existingUser(store, req.user);
+      if (req.user === "admin" && access !== "superuser") {
+        throw ferryError(Code.FailedPrecondition, "LAST_SUPERUSER", "the admin user must stay a superuser");
+      }
+      setControllerAccess(store.db, req.user, access);
+      deps.log?.info("controller access set", { user: req.user, access, by: p.user });
+      return {};
+    },
+
+    createMigrationToken(req, ctx: HandlerContext) {
+      const p = superuserOf(ctx);
+      const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+      if (!UUID_RE.test(req.modelUuid)) throw badField("model_uuid", "must be a model UUID");
+      if (!UUID_RE.test(req.sourceControllerUuid)) throw badField("source_controller_uuid", "must be a controller UUID");
+      if (req.sourceControllerUuid === controller.uuid) {
+        throw ferryError(Code.FailedPrecondition, "SAME_CONTROLLER", "model already on destination controller");
+      }
+      const token = newToken();
+      const now = Date.now();
+      const expiresAt = now + deps.migrationTokenTtlMs;
+      insertToken(store.db, {
+        hash: hashToken(token),
+        kind: "migration",
+        user: p.user,
+        modelUuid: req.modelUuid,
+        sourceControllerUuid: req.sourceControllerUuid,
+        now,
+        expiresAt,
+      });
+      deps.log?.info("migration token issued", { model: req.modelUuid, source: req.sourceControllerUuid, by: p.user });
+      return { token, expireTime: timestampFromMs(expiresAt) };
+    },
+  };
+}
+
