@@ -7,10 +7,10 @@ import type { Store } from "../store/db.js";
 import {
   getControllerModelUuid,
   getControllerRow,
-  insertControllerModel,
   insertControllerRow,
   type ControllerRow,
 } from "../store/controller-repo.js";
+import { createModelRow } from "../store/model-repo.js";
 import { insertUser } from "../store/user-repo.js";
 
 export interface BootstrapParams {
@@ -50,7 +50,7 @@ export async function bootstrapController(
   store.tx((db) => {
     insertControllerRow(db, row);
     insertUser(db, { name: "admin", displayName: "admin", passwordHash: hash, access: "superuser", createdBy: "", now });
-    insertControllerModel(db, { uuid: controllerModelUuid, ...params, now });
+    createModelRow(db, { ...params, uuid: controllerModelUuid, name: "controller", owner: "admin", isController: true, now });
   });
   return { row: { id: 1, ...row }, controllerModelUuid, created: true };
 }

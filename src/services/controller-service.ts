@@ -16,7 +16,7 @@ import {
 } from "../domain/access.js";
 import type { ControllerIdentity } from "../domain/controller.js";
 import { hashPassword, hashToken, MIN_PASSWORD_LENGTH, newToken, verifyPassword } from "../domain/credentials.js";
-import { validateUserName } from "../domain/users.js";
+import { validateUserName } from "../domain/names.js";
 import { getGrantedAccess } from "../store/access-repo.js";
 import type { Store } from "../store/db.js";
 import {

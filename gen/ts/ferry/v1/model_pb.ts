@@ -23,8 +23,8 @@ export const file_ferry_v1_model: GenFile = /*@__PURE__*/
  */
 export type CreateModelRequest = Message<"ferry.v1.CreateModelRequest"> & {
   /**
-   * Model name: lower-case letters, digits and '-', starting with a letter,
-   * not ending with '-', at most 63 characters.
+   * Model name: lower-case letters, digits and '-', not starting or ending
+   * with '-', at most 63 characters (as the reference system accepts).
    *
    * @generated from field: string name = 1;
    */

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// ferryd: a Ferry controller in the foreground. Flags override FERRY_*
+// environment variables; `ferryd --help` lists both.
+import { Command } from "commander";
+import { createInterface } from "node:readline";
+import { FERRY_VERSION, resolveConfig, type RawOptions } from "../config.js";
+import { newPassword } from "../domain/credentials.js";
+import { startController } from "../server.js";
+import { createLogger } from "../transport/index.js";
+
+const program = new Command("ferryd")
+  .description("Run a Ferry controller: a gRPC API over TLS with its own CA and SQLite store.")
+  .version(FERRY_VERSION)
+  .option("--name <name>", "controller name (FERRY_CONTROLLER_NAME)", undefined)
+  .option("--cloud <cloud>", "cloud name (FERRY_CLOUD; default localhost)")
+  .option("--cloud-type <type>", "cloud type, e.g. lxd (FERRY_CLOUD_TYPE; default lxd)")
+  .option("--region <region>", "cloud region (FERRY_REGION; default localhost)")
+  .option("--regions <list>", "comma-separated regions the cloud offers (FERRY_REGIONS)")
+  .option("--agent-version <v>", `agent version (FERRY_AGENT_VERSION; default ${FERRY_VERSION})`)
+  .option("--listen <host:port>", "API listen address; port 0 picks one (FERRY_LISTEN; default 127.0.0.1:17070)")
+  .option("--data-dir <dir>", "data directory (FERRY_DATA_DIR; default ~/.local/share/ferryd/<name>)")
+  .option("--hostname <name...>", "extra host names/IPs for the certificate (FERRY_HOSTNAMES, comma-separated)")
+  .option("--port-file <file>", "write {address,pid} JSON here once listening (FERRY_PORT_FILE)")
+  .option("--admin-password-stdin", "read the first admin password from the first line of stdin")
+  .option("--token-ttl <seconds>", "login token lifetime (FERRY_TOKEN_TTL; default 86400)")
+  .option("--provision-delay <ms>", "simulated provisioning delay (FERRY_PROVISION_DELAY_MS; default 300)")
+  .option("--log-level <level>", "debug, info, warn or error (FERRY_LOG_LEVEL; default info)")
+  .option("--insecure", "serve plaintext instead of TLS (local debugging only; FERRY_INSECURE=1)")
+  .addHelpText(
+    "after",
+    "\nThe first admin password comes from FERRY_ADMIN_PASSWORD, or stdin with --admin-password-stdin;\n" +
+      "otherwise one is generated and printed once.\n\nExample:\n  ferryd --name dev --listen 127.0.0.1:17070 --data-dir ./dev-controller",
+  );
+
+function readFirstLine(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: process.stdin });
+    let done = false;
+    rl.once("line", (line) => {
+      done = true;
+      rl.close();
+      resolve(line.trim());
+    });
+    rl.once("close", () => {
+      if (!done) reject(new Error("--admin-password-stdin: no password on stdin"));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const config = resolveConfig(program.opts() as RawOptions);
+  const logger = createLogger({ level: config.logLevel, fields: { controller: config.name } });
+  const adminPassword = async (): Promise<string> => {
+    const fromEnv = process.env.FERRY_ADMIN_PASSWORD;
+    const pw = fromEnv ? fromEnv : config.adminPasswordStdin ? await readFirstLine() : "";
+    if (pw) {
+      if (pw.length < 8) throw new Error("admin password must be at least 8 characters");
+      return pw;
+    }
+    const generated = newPassword();
+    // Printed once, to the terminal only, never to the structured log.
+    process.stdout.write(`Admin password for controller "${config.name}" (shown once): ${generated}\n`);
+    return generated;
+  };
+  const controller = await startController({ config, logger, adminPassword });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn("second signal: exiting now", { signal: sig });
+      process.exit(1);
+    }
+    logger.info("shutting down", { signal: sig });
+    controller.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error("shutdown failed", { err: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`ferryd: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

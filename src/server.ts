@@ -1,0 +1,176 @@
+// Composition root of a controller process: PKI, store, identity, services and
+// the gRPC server, wired once. Everything a ferryd process runs is built here.
+import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AgentService } from "../gen/ts/ferry/v1/agent_pb.js";
+import { ControllerService } from "../gen/ts/ferry/v1/controller_pb.js";
+import { MigrationService } from "../gen/ts/ferry/v1/migration_pb.js";
+import { MigrationTargetService } from "../gen/ts/ferry/v1/migration_target_pb.js";
+import { ModelService } from "../gen/ts/ferry/v1/model_pb.js";
+import type { ControllerConfig } from "./config.js";
+import type { ControllerIdentity } from "./domain/controller.js";
+import { ensurePki } from "./pki/index.js";
+import { authenticate } from "./services/auth.js";
+import { bootstrapController } from "./services/bootstrap.js";
+import { principalKey } from "./services/context.js";
+import { createControllerService } from "./services/controller-service.js";
+import { createChangeHub, createModelService, createSimulator } from "./services/model-service.js";
+import { openStore, type Store } from "./store/db.js";
+import { deleteExpiredTokens } from "./store/user-repo.js";
+import { serviceRegistration, startServer, type Logger, type RunningServer } from "./transport/index.js";
+
+export interface RunningController {
+  identity: ControllerIdentity;
+  port: number;
+  server: RunningServer;
+  store: Store;
+  /** Graceful stop: health NOT_SERVING, in-flight calls finish, store closed. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: ControllerConfig;
+  logger: Logger;
+  /** Produces the first admin password; called only when the controller is new. */
+  adminPassword: () => Promise<string>;
+}
+
+/** The buf-built descriptor image (with comments) that reflection serves. */
+async function loadDescriptorImage(): Promise<Uint8Array | undefined> {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      return await readFile(join(dir, "gen", "ferry.binpb"));
+    } catch {
+      dir = dirname(dir);
+    }
+  }
+  return undefined;
+}
+
+function hostOf(listen: string): { host: string; port: string } {
+  const i = listen.lastIndexOf(":");
+  if (i < 0) throw new Error(`invalid listen address "${listen}": want host:port`);
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ""), port: listen.slice(i + 1) };
+}
+
+/** API addresses clients should use for a listener bound to `host`. */
+function apiAddresses(host: string, port: number, hostnames: string[]): string[] {
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
+  const first = wildcard || host === "localhost" ? "127.0.0.1" : host;
+  const all = [first, ...hostnames.filter((h) => h !== first)];
+  return all.map((h) => (h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`));
+}
+
+async function writeFileAtomic(path: string, data: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data, { mode: 0o644 });
+  await rename(tmp, path);
+}
+
+export async function startController(opts: StartOptions): Promise<RunningController> {
+  const { config, logger } = opts;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const { host } = hostOf(config.listen);
+  const certNames = [...new Set([...config.hostnames, ...(host && host !== "0.0.0.0" && host !== "::" ? [host] : [])])];
+  const pki = await ensurePki(config.dataDir, { controllerName: config.name, hostnames: certNames });
+  if (pki.caCreated) logger.info("created controller CA", { fingerprint: pki.fingerprint });
+
+  const store = openStore(join(config.dataDir, "ferry.db"));
+  try {
+    const boot = await bootstrapController(
+      store,
+      {
+        name: config.name,
+        cloud: config.cloud,
+        cloudType: config.cloudType,
+        region: config.region,
+        agentVersion: config.agentVersion,
+      },
+      opts.adminPassword,
+    );
+    if (boot.created) logger.info("bootstrapped controller", { uuid: boot.row.uuid, name: boot.row.name });
+    const row = boot.row;
+    const identity: ControllerIdentity = {
+      uuid: row.uuid,
+      // The stored identity wins over flags: a controller's name and cloud are
+      // fixed at bootstrap.
+      name: row.name,
+      version: config.agentVersion,
+      cloud: row.cloud,
+      cloudType: row.cloudType,
+      region: row.region,
+      regions: config.regions.includes(row.region) ? config.regions : [row.region, ...config.regions],
+      addresses: [],
+      caCertPem: pki.caCertPem,
+      caFingerprint: pki.fingerprint,
+      controllerModelUuid: boot.controllerModelUuid,
+    };
+
+    const changes = createChangeHub({ onListenerError: (err) => logger.error("change listener failed", { err: String(err) }) });
+    const simulator = createSimulator({ store, changes, delayMs: config.provisionDelayMs, log: logger });
+    const services = [
+      serviceRegistration(
+        ControllerService,
+        createControllerService({
+          store,
+          controller: identity,
+          tokenTtlMs: config.tokenTtlMs,
+          migrationTokenTtlMs: config.migrationTokenTtlMs,
+          log: logger,
+        }),
+      ),
+      serviceRegistration(ModelService, createModelService({ store, controller: identity, changes, simulator, log: logger })),
+      // Declared now, implemented by the migration and agent work: every call
+      // answers UNIMPLEMENTED until then.
+      serviceRegistration(MigrationService, {}),
+      serviceRegistration(MigrationTargetService, {}),
+      serviceRegistration(AgentService, {}),
+    ];
+
+    const server = await startServer({
+      address: config.listen,
+      tls: config.insecure ? undefined : { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
+      insecure: config.insecure,
+      services,
+      authenticate: (method, headers, ctx) => {
+        const p = authenticate(store, method, headers);
+        if (p) ctx.values.set(principalKey, p);
+      },
+      logger,
+      descriptorImage: await loadDescriptorImage(),
+    });
+    identity.addresses = apiAddresses(host, server.port, config.hostnames);
+    simulator.resume();
+
+    // Expired tokens are useless; sweep them hourly so the table stays small.
+    const sweep = setInterval(() => deleteExpiredTokens(store.db, Date.now()), 3600_000);
+    sweep.unref();
+
+    if (config.portFile) {
+      await writeFileAtomic(config.portFile, JSON.stringify({ address: identity.addresses[0], pid: process.pid }) + "\n");
+    }
+    logger.info("controller ready", {
+      name: identity.name,
+      uuid: identity.uuid,
+      addresses: identity.addresses,
+      fingerprint: identity.caFingerprint,
+    });
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        clearInterval(sweep);
+        await server.shutdown(config.shutdownGraceMs);
+        simulator.stop();
+        store.close();
+        logger.info("controller stopped", { name: identity.name });
+      })());
+    return { identity, port: server.port, server, store, stop };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,230 @@
+// ModelService: charms. Listing what a model can deploy, uploading local
+// charm archives (streamed, size- and SHA-256-checked), and resolving the
+// charm a deploy names, copying a built-in sample into the model on first use.
+import { createHash } from "node:crypto";
+import { Code, type ServiceImpl } from "@connectrpc/connect";
+import type { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
+import type { Charm } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { builtinCharm, builtinCharms } from "../domain/charm-samples.js";
+import {
+  formatCharmUrl,
+  MAX_CHARM_ARCHIVE,
+  metaFromStored,
+  parseCharmArchive,
+  parseCharmUrl,
+  storedMetadata,
+  type CharmMeta,
+} from "../domain/charms.js";
+import { validateCharmName } from "../domain/names.js";
+import {
+  findCharmInfo,
+  insertCharm,
+  latestCharmRevision,
+  listCharmInfos,
+  type CharmInfoRow,
+} from "../store/app-repo.js";
+import type { Db } from "../store/db.js";
+import { appendLogEntry } from "../store/log-repo.js";
+import { badField, ferryError, notFound } from "./errors.js";
+import { toCharm, type CharmFacts } from "./model-mapping.js";
+import {
+  clock,
+  invalidWithReason,
+  liveModel,
+  modelFor,
+  published,
+  readTx,
+  type ModelServiceDeps,
+} from "./model-service-support.js";
+
+const MAX_CHUNK = 1024 * 1024;
+
+function factsOf(row: CharmInfoRow): CharmFacts {
+  return {
+    meta: metaFromStored(row.name, row.metadata),
+    revision: row.revision,
+    url: row.url,
+    sha256: row.sha256,
+    size: row.size,
+  };
+}
+
+/** A charm stored in the model, with its parsed metadata. */
+export interface ModelCharm extends CharmFacts {
+  meta: CharmMeta;
+}
+
+function copyBuiltin(db: Db, modelUuid: string, name: string, now: number): ModelCharm | undefined {
+  const b = builtinCharm(name);
+  if (!b) return undefined;
+  const existing = findCharmInfo(db, modelUuid, b.url);
+  if (existing) return factsOf(existing);
+  insertCharm(db, {
+    modelUuid,
+    url: b.url,
+    name,
+    revision: b.revision,
+    source: "builtin",
+    metadata: JSON.stringify(storedMetadata(b.meta)),
+    sha256: b.sha256,
+    size: b.size,
+    archive: Buffer.from(b.archive),
+    createdAt: now,
+  });
+  return { meta: b.meta, revision: b.revision, url: b.url, sha256: b.sha256, size: b.size };
+}
+
+/**
+ * Resolves what a deploy names: a built-in sample ("postgresql"), an uploaded
+ * charm by name (its latest revision), or a URL ("local:foo-2", "local:foo",
+ * "ferry:postgresql-3"). Built-ins are copied into the model on first use so
+ * their archive migrates with it. Runs inside the deploy's transaction.
+ */
+export function resolveCharmForDeploy(db: Db, modelUuid: string, ref: string, now: number): ModelCharm {
+  if (!ref) throw badField("charm", 'a charm is required: a built-in name such as "postgresql" or an uploaded URL');
+  const available = builtinCharms()
+    .map((c) => c.meta.name)
+    .join(", ");
+  if (ref.includes(":")) {
+    const url = parseCharmUrl(ref);
+    if (!url)
+      throw badField("charm", `"${ref}" is not a valid charm URL: use local:<name>-<rev> or ferry:<name>-<rev>`);
+    if (url.revision < 0) {
+      const latest = latestCharmRevision(db, modelUuid, url.source, url.name);
+      if (latest) return factsOf(latest);
+      if (url.source === "builtin") {
+        const copied = copyBuiltin(db, modelUuid, url.name, now);
+        if (copied) return copied;
+      }
+      throw notFound(`charm "${ref}"`, "CHARM_NOT_FOUND");
+    }
+    const full = formatCharmUrl(url);
+    const stored = findCharmInfo(db, modelUuid, full);
+    if (stored) return factsOf(stored);
+    if (url.source === "builtin" && builtinCharm(url.name)?.url === full)
+      return copyBuiltin(db, modelUuid, url.name, now)!;
+    throw notFound(`charm "${full}"`, "CHARM_NOT_FOUND");
+  }
+  const badName = validateCharmName(ref);
+  if (badName) throw badField("charm", badName);
+  const builtin = copyBuiltin(db, modelUuid, ref, now);
+  if (builtin) return builtin;
+  const local = latestCharmRevision(db, modelUuid, "local", ref);
+  if (local) return factsOf(local);
+  throw ferryError(
+    Code.NotFound,
+    "CHARM_NOT_FOUND",
+    `charm "${ref}" not found: deploy a built-in charm (${available}) or upload a local charm first`,
+  );
+}
+
+/** The stored charm of an application (its metadata drives relations and config). */
+export function charmOf(db: Db, modelUuid: string, url: string): ModelCharm {
+  const row = findCharmInfo(db, modelUuid, url);
+  // Every application's charm is stored with the model; missing means a broken import.
+  if (!row) throw ferryError(Code.FailedPrecondition, "CHARM_MISSING", `charm ${url} is missing from the model`);
+  return factsOf(row);
+}
+
+type CharmHandlers = Pick<ServiceImpl<typeof ModelService>, "listCharms" | "uploadCharm">;
+
+export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
+  const { store } = deps;
+  return {
+    listCharms(req, ctx) {
+      const { model } = modelFor(deps, ctx, req.model, "read");
+      const stored = readTx(store, (db) => listCharmInfos(db, model.uuid));
+      const storedUrls = new Set(stored.map((c) => c.url));
+      const charms: Charm[] = builtinCharms()
+        .filter((b) => !storedUrls.has(b.url))
+        .map((b) => toCharm(b));
+      charms.push(...stored.map((c) => toCharm(factsOf(c))));
+      charms.sort((a, b) => a.name.localeCompare(b.name) || a.url.localeCompare(b.url));
+      return { charms };
+    },
+
+    async uploadCharm(requests, ctx) {
+      let model: ReturnType<typeof modelFor>["model"] | undefined;
+      let size = 0;
+      let expected = "";
+      const hash = createHash("sha256");
+      const chunks: Uint8Array[] = [];
+      let received = 0;
+      for await (const msg of requests) {
+        if (!model) {
+          if (msg.data.case !== "metadata") {
+            throw badField("metadata", "the first message must carry the upload metadata (model, size, sha256)");
+          }
+          const md = msg.data.value;
+          model = modelFor(deps, ctx, md.model, "write", true).model;
+          size = Number(md.size);
+          if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_CHARM_ARCHIVE) {
+            throw badField("metadata.size", `must be between 1 and ${MAX_CHARM_ARCHIVE} bytes, got ${md.size}`);
+          }
+          expected = md.sha256.toLowerCase();
+          if (!/^[0-9a-f]{64}$/.test(expected)) {
+            throw badField("metadata.sha256", "must be the archive's SHA-256 as 64 hex digits");
+          }
+          continue;
+        }
+        if (msg.data.case !== "chunk") throw badField("metadata", "metadata may only be sent once, first");
+        const chunk = msg.data.value;
+        if (chunk.length > MAX_CHUNK)
+          throw badField("chunk", `chunks must be at most ${MAX_CHUNK} bytes, got ${chunk.length}`);
+        received += chunk.length;
+        if (received > size) {
+          throw badField("metadata.size", `received more than the declared ${size} bytes`);
+        }
+        hash.update(chunk);
+        chunks.push(chunk);
+      }
+      if (!model) throw badField("metadata", "the upload was empty: send the metadata, then the archive in chunks");
+      if (received !== size) {
+        throw invalidWithReason("SIZE_MISMATCH", "metadata.size", `declared ${size} bytes but received ${received}`);
+      }
+      const actual = hash.digest("hex");
+      if (actual !== expected) {
+        throw invalidWithReason(
+          "CHECKSUM_MISMATCH",
+          "metadata.sha256",
+          `SHA-256 mismatch: declared ${expected}, received archive has ${actual}; the archive was corrupted or the checksum is wrong`,
+        );
+      }
+      const archive = Buffer.concat(chunks, size);
+      const parsed = parseCharmArchive(archive);
+      if ("error" in parsed)
+        throw invalidWithReason("INVALID_CHARM", "chunk", `invalid charm archive: ${parsed.error}`);
+      const meta = parsed.meta;
+      const uuid = model.uuid;
+      const facts = store.tx((db): CharmFacts => {
+        liveModel(db, uuid);
+        const now = clock(deps);
+        const latest = latestCharmRevision(db, uuid, "local", meta.name);
+        const revision = latest ? latest.revision + 1 : 0;
+        const url = formatCharmUrl({ source: "local", name: meta.name, revision });
+        insertCharm(db, {
+          modelUuid: uuid,
+          url,
+          name: meta.name,
+          revision,
+          source: "local",
+          metadata: JSON.stringify(storedMetadata(meta)),
+          sha256: actual,
+          size,
+          archive,
+          createdAt: now,
+        });
+        appendLogEntry(db, uuid, {
+          entity: "model",
+          level: "INFO",
+          module: "ferry.charms",
+          message: `charm ${url} uploaded (${size} bytes, sha256 ${actual})`,
+          time: now,
+        });
+        return { meta, revision, url, sha256: actual, size };
+      });
+      published(deps, uuid, "log");
+      return { charm: toCharm(facts) };
+    },
+  };
+}

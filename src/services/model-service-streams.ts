@@ -1,0 +1,191 @@
+// ModelService: full status, the status watch and the log stream. Streams
+// wake on ChangeHub notifications rather than polling, coalesce bursts, end
+// when the caller goes away (ctx.signal) or the model is deleted, and always
+// unsubscribe on the way out.
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { FullStatus, ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
+import type { LogEntry } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { levelsAtLeast, LOG_LEVELS, parseLogLevel } from "../domain/status.js";
+import { readLogEntries, type LogRow } from "../store/log-repo.js";
+import { loadModelSnapshot } from "../store/status-repo.js";
+import type { ChangeHub, ModelChangeKind } from "./changes.js";
+import type { Principal } from "./context.js";
+import { badField, notFound } from "./errors.js";
+import { toFullStatus, toLogEntry } from "./model-mapping.js";
+import { resolveModel } from "./model-access.js";
+import { clock, describeModel, modelFor, readTx, type ModelServiceDeps } from "./model-service-support.js";
+
+const DEFAULT_WATCH_INTERVAL_MS = 100;
+/** Log entries per stream message; also capped by size to stay far below 4 MiB. */
+const LOG_BATCH = 500;
+const LOG_BATCH_BYTES = 1024 * 1024;
+
+/** Waits for relevant changes of one model; must be closed. */
+export class ChangeWaiter {
+  private pending = false;
+  private deleted = false;
+  private wake: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+  private readonly onAbort = () => this.wake?.();
+
+  constructor(
+    hub: ChangeHub,
+    modelUuid: string,
+    relevant: readonly ModelChangeKind[],
+    private readonly signal: AbortSignal,
+  ) {
+    this.unsubscribe = hub.subscribe(modelUuid, (c) => {
+      if (c.kinds.includes("deleted")) this.deleted = true;
+      if (this.deleted || c.kinds.some((k) => relevant.includes(k))) {
+        this.pending = true;
+        this.wake?.();
+      }
+    });
+    signal.addEventListener("abort", this.onAbort);
+  }
+
+  /** Resolves true when a change is pending; false when the stream should end. */
+  async next(): Promise<boolean> {
+    while (!this.pending && !this.signal.aborted) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+    if (this.signal.aborted || this.deleted) return false;
+    return true;
+  }
+
+  /** Forgets pending changes: the caller is about to read the current state. */
+  clear(): void {
+    this.pending = false;
+  }
+
+  get modelDeleted(): boolean {
+    return this.deleted;
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.wake?.();
+  }
+}
+
+/** Sleeps, but wakes at once when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+function batches(rows: LogRow[]): LogEntry[][] {
+  const out: LogEntry[][] = [];
+  let cur: LogEntry[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    const size = r.message.length + r.entity.length + r.module.length + 64;
+    if (cur.length && (cur.length >= LOG_BATCH || bytes + size > LOG_BATCH_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(toLogEntry(r));
+    bytes += size;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+type StreamHandlers = Pick<ServiceImpl<typeof ModelService>, "getStatus" | "watchStatus" | "streamLogs">;
+
+export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
+  const { store } = deps;
+  const interval = deps.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
+
+  /** The model's full status as the principal may see it; undefined once it is gone. */
+  function fullStatus(p: Principal, ref: string): FullStatus | undefined {
+    // Resolved again each time: access may have been revoked, or the model
+    // migrated away (the caller then gets the redirect error).
+    const { model, access } = resolveModel(store, p, ref, "read");
+    return readTx(store, (db) => {
+      const snap = loadModelSnapshot(db, model.uuid);
+      if (!snap) return undefined;
+      return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access), clock(deps));
+    });
+  }
+
+  return {
+    getStatus(req, ctx) {
+      const { model, principal } = modelFor(deps, ctx, req.model, "read");
+      const status = fullStatus(principal, model.uuid);
+      if (!status) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
+      return { status };
+    },
+
+    async *watchStatus(req, ctx) {
+      const { model, principal } = modelFor(deps, ctx, req.model, "read");
+      // Subscribe before the first read, so no change between them is lost.
+      const waiter = new ChangeWaiter(deps.changes, model.uuid, ["status", "config"], ctx.signal);
+      try {
+        let status = fullStatus(principal, model.uuid);
+        if (!status) return;
+        yield { status };
+        let lastSent = Date.now();
+        while (await waiter.next()) {
+          // Coalesce: at most one update per interval, however many changes.
+          await sleep(lastSent + interval - Date.now(), ctx.signal);
+          if (ctx.signal.aborted || waiter.modelDeleted) return;
+          waiter.clear();
+          status = fullStatus(principal, model.uuid);
+          if (!status) return;
+          yield { status };
+          lastSent = Date.now();
+        }
+      } finally {
+        waiter.close();
+      }
+    },
+
+    async *streamLogs(req, ctx) {
+      const { model } = modelFor(deps, ctx, req.model, "read");
+      const min = req.level ? parseLogLevel(req.level) : "DEBUG";
+      if (!min) throw badField("level", `unknown level "${req.level}": use one of ${LOG_LEVELS.join(", ")}`);
+      if (req.limit < 0) throw badField("limit", "must not be negative");
+      if (req.afterSeq < 0n) throw badField("after_seq", "must not be negative");
+      const levels = min === "DEBUG" ? undefined : levelsAtLeast(min);
+      const waiter = req.follow ? new ChangeWaiter(deps.changes, model.uuid, ["log"], ctx.signal) : undefined;
+      try {
+        let last = Number(req.afterSeq);
+        if (req.limit > 0) {
+          const rows = readTx(store, (db) =>
+            readLogEntries(db, model.uuid, { afterSeq: last, limit: req.limit, levels }),
+          );
+          for (const entries of batches(rows)) yield { entries };
+          if (rows.length) last = rows[rows.length - 1]!.seq;
+        }
+        for (;;) {
+          // Drain everything after `last`, page by page, then wait for more.
+          for (;;) {
+            const rows = readTx(store, (db) =>
+              readLogEntries(db, model.uuid, { afterSeq: last, levels, max: LOG_BATCH }),
+            );
+            if (!rows.length) break;
+            for (const entries of batches(rows)) yield { entries };
+            last = rows[rows.length - 1]!.seq;
+            if (rows.length < LOG_BATCH || ctx.signal.aborted) break;
+          }
+          if (!waiter || !(await waiter.next())) return;
+          waiter.clear();
+        }
+      } finally {
+        waiter?.close();
+      }
+    },
+  };
+}

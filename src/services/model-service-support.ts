@@ -1,0 +1,134 @@
+// What every ModelService handler module shares: the injected dependencies,
+// read transactions, building a Model message as the caller may see it, and
+// turning domain problems into gRPC errors.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
+import type { Model, ModelMigrationSummary } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import type { ModelAccessLevel } from "../domain/access.js";
+import type { ControllerIdentity } from "../domain/controller.js";
+import type { ConfigProblems } from "../domain/config.js";
+import { findModelByUuid, type ModelRow } from "../store/access-repo.js";
+import type { Db, Store } from "../store/db.js";
+import { listModelUsers, modelCounts, type ModelUserRow } from "../store/model-repo.js";
+import type { ChangeHub, ModelChangeKind } from "./changes.js";
+import { principalOf, type Principal } from "./context.js";
+import { ferryError, invalidArgument, notFound, unavailable } from "./errors.js";
+import { toModel } from "./model-mapping.js";
+import { resolveModel, type ResolvedModel } from "./model-access.js";
+import type { LogSink, Simulator } from "./simulator.js";
+
+export interface ModelServiceDeps {
+  store: Store;
+  controller: ControllerIdentity;
+  changes: ChangeHub;
+  simulator: Simulator;
+  log?: LogSink;
+  /**
+   * The latest migration of a model as shown in Model.migration; supplied by
+   * the migration module once it exists (absent: no migration shown).
+   */
+  migrationSummary?: (modelUuid: string) => ModelMigrationSummary | undefined;
+  /** Minimum time between two WatchStatus updates (default 100 ms). */
+  watchIntervalMs?: number;
+  /** Clock (ms); injectable for tests. */
+  now?: () => number;
+}
+
+export const MAX_COUNT = 1000;
+
+export function clock(deps: ModelServiceDeps): number {
+  return (deps.now ?? Date.now)();
+}
+
+/**
+ * A consistent read: a deferred transaction takes no write lock, and in WAL
+ * mode it reads one snapshot even if another connection writes meanwhile.
+ */
+export function readTx<T>(store: Store, fn: (db: Db) => T): T {
+  return store.sqlite.transaction(() => fn(store.db)).deferred();
+}
+
+/** Resolves the request's model for the calling principal. */
+export function modelFor(
+  deps: ModelServiceDeps,
+  ctx: HandlerContext,
+  ref: string,
+  need: ModelAccessLevel,
+  write = false,
+): ResolvedModel & { principal: Principal } {
+  const principal = principalOf(ctx);
+  return { ...resolveModel(deps.store, principal, ref, need, { write }), principal };
+}
+
+/**
+ * Re-reads the model inside a write transaction: it may have been deleted
+ * (or started migrating) between resolving it and getting the write lock.
+ * Same answers as resolveModel gives for writes.
+ */
+export function liveModel(db: Db, uuid: string): ModelRow {
+  const m = findModelByUuid(db, uuid);
+  if (!m) throw notFound(`model ${uuid}`, "MODEL_NOT_FOUND");
+  if (m.migrationMode === "exporting") throw unavailable("MODEL_MIGRATING", "model migration in progress", 5000);
+  if (m.life !== "alive") throw ferryError(Code.FailedPrecondition, "MODEL_NOT_ALIVE", `model is ${m.life}`);
+  return m;
+}
+
+/** Users the caller may see: admins see everyone, others only themselves. */
+export function visibleUsers(users: ModelUserRow[], access: ModelAccessLevel, caller: string): ModelUserRow[] {
+  return access === "admin" ? users : users.filter((u) => u.user === caller);
+}
+
+/** The Model message as `caller` (with `access`) may see it. */
+export function describeModel(
+  deps: ModelServiceDeps,
+  db: Db,
+  row: ModelRow,
+  caller: string,
+  access: ModelAccessLevel,
+): Model {
+  return toModel(row, {
+    controller: deps.controller,
+    counts: modelCounts(db, [row.uuid]).get(row.uuid),
+    users: visibleUsers(listModelUsers(db, row.uuid), access, caller),
+    access,
+    migration: deps.migrationSummary?.(row.uuid),
+  });
+}
+
+/** INVALID_ARGUMENT naming each bad key as `<prefix>.<key>`. */
+export function configProblems(prefix: string, problems: ConfigProblems): ConnectError {
+  return invalidArgument(problems.map((p) => ({ field: `${prefix}.${p.key}`, description: p.description })));
+}
+
+/** INVALID_ARGUMENT with a specific reason and a BadRequest naming the field. */
+export function invalidWithReason(reason: string, field: string, description: string): ConnectError {
+  return ferryError(Code.InvalidArgument, reason, `${field}: ${description}`, [
+    { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field, description }] }) },
+  ]);
+}
+
+/** ABORTED for a read-modify-write whose etag is stale (AIP-154). */
+export function etagMismatch(what: string, given: string, current: string): ConnectError {
+  return ferryError(
+    Code.Aborted,
+    "ETAG_MISMATCH",
+    `${what} changed since it was read (etag "${given}", now "${current}"): read it again and retry`,
+    [],
+    { given, current },
+  );
+}
+
+/** A count field: 0 means 1; at most MAX_COUNT. */
+export function countField(field: string, value: number): number {
+  if (value < 0 || value > MAX_COUNT) {
+    throw invalidArgument([{ field, description: `must be between 1 and ${MAX_COUNT} (0 means 1), got ${value}` }]);
+  }
+  return value === 0 ? 1 : value;
+}
+
+/** Notifies streams after a committed change. */
+export function published(deps: ModelServiceDeps, modelUuid: string, ...kinds: ModelChangeKind[]): void {
+  deps.changes.publish(modelUuid, ...kinds);
+}

@@ -1,0 +1,256 @@
+// The adapter that serves protobuf-es v2 service descriptors on a grpc-js server.
+//
+// Services are written against connect's ServiceImpl shapes (the same types the
+// connect client uses), so a handler is a plain function of (request, HandlerContext)
+// and never sees grpc-js. This file is the only place that knows both sides.
+import type { Readable, Writable } from "node:stream";
+import { once } from "node:events";
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createHandlerContext,
+  createServiceImplSpec,
+  type ContextValues,
+  type HandlerContext,
+  type MethodImplSpec,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import type { Logger } from "./log.js";
+import { raceAbort } from "./signals.js";
+import { appendHeaders, errorToStatus, metadataToHeaders } from "./status.js";
+
+/** 4 MiB both ways (api.md); anything bigger must be streamed in chunks. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Runs before every handler of a service it is configured for. It may reject the
+ * call by throwing a ConnectError (UNAUTHENTICATED, PERMISSION_DENIED, ...) and may
+ * put the caller's identity into ctx.values for the handler.
+ */
+export type Authenticate = (method: DescMethod, headers: Headers, ctx: HandlerContext) => Promise<void> | void;
+
+export interface RegisterOptions {
+  logger: Logger;
+  authenticate?: Authenticate;
+  /** Fresh context values per call (e.g. pre-seeded with the server's drain signal). */
+  contextValues?: () => ContextValues;
+  /** Aborting it aborts every in-flight handler's ctx.signal (forced shutdown). */
+  shutdownSignal?: AbortSignal;
+  /** Whether the listener uses TLS; only shapes HandlerContext.url. Defaults to true. */
+  tls?: boolean;
+  /** Responses larger than this fail with RESOURCE_EXHAUSTED; defaults to 4 MiB. */
+  maxSendMessageBytes?: number;
+}
+
+type AnyMessage = MessageShape<DescMessage>;
+/** What all four grpc-js call kinds share (grpc-js does not export its name for it). */
+type SurfaceCall = Pick<
+  grpc.ServerUnaryCall<AnyMessage, Buffer>,
+  "metadata" | "getDeadline" | "getHost" | "sendMetadata"
+> & { once(event: "cancelled", listener: () => void): unknown };
+type AnyImpl = Partial<ServiceImpl<DescService>>;
+
+const registered = new WeakMap<grpc.Server, string[]>();
+
+/** Fully-qualified names of the services registered on `server` through this adapter. */
+export function registeredServices(server: grpc.Server): readonly string[] {
+  return registered.get(server) ?? [];
+}
+
+/**
+ * Mount `service` on `server`. Every method of the descriptor is routed
+ * (`/${service.typeName}/${method.name}`); methods missing from `impl` answer
+ * UNIMPLEMENTED.
+ */
+export function registerService<S extends DescService>(
+  server: grpc.Server,
+  service: S,
+  impl: Partial<ServiceImpl<S>>,
+  opts: RegisterOptions,
+): void {
+  const spec = createServiceImplSpec(service, impl as AnyImpl);
+  const definition: Record<string, grpc.MethodDefinition<AnyMessage, Buffer>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const kind = method.methodKind;
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      originalName: method.localName,
+      requestStream: kind === "client_streaming" || kind === "bidi_streaming",
+      responseStream: kind === "server_streaming" || kind === "bidi_streaming",
+      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      requestSerialize: (msg: AnyMessage) => Buffer.from(toBinary(method.input, msg)),
+      // Responses are encoded by the adapter itself (see encode()), so the size
+      // limit is enforced where the handler's error path can still report it.
+      responseSerialize: (bytes: Buffer) => bytes,
+      responseDeserialize: (bytes: Buffer) => bytes,
+    };
+    handlers[method.localName] = makeHandler(service, spec.methods[method.localName]!, opts);
+  }
+  server.addService(definition, handlers);
+  registered.set(server, [...registeredServices(server), service.typeName]);
+}
+
+function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterOptions): grpc.UntypedHandleCall {
+  const method = spec.method;
+  const maxSend = opts.maxSendMessageBytes ?? MAX_MESSAGE_BYTES;
+  const encode = (init: unknown): Buffer => {
+    const bytes = toBinary(method.output, create(method.output, init as AnyMessage));
+    if (bytes.byteLength > maxSend) {
+      throw new ConnectError(
+        `response message of ${bytes.byteLength} bytes exceeds the ${maxSend}-byte limit`,
+        Code.ResourceExhausted,
+      );
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+  const authenticate = async (ctx: HandlerContext) => {
+    if (opts.authenticate) await opts.authenticate(method, ctx.requestHeader, ctx);
+  };
+
+  switch (spec.kind) {
+    case "unary":
+      return (call: grpc.ServerUnaryCall<AnyMessage, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        const ctx = startCall(call, service, method, opts);
+        void (async () => {
+          try {
+            await authenticate(ctx);
+            const out = encode(await raceAbort(Promise.resolve(spec.impl(call.request, ctx)), ctx.signal));
+            sendHeader(call, ctx);
+            callback(null, out, appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
+          } catch (err) {
+            callback(errorToStatus(err, ctx, opts.logger));
+          } finally {
+            ctx.abort();
+          }
+        })();
+      };
+    case "client_streaming":
+      return (call: grpc.ServerReadableStream<AnyMessage, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        const ctx = startCall(call, service, method, opts);
+        void (async () => {
+          try {
+            await authenticate(ctx);
+            const requests = readMessages<AnyMessage>(call as unknown as Readable, ctx.signal);
+            const out = encode(await raceAbort(spec.impl(requests, ctx), ctx.signal));
+            sendHeader(call, ctx);
+            callback(null, out, appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
+          } catch (err) {
+            callback(errorToStatus(err, ctx, opts.logger));
+          } finally {
+            ctx.abort();
+          }
+        })();
+      };
+    case "server_streaming":
+      return (call: grpc.ServerWritableStream<AnyMessage, Buffer>) => {
+        const ctx = startCall(call, service, method, opts);
+        void streamOut(call, ctx, opts, async () => {
+          await authenticate(ctx);
+          return spec.impl(call.request, ctx);
+        }, encode);
+      };
+    case "bidi_streaming":
+      return (call: grpc.ServerDuplexStream<AnyMessage, Buffer>) => {
+        const ctx = startCall(call, service, method, opts);
+        void streamOut(call, ctx, opts, async () => {
+          await authenticate(ctx);
+          return spec.impl(readMessages<AnyMessage>(call as unknown as Readable, ctx.signal), ctx);
+        }, encode);
+      };
+  }
+}
+
+/** Build the HandlerContext for a call and wire client cancellation into its signal. */
+function startCall(call: SurfaceCall, service: DescService, method: DescMethod, opts: RegisterOptions) {
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  const cancelled = new AbortController();
+  call.once("cancelled", () => {
+    // grpc-js ends the call itself when the deadline passes, and that surfaces here
+    // too, possibly before our own deadline timer fires: name the real cause.
+    const expired = Date.now() >= deadlineMs;
+    cancelled.abort(
+      expired
+        ? new ConnectError("the call's deadline was exceeded", Code.DeadlineExceeded)
+        : new ConnectError("the call was cancelled by the client", Code.Canceled),
+    );
+  });
+  return createHandlerContext({
+    service,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: `${opts.tls === false ? "http" : "https"}://${call.getHost()}/${service.typeName}/${method.name}`,
+    // grpc-js enforces the deadline on the wire; this makes ctx.signal fire at the
+    // same moment so the handler's downstream work stops too.
+    timeoutMs: Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined,
+    requestSignal: cancelled.signal,
+    shutdownSignal: opts.shutdownSignal,
+    requestHeader: metadataToHeaders(call.metadata),
+    contextValues: opts.contextValues?.(),
+  });
+}
+
+/** Response headers are optional; only send them when the handler set some. */
+function sendHeader(call: SurfaceCall, ctx: HandlerContext): void {
+  const md = appendHeaders(new grpc.Metadata(), ctx.responseHeader);
+  if (Object.keys(md.toJSON()).length > 0) call.sendMetadata(md);
+}
+
+type WritableCall = (grpc.ServerWritableStream<AnyMessage, Buffer> | grpc.ServerDuplexStream<AnyMessage, Buffer>) &
+  Writable;
+
+async function streamOut(
+  call: grpc.ServerWritableStream<AnyMessage, Buffer> | grpc.ServerDuplexStream<AnyMessage, Buffer>,
+  ctx: HandlerContext & { abort(reason?: unknown): void },
+  opts: RegisterOptions,
+  start: () => Promise<AsyncIterable<unknown>>,
+  encode: (init: unknown) => Buffer,
+): Promise<void> {
+  const stream = call as WritableCall;
+  let iterator: AsyncIterator<unknown> | undefined;
+  try {
+    iterator = (await start())[Symbol.asyncIterator]();
+    let headerSent = false;
+    for (;;) {
+      // Racing against the signal means a handler blocked on something that ignores
+      // ctx.signal still cannot keep a cancelled call (and its memory) alive.
+      const next = await raceAbort(iterator.next(), ctx.signal);
+      if (next.done) break;
+      const out = encode(next.value);
+      if (!headerSent) {
+        sendHeader(call, ctx);
+        headerSent = true;
+      }
+      if (!stream.write(out)) await once(stream, "drain", { signal: ctx.signal });
+    }
+    if (!headerSent) sendHeader(call, ctx);
+    call.end(appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
+  } catch (err) {
+    // grpc-js turns an 'error' event on a server stream into the call's status.
+    stream.emit("error", errorToStatus(err, ctx, opts.logger));
+    // Let the handler's finally blocks run (release watchers, close cursors).
+    void iterator?.return?.().catch(() => undefined);
+  } finally {
+    ctx.abort();
+  }
+}
+
+/**
+ * The request stream as an AsyncIterable for the handler. Ends with the signal's
+ * reason when the call is cancelled, instead of hanging on a stream that will
+ * never produce again.
+ */
+async function* readMessages<T>(stream: Readable, signal: AbortSignal): AsyncGenerator<T> {
+  // destroyOnReturn: false — a handler that stops reading early (say, after the
+  // first request of a bidi stream) must not tear down the response half.
+  const it = stream.iterator({ destroyOnReturn: true })[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await raceAbort(it.next(), signal);
+    if (next.done) return;
+    yield next.value as T;
+  }
+}
