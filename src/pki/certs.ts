@@ -71,9 +71,7 @@ export async function issueServerCert(
   const caKey = await webcrypto.subtle.importKey("pkcs8", pemToDer(ca.keyPem), keyAlgorithm, false, ["sign"]);
   const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const keys = await generateKeyPair();
-  const notAfter = new Date(
-    Math.min(now.getTime() + SERVER_VALIDITY_DAYS * DAY_MS, caCert.notAfter.getTime()),
-  );
+  const notAfter = new Date(Math.min(now.getTime() + SERVER_VALIDITY_DAYS * DAY_MS, caCert.notAfter.getTime()));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: [{ CN: [`Ferry controller ${controllerName}`] }, { O: ["Ferry"] }],

@@ -6,7 +6,15 @@
 import type { Readable, Writable } from "node:stream";
 import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -45,9 +53,10 @@ export interface RegisterOptions {
 }
 
 type AnyMessage = MessageShape<DescMessage>;
+type Incoming = AnyMessage | MalformedRequest;
 /** What all four grpc-js call kinds share (grpc-js does not export its name for it). */
 type SurfaceCall = Pick<
-  grpc.ServerUnaryCall<AnyMessage, Buffer>,
+  grpc.ServerUnaryCall<Incoming, Buffer>,
   "metadata" | "getDeadline" | "getHost" | "sendMetadata"
 > & { once(event: "cancelled", listener: () => void): unknown };
 type AnyImpl = Partial<ServiceImpl<DescService>>;
@@ -71,7 +80,7 @@ export function registerService<S extends DescService>(
   opts: RegisterOptions,
 ): void {
   const spec = createServiceImplSpec(service, impl as AnyImpl);
-  const definition: Record<string, grpc.MethodDefinition<AnyMessage, Buffer>> = {};
+  const definition: Record<string, grpc.MethodDefinition<Incoming, Buffer>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const kind = method.methodKind;
@@ -80,8 +89,9 @@ export function registerService<S extends DescService>(
       originalName: method.localName,
       requestStream: kind === "client_streaming" || kind === "bidi_streaming",
       responseStream: kind === "server_streaming" || kind === "bidi_streaming",
-      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
-      requestSerialize: (msg: AnyMessage) => Buffer.from(toBinary(method.input, msg)),
+      requestDeserialize: (bytes: Buffer) => decodeRequest(method, bytes),
+      requestSerialize: (msg: Incoming) =>
+        Buffer.from(msg instanceof MalformedRequest ? new Uint8Array() : toBinary(method.input, msg)),
       // Responses are encoded by the adapter itself (see encode()), so the size
       // limit is enforced where the handler's error path can still report it.
       responseSerialize: (bytes: Buffer) => bytes,
@@ -112,12 +122,13 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
 
   switch (spec.kind) {
     case "unary":
-      return (call: grpc.ServerUnaryCall<AnyMessage, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      return (call: grpc.ServerUnaryCall<Incoming, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const ctx = startCall(call, service, method, opts);
         void (async () => {
           try {
             await authenticate(ctx);
-            const out = encode(await raceAbort(Promise.resolve(spec.impl(call.request, ctx)), ctx.signal));
+            const request = checkRequest(call.request);
+            const out = encode(await raceAbort(Promise.resolve(spec.impl(request, ctx)), ctx.signal));
             sendHeader(call, ctx);
             callback(null, out, appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
           } catch (err) {
@@ -128,7 +139,7 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
         })();
       };
     case "client_streaming":
-      return (call: grpc.ServerReadableStream<AnyMessage, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      return (call: grpc.ServerReadableStream<Incoming, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const ctx = startCall(call, service, method, opts);
         void (async () => {
           try {
@@ -145,22 +156,60 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
         })();
       };
     case "server_streaming":
-      return (call: grpc.ServerWritableStream<AnyMessage, Buffer>) => {
+      return (call: grpc.ServerWritableStream<Incoming, Buffer>) => {
         const ctx = startCall(call, service, method, opts);
-        void streamOut(call, ctx, opts, async () => {
-          await authenticate(ctx);
-          return spec.impl(call.request, ctx);
-        }, encode);
+        void streamOut(
+          call,
+          ctx,
+          opts,
+          async () => {
+            await authenticate(ctx);
+            return spec.impl(checkRequest(call.request), ctx);
+          },
+          encode,
+        );
       };
     case "bidi_streaming":
-      return (call: grpc.ServerDuplexStream<AnyMessage, Buffer>) => {
+      return (call: grpc.ServerDuplexStream<Incoming, Buffer>) => {
         const ctx = startCall(call, service, method, opts);
-        void streamOut(call, ctx, opts, async () => {
-          await authenticate(ctx);
-          return spec.impl(readMessages<AnyMessage>(call as unknown as Readable, ctx.signal), ctx);
-        }, encode);
+        void streamOut(
+          call,
+          ctx,
+          opts,
+          async () => {
+            await authenticate(ctx);
+            return spec.impl(readMessages<AnyMessage>(call as unknown as Readable, ctx.signal), ctx);
+          },
+          encode,
+        );
       };
   }
+}
+
+/**
+ * A request that failed to decode. grpc-js would answer a throwing deserializer with
+ * INTERNAL, but a malformed message is the caller's fault (api.md: never INTERNAL
+ * for something the caller did), so decoding never throws and the adapter answers
+ * INVALID_ARGUMENT instead, through the normal error path.
+ */
+class MalformedRequest {
+  constructor(readonly error: ConnectError) {}
+}
+
+function decodeRequest(method: DescMethod, bytes: Buffer): AnyMessage | MalformedRequest {
+  try {
+    return fromBinary(method.input, bytes);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return new MalformedRequest(
+      new ConnectError(`request is not a valid ${method.input.typeName}: ${reason}`, Code.InvalidArgument),
+    );
+  }
+}
+
+function checkRequest<T>(request: T | MalformedRequest): T {
+  if (request instanceof MalformedRequest) throw request.error;
+  return request;
 }
 
 /** Build the HandlerContext for a call and wire client cancellation into its signal. */
@@ -200,11 +249,11 @@ function sendHeader(call: SurfaceCall, ctx: HandlerContext): void {
   if (Object.keys(md.toJSON()).length > 0) call.sendMetadata(md);
 }
 
-type WritableCall = (grpc.ServerWritableStream<AnyMessage, Buffer> | grpc.ServerDuplexStream<AnyMessage, Buffer>) &
+type WritableCall = (grpc.ServerWritableStream<Incoming, Buffer> | grpc.ServerDuplexStream<Incoming, Buffer>) &
   Writable;
 
 async function streamOut(
-  call: grpc.ServerWritableStream<AnyMessage, Buffer> | grpc.ServerDuplexStream<AnyMessage, Buffer>,
+  call: grpc.ServerWritableStream<Incoming, Buffer> | grpc.ServerDuplexStream<Incoming, Buffer>,
   ctx: HandlerContext & { abort(reason?: unknown): void },
   opts: RegisterOptions,
   start: () => Promise<AsyncIterable<unknown>>,
@@ -245,12 +294,13 @@ async function streamOut(
  * never produce again.
  */
 async function* readMessages<T>(stream: Readable, signal: AbortSignal): AsyncGenerator<T> {
-  // destroyOnReturn: false — a handler that stops reading early (say, after the
-  // first request of a bidi stream) must not tear down the response half.
-  const it = stream.iterator({ destroyOnReturn: true })[Symbol.asyncIterator]();
+  // destroyOnReturn: false — by default Node destroys the stream when its iterator
+  // finishes, even on a normal end of input; for a bidi call that would tear down
+  // the response half before the handler has written its answers.
+  const it = stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator]();
   for (;;) {
     const next = await raceAbort(it.next(), signal);
     if (next.done) return;
-    yield next.value as T;
+    yield checkRequest(next.value as T | MalformedRequest);
   }
 }

@@ -21,6 +21,19 @@ export interface CallRecord {
 export type CallLogHook = (record: CallRecord) => void;
 
 /**
+ * Tracks calls for the log hook and for shutdown: a call is active from the moment
+ * grpc-js routes it until its status is sent (or it is cancelled).
+ */
+export interface CallTracker {
+  /** Install on the grpc-js server (ServerOptions.interceptors). */
+  interceptor: grpc.ServerInterceptor;
+  /** Calls whose status has not been sent yet. */
+  active(): number;
+  /** Resolves when no call is active. */
+  whenIdle(): Promise<void>;
+}
+
+/**
  * A grpc-js server interceptor reporting every finished call to `hook`.
  *
  * A call that ends without the handler sending a status (client cancel, deadline,
@@ -28,13 +41,21 @@ export type CallLogHook = (record: CallRecord) => void;
  * request) is reported as CANCELLED, or DEADLINE_EXCEEDED if its deadline passed:
  * grpc-js does not route its own statuses through interceptors.
  */
-export function callLogInterceptor(hook: CallLogHook): grpc.ServerInterceptor {
-  return (methodDescriptor, call) => {
+export function createCallTracker(hook: CallLogHook): CallTracker {
+  let active = 0;
+  let idleWaiters: (() => void)[] = [];
+  const interceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
     const started = performance.now();
     let reported = false;
+    active++;
     const report = (code: number) => {
       if (reported) return;
       reported = true;
+      if (--active === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
       try {
         hook({
           method: methodDescriptor.path,
@@ -63,6 +84,16 @@ export function callLogInterceptor(hook: CallLogHook): grpc.ServerInterceptor {
       },
     });
   };
+  return {
+    interceptor,
+    active: () => active,
+    whenIdle: () => (active === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
+  };
+}
+
+/** Just the interceptor, for servers built without startServer. */
+export function callLogInterceptor(hook: CallLogHook): grpc.ServerInterceptor {
+  return createCallTracker(hook).interceptor;
 }
 
 /**
@@ -77,7 +108,8 @@ export function loggingCallHook(logger: Logger): CallLogHook {
       record.code === grpc.status.INTERNAL ||
       record.code === grpc.status.UNKNOWN ||
       record.code === grpc.status.DATA_LOSS
-    ) logger.warn("rpc", fields);
+    )
+      logger.warn("rpc", fields);
     else logger.info("rpc", fields);
   };
 }

@@ -6,11 +6,7 @@
 // file the image lacks) so reflection never answers "not found" for a type the
 // server actually uses.
 import { create, createFileRegistry, fromBinary, toBinary, type DescFile, type FileRegistry } from "@bufbuild/protobuf";
-import {
-  FileDescriptorProtoSchema,
-  FileDescriptorSetSchema,
-  type FileDescriptorProto,
-} from "@bufbuild/protobuf/wkt";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 
 export interface DescriptorIndexOptions {
   /** A serialized google.protobuf.FileDescriptorSet (buf build -o x.binpb). */

@@ -6,10 +6,25 @@ export {
   type Authenticate,
   type RegisterOptions,
 } from "./adapter.js";
-export { callLogInterceptor, loggingCallHook, type CallLogHook, type CallRecord } from "./calllog.js";
+export {
+  callLogInterceptor,
+  createCallTracker,
+  loggingCallHook,
+  type CallLogHook,
+  type CallRecord,
+  type CallTracker,
+} from "./calllog.js";
 export { DescriptorIndex, type DescriptorIndexOptions } from "./descriptors.js";
 export { HealthState, ServingStatus, createHealthService } from "./health.js";
-export { createLogger, isLogLevel, silentLogger, type LogFields, type LogLevel, type Logger, type LoggerOptions } from "./log.js";
+export {
+  createLogger,
+  isLogLevel,
+  silentLogger,
+  type LogFields,
+  type LogLevel,
+  type Logger,
+  type LoggerOptions,
+} from "./log.js";
 export { answerReflection, createReflectionV1, createReflectionV1Alpha, type ReflectionOptions } from "./reflection.js";
 export {
   DEFAULT_GRACE_MS,

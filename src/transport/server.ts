@@ -15,7 +15,7 @@ import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import { MAX_MESSAGE_BYTES, registerService, registeredServices, type Authenticate } from "./adapter.js";
-import { callLogInterceptor, loggingCallHook, type CallLogHook } from "./calllog.js";
+import { createCallTracker, loggingCallHook, type CallLogHook } from "./calllog.js";
 import { DescriptorIndex } from "./descriptors.js";
 import { HealthState, ServingStatus, createHealthService } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -100,9 +100,9 @@ export const DEFAULT_GRACE_MS = 10_000;
 /** After the grace period: how long cancelled handlers get to send their status. */
 const FORCE_SETTLE_MS = 250;
 
-/** Resolves to false after `ms` (the losing side of a race against "done"). */
-function delay(ms: number): Promise<false> {
-  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
+/** Resolves after `ms`; unref'd so a pending shutdown timer never keeps the process alive by itself. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
@@ -125,14 +125,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const logger = opts.logger ?? silentLogger;
   const drain = new AbortController();
   const force = new AbortController();
+  const tracker = createCallTracker(opts.onCall ?? loggingCallHook(logger));
   const server = new grpc.Server({
     ...defaultGrpcOptions,
     ...opts.grpcOptions,
-    interceptors: [callLogInterceptor(opts.onCall ?? loggingCallHook(logger)), ...(opts.grpcOptions?.interceptors ?? [])],
+    interceptors: [tracker.interceptor, ...(opts.grpcOptions?.interceptors ?? [])],
   });
 
-  const contextValues = () =>
-    (opts.contextValues?.() ?? createContextValues()).set(serverDrainingKey, drain.signal);
+  const contextValues = () => (opts.contextValues?.() ?? createContextValues()).set(serverDrainingKey, drain.signal);
   const base = { logger, shutdownSignal: force.signal, contextValues, tls: !!opts.tls };
 
   const health = new HealthState();
@@ -186,15 +186,26 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       // open-ended streams, then wait for the remaining calls to finish.
       health.shutdown();
       drain.abort(new ConnectError("server is shutting down", Code.Unavailable));
-      const graceful = new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true)));
-      const clean = await Promise.race([graceful, delay(graceMs)]);
-      if (!clean) {
-        logger.warn("grace period over, cancelling remaining calls", { graceMs });
+      const graceful = new Promise<"closed">((resolve) => server.tryShutdown(() => resolve("closed")));
+      const outcome = await Promise.race([
+        graceful,
+        tracker.whenIdle().then(() => "idle" as const),
+        delay(graceMs).then(() => "timeout" as const),
+      ]);
+      if (outcome === "timeout") {
+        logger.warn("grace period over, cancelling remaining calls", { graceMs, active: tracker.active() });
         // Abort the handlers' signals first and give them a moment to answer
         // UNAVAILABLE, so clients see a retryable status instead of a torn connection.
         force.abort(new ConnectError("server is shutting down", Code.Unavailable));
-        if (!(await Promise.race([graceful, delay(FORCE_SETTLE_MS)]))) server.forceShutdown();
       }
+      if (outcome !== "closed") {
+        // Every call has its status now (or had its chance to send one). What can
+        // still hold a connection open is a stream whose client never half-closes
+        // its request side after the server finished (grpc-js, unlike grpc-go, does
+        // not reset such streams), so after a moment to flush, force the rest.
+        if ((await Promise.race([graceful, delay(FORCE_SETTLE_MS)])) !== "closed") server.forceShutdown();
+      }
+      const clean = outcome !== "timeout";
       logger.info("grpc server stopped", { port, graceful: clean });
     })();
     return stopping;

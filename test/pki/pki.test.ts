@@ -54,9 +54,14 @@ describe("ensurePki", () => {
 
     // The chain verifies with the real openssl for the hostnames clients use.
     await writeFile(join(dir, "chk-ca.pem"), pki.caCertPem);
-    const verified = openssl(
-      ["verify", "-CAfile", join(dir, "chk-ca.pem"), "-verify_hostname", "ferry.example.com", join(dir, pkiFiles.serverCert)],
-    );
+    const verified = openssl([
+      "verify",
+      "-CAfile",
+      join(dir, "chk-ca.pem"),
+      "-verify_hostname",
+      "ferry.example.com",
+      join(dir, pkiFiles.serverCert),
+    ]);
     expect(verified.trim()).toMatch(/: OK$/);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   Code,
@@ -8,17 +9,20 @@ import {
   type HandlerContext,
   type ServiceImpl,
 } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  RetryInfoSchema,
-} from "../../gen/ts/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/ts/google/rpc/status_pb.js";
 import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
-import { serviceRegistration, startServer } from "../../src/transport/server.js";
+import { serviceRegistration } from "../../src/transport/server.js";
 import { INTERNAL_ERROR_MESSAGE } from "../../src/transport/status.js";
-import { EchoService, asConnectError, eventually, shouldFail, sleep, startTestServer, tempPki, type TestServer } from "./helpers.js";
+import {
+  EchoService,
+  asConnectError,
+  eventually,
+  shouldFail,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 const principalKey = createContextKey<string | undefined>(undefined, { description: "principal" });
 
@@ -51,14 +55,20 @@ const echoImpl: Partial<ServiceImpl<typeof EchoService>> = {
     switch (req.text) {
       case "details":
         throw new ConnectError("model is busy", Code.FailedPrecondition, undefined, [
-          { desc: ErrorInfoSchema, value: { reason: "MODEL_MIGRATING", domain: "ferry.dev", metadata: { model: "m1" } } },
+          {
+            desc: ErrorInfoSchema,
+            value: { reason: "MODEL_MIGRATING", domain: "ferry.dev", metadata: { model: "m1" } },
+          },
           { desc: BadRequestSchema, value: { fieldViolations: [{ field: "name", description: "too short" }] } },
         ]);
       case "relay": {
         // Already-encoded details, as when relaying another controller's error.
         const err = new ConnectError("relayed", Code.Unavailable);
         err.details = [
-          { type: "google.rpc.RetryInfo", value: toBinary(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: { seconds: 3n } })) },
+          {
+            type: "google.rpc.RetryInfo",
+            value: toBinary(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: { seconds: 3n } })),
+          },
         ];
         throw err;
       }
@@ -220,6 +230,32 @@ describe("errors", () => {
     expect(JSON.stringify(line)).toContain("db.sqlite"); // the log has it, the wire does not
   });
 
+  it("answers INVALID_ARGUMENT (not INTERNAL) for a request that does not decode", async () => {
+    // A raw grpc-js client, because typed clients cannot send malformed bytes.
+    const raw = new grpc.Client(
+      `127.0.0.1:${t.running.port}`,
+      grpc.credentials.createSsl(Buffer.from(t.pki.pki.caCertPem)),
+    );
+    try {
+      const md = new grpc.Metadata();
+      md.set("authorization", "Bearer good-token");
+      const status = await new Promise<grpc.ServiceError>((resolve, reject) => {
+        raw.makeUnaryRequest(
+          "/ferry.test.v1.EchoService/Say",
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0x0a, 0x05, 0x61]), // field 1, length 5, but only 1 byte follows
+          md,
+          (err) => (err ? resolve(err) : reject(new Error("expected the call to fail"))),
+        );
+      });
+      expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(status.details).toMatch(/^request is not a valid ferry\.test\.v1\.EchoRequest: /);
+    } finally {
+      raw.close();
+    }
+  });
+
   it("reports a server-stream error with details after the messages sent so far", async () => {
     const got: number[] = [];
     const err = await (async () => {
@@ -341,35 +377,5 @@ describe("call log", () => {
     expect(JSON.stringify(t.calls)).not.toContain("good-token");
     expect(t.log.raw.join("")).not.toContain("good-token");
     expect(t.log.raw.join("")).not.toContain("s3cr3t");
-  });
-});
-
-describe("insecure mode", () => {
-  it("must be asked for explicitly", async () => {
-    await expect(startServer({ address: "127.0.0.1:0" })).rejects.toThrow(/TLS material is required/);
-  });
-
-  it("serves plaintext when asked", async () => {
-    const running = await startServer({ address: "127.0.0.1:0", insecure: true });
-    try {
-      const health = createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${running.port}` }));
-      expect((await health.check({})).status).toBe(1);
-    } finally {
-      await running.shutdown(100);
-    }
-  });
-
-  it("a TLS server is not reachable with a client that does not trust its CA", async () => {
-    const other = await tempPki();
-    try {
-      const health = createClient(Health, createGrpcTransport({ baseUrl: t.baseUrl, nodeOptions: { ca: other.pki.caCertPem } }));
-      const err = await health.check({}).then(shouldFail, asConnectError);
-      // connect-node reports the TLS verification failure as INTERNAL or UNAVAILABLE
-      // depending on where the handshake fails; either way the message names it.
-      expect([Code.Internal, Code.Unavailable]).toContain(err.code);
-      expect(err.message).toMatch(/certificate/i);
-    } finally {
-      await other.cleanup();
-    }
   });
 });

@@ -3,7 +3,15 @@ import { Code, createClient } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as S } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { HealthState } from "../../src/transport/health.js";
 import { serverDrainingKey, serviceRegistration } from "../../src/transport/server.js";
-import { EchoService, asConnectError, eventually, shouldFail, sleep, startTestServer, type TestServer } from "./helpers.js";
+import {
+  EchoService,
+  asConnectError,
+  eventually,
+  shouldFail,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 let t: TestServer | undefined;
 afterEach(async () => {

@@ -58,14 +58,28 @@ const echoFile = createFileRegistry(
     messageType: [
       {
         name: "EchoRequest",
-        field: [field("text", 1, S, "text"), field("count", 2, I, "count"), field("blob", 3, B, "blob"), field("delay_ms", 4, I, "delayMs")],
+        field: [
+          field("text", 1, S, "text"),
+          field("count", 2, I, "count"),
+          field("blob", 3, B, "blob"),
+          field("delay_ms", 4, I, "delayMs"),
+        ],
       },
-      { name: "EchoResponse", field: [field("text", 1, S, "text"), field("count", 2, I, "count"), field("blob", 3, B, "blob")] },
+      {
+        name: "EchoResponse",
+        field: [field("text", 1, S, "text"), field("count", 2, I, "count"), field("blob", 3, B, "blob")],
+      },
     ],
     service: [
       {
         name: "EchoService",
-        method: [method("Say"), method("Count", false, true), method("Collect", true, false), method("Chat", true, true), method("Missing")],
+        method: [
+          method("Say"),
+          method("Count", false, true),
+          method("Collect", true, false),
+          method("Chat", true, true),
+          method("Missing"),
+        ],
       },
     ],
   }),
@@ -122,9 +136,7 @@ export interface TestServer {
 }
 
 /** A real TLS server on a random port, with a connect client transport pinned to its CA. */
-export async function startTestServer(
-  opts: Omit<StartServerOptions, "address" | "tls"> = {},
-): Promise<TestServer> {
+export async function startTestServer(opts: Omit<StartServerOptions, "address" | "tls"> = {}): Promise<TestServer> {
   const pki = await tempPki();
   const calls: CallRecord[] = [];
   const log = memoryLogger();

@@ -17,7 +17,7 @@ import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { serviceRegistration } from "../../src/transport/server.js";
-import { EchoService, startTestServer, type TestServer } from "./helpers.js";
+import { EchoService, startTestServer } from "./helpers.js";
 
 // Async on purpose: the server runs in this process, so a synchronous child
 // process call would block the event loop the server needs to answer it.
@@ -41,7 +41,9 @@ const grpcurl = findGrpcurl();
 // ferry.v1.ModelRedirect straight from the image, so this test does not depend on
 // generated TS for protos that are still being written.
 const modelRedirect: DescMessage | undefined = haveImage
-  ? createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(imagePath))).getMessage("ferry.v1.ModelRedirect")
+  ? createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(imagePath))).getMessage(
+      "ferry.v1.ModelRedirect",
+    )
   : undefined;
 
 const expectedServices = [
@@ -92,8 +94,12 @@ describe.skipIf(!grpcurl)("grpcurl", () => {
   it("describes a service, with comments from the image", async () => {
     const { stdout } = await g(s.target, "describe", "grpc.health.v1.Health");
     expect(stdout).toContain("grpc.health.v1.Health is a service:");
-    expect(stdout).toMatch(/rpc Check \( \.grpc\.health\.v1\.HealthCheckRequest \) returns \( \.grpc\.health\.v1\.HealthCheckResponse \);/);
-    expect(stdout).toMatch(/rpc Watch \( \.grpc\.health\.v1\.HealthCheckRequest \) returns \( stream \.grpc\.health\.v1\.HealthCheckResponse \);/);
+    expect(stdout).toMatch(
+      /rpc Check \( \.grpc\.health\.v1\.HealthCheckRequest \) returns \( \.grpc\.health\.v1\.HealthCheckResponse \);/,
+    );
+    expect(stdout).toMatch(
+      /rpc Watch \( \.grpc\.health\.v1\.HealthCheckRequest \) returns \( stream \.grpc\.health\.v1\.HealthCheckResponse \);/,
+    );
     if (haveImage) expect(stdout).toContain("The standard gRPC health service.");
   });
 
@@ -159,7 +165,14 @@ describe.skipIf(!existsSync(bufBin))("buf curl", () => {
       const before = s.t.calls.length;
       // --protocol grpc: buf curl defaults to the Connect protocol, which grpc-js
       // answers with 415; reflection then rides on whatever protocol is chosen.
-      const { stdout } = await b("--protocol", "grpc", "--reflect-protocol", protocol, "--list-services", `https://${s.target}`);
+      const { stdout } = await b(
+        "--protocol",
+        "grpc",
+        "--reflect-protocol",
+        protocol,
+        "--list-services",
+        `https://${s.target}`,
+      );
       expect(stdout.trim().split("\n").sort()).toEqual(expectedServices);
       const version = protocol === "grpc-v1" ? "v1" : "v1alpha";
       expect(s.t.calls.slice(before).map((c) => c.method)).toContain(
@@ -178,4 +191,3 @@ describe.skipIf(!existsSync(bufBin))("buf curl", () => {
 it("has at least one interop tool available", () => {
   expect(grpcurl !== undefined || existsSync(bufBin)).toBe(true);
 });
-
