@@ -2,11 +2,13 @@
 // wake on ChangeHub notifications rather than polling, coalesce bursts, end
 // when the caller goes away (ctx.signal) or the model is deleted, and always
 // unsubscribe on the way out.
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { FullStatus, ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import type { LogEntry } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { levelsAtLeast, LOG_LEVELS, parseLogLevel } from "../domain/status.js";
 import { readLogEntries, type LogRow } from "../store/log-repo.js";
+import type { ModelAccessLevel } from "../domain/access.js";
 import { loadModelSnapshot } from "../store/status-repo.js";
 import type { ChangeHub, ModelChangeKind } from "./changes.js";
 import type { Principal } from "./context.js";
@@ -102,6 +104,9 @@ function batches(rows: LogRow[]): LogEntry[][] {
   return out;
 }
 
+/** Bound on cached status documents (each a few KiB for small models). */
+const STATUS_CACHE_MAX = 256;
+
 type StreamHandlers = Pick<ServiceImpl<typeof ModelService>, "getStatus" | "watchStatus" | "streamLogs">;
 
 export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
@@ -113,17 +118,37 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
     // Resolved again each time: access may have been revoked, or the model
     // migrated away (the caller then gets the redirect error).
     const { model, access } = resolveModel(store, p, ref, "read");
-    return readTx(store, (db) => {
-      const snap = loadModelSnapshot(db, model.uuid);
+    return statusOf(p, model.uuid, access);
+  }
+
+  // Status is read far more often than a model changes (dashboards, watch
+  // loops, `ferry status` in scripts), and building it is most of the cost of
+  // a status call. Cache it per model and viewpoint (admins see every model
+  // user, others only themselves) until anything in the store changes.
+  const cache = new Map<string, { generation: number; status: FullStatus }>();
+
+  function statusOf(p: Principal, modelUuid: string, access: ModelAccessLevel): FullStatus | undefined {
+    const key = access === "admin" ? `${modelUuid}|admin` : `${modelUuid}|${access}|${p.user}`;
+    const generation = store.generation();
+    const hit = cache.get(key);
+    const now = clock(deps);
+    if (hit && hit.generation === generation) return { ...hit.status, time: timestampFromMs(now) };
+    const status = readTx(store, (db) => {
+      const snap = loadModelSnapshot(db, modelUuid);
       if (!snap) return undefined;
-      return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access), clock(deps));
+      const counts = { machines: snap.machines.length, units: snap.units.length };
+      return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access, counts), now);
     });
+    if (cache.size >= STATUS_CACHE_MAX) cache.clear();
+    if (status) cache.set(key, { generation, status });
+    else cache.delete(key);
+    return status;
   }
 
   return {
     getStatus(req, ctx) {
-      const { model, principal } = modelFor(deps, ctx, req.model, "read");
-      const status = fullStatus(principal, model.uuid);
+      const { model, principal, access } = modelFor(deps, ctx, req.model, "read");
+      const status = statusOf(principal, model.uuid, access);
       if (!status) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
       return { status };
     },

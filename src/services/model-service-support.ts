@@ -87,10 +87,12 @@ export function describeModel(
   row: ModelRow,
   caller: string,
   access: ModelAccessLevel,
+  /** Known counts (e.g. from a status snapshot), saving two count queries. */
+  counts?: { machines: number; units: number },
 ): Model {
   return toModel(row, {
     controller: deps.controller,
-    counts: modelCounts(db, [row.uuid]).get(row.uuid),
+    counts: counts ?? modelCounts(db, [row.uuid]).get(row.uuid),
     users: visibleUsers(listModelUsers(db, row.uuid), access, caller),
     access,
     migration: deps.migrationSummary?.(row.uuid),

@@ -1,20 +1,25 @@
 // Finding models by reference and reading users' access to them.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
+import { prepared } from "./prepared.js";
 import { models, modelUsers } from "./schema.js";
 
 export type ModelRow = typeof models.$inferSelect;
 
 export function findModelByUuid(db: Db, uuid: string): ModelRow | undefined {
-  return db.select().from(models).where(eq(models.uuid, uuid)).get();
+  return prepared(db, "findModelByUuid", (d) =>
+    d.select().from(models).where(eq(models.uuid, sql.placeholder("uuid"))).prepare(),
+  ).get({ uuid });
 }
 
 export function findModelByName(db: Db, owner: string, name: string): ModelRow | undefined {
-  return db
-    .select()
-    .from(models)
-    .where(and(eq(models.owner, owner), eq(models.name, name)))
-    .get();
+  return prepared(db, "findModelByName", (d) =>
+    d
+      .select()
+      .from(models)
+      .where(and(eq(models.owner, sql.placeholder("owner")), eq(models.name, sql.placeholder("name"))))
+      .prepare(),
+  ).get({ owner, name });
 }
 
 /** Models named `name` that `user` has been granted access to (any owner). */
@@ -29,9 +34,11 @@ export function findSharedModelsByName(db: Db, user: string, name: string): Mode
 }
 
 export function getGrantedAccess(db: Db, modelUuid: string, user: string): string | undefined {
-  return db
-    .select({ access: modelUsers.access })
-    .from(modelUsers)
-    .where(and(eq(modelUsers.modelUuid, modelUuid), eq(modelUsers.user, user)))
-    .get()?.access;
+  return prepared(db, "getGrantedAccess", (d) =>
+    d
+      .select({ access: modelUsers.access })
+      .from(modelUsers)
+      .where(and(eq(modelUsers.modelUuid, sql.placeholder("modelUuid")), eq(modelUsers.user, sql.placeholder("user"))))
+      .prepare(),
+  ).get({ modelUuid, user })?.access;
 }

@@ -16,6 +16,12 @@ export interface Store {
   readonly db: Db;
   /** The raw connection, for pragmas and online backup. */
   readonly sqlite: Database.Database;
+  /**
+   * A number that changes whenever any row of the store changes (SQLite's
+   * total_changes() of the controller's single connection). Read caches keep
+   * the generation they were built at and are valid while it is unchanged.
+   */
+  generation(): number;
   /** Runs fn in one synchronous transaction (BEGIN IMMEDIATE). */
   tx<T>(fn: (db: Db) => T): T;
   close(): void;
@@ -32,8 +38,33 @@ function migrationsFolder(): string {
   throw new Error("drizzle migrations folder not found");
 }
 
+/**
+ * drizzle prepares a new SQLite statement for every query it runs, and
+ * preparing costs more than running our small queries. Reuse statements by SQL
+ * text (bounded LRU). drizzle switches a statement to raw mode for some reads,
+ * so a reused reader statement is reset to row objects first.
+ */
+function cacheStatements(sqlite: Database.Database, max = 512): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (stmt) {
+      cache.delete(source); // re-insert: most recently used last
+      if (stmt.reader) stmt.raw(false);
+    } else {
+      stmt = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  }) as typeof sqlite.prepare;
+}
+
 export function openStore(file: string): Store {
   const sqlite = new Database(file);
+  const totalChanges = sqlite.prepare("SELECT total_changes()").pluck();
+  cacheStatements(sqlite);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL"); // WAL + NORMAL is durable across process crashes
   sqlite.pragma("busy_timeout = 5000");
@@ -49,6 +80,7 @@ export function openStore(file: string): Store {
   return {
     db,
     sqlite,
+    generation: () => totalChanges.get() as number,
     tx: <T>(fn: (db: Db) => T): T => sqlite.transaction(() => fn(db)).immediate(),
     close: () => {
       if (sqlite.open) {

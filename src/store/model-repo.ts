@@ -2,8 +2,9 @@
 // removing everything a model owns. Functions take a Db so callers can group
 // several of them in one store.tx.
 import { randomUUID } from "node:crypto";
-import { and, asc, count, eq, gt, inArray, ne, or } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
+import { prepared } from "./prepared.js";
 import { appendLogEntry } from "./log-repo.js";
 import {
   applicationConfig,
@@ -156,7 +157,14 @@ export function modelCounts(db: Db, uuids: string[]): Map<string, ModelCounts> {
 
 /** Users with access to a model, ordered by name. */
 export function listModelUsers(db: Db, modelUuid: string): ModelUserRow[] {
-  return db.select().from(modelUsers).where(eq(modelUsers.modelUuid, modelUuid)).orderBy(asc(modelUsers.user)).all();
+  return prepared(db, "listModelUsers", (d) =>
+    d
+      .select()
+      .from(modelUsers)
+      .where(eq(modelUsers.modelUuid, sql.placeholder("modelUuid")))
+      .orderBy(asc(modelUsers.user))
+      .prepare(),
+  ).all({ modelUuid });
 }
 
 /** Stored model config (without defaults). */

@@ -1,8 +1,9 @@
 // Status of every entity: setting it (always with a status_history row, so the
 // history is complete whoever changes a status: simulator, agents, migration
 // worker) and reading a model's whole state in one go for a full status.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
+import { prepared } from "./prepared.js";
 import type { ModelRow } from "./access-repo.js";
 import { findModelByUuid } from "./access-repo.js";
 import {
@@ -174,8 +175,12 @@ export interface ModelSnapshot {
 }
 
 export function listRelationsWithEndpoints(db: Db, modelUuid: string): RelationWithEndpoints[] {
-  const rels = db.select().from(relations).where(eq(relations.modelUuid, modelUuid)).orderBy(asc(relations.id)).all();
-  const eps = db.select().from(relationEndpoints).where(eq(relationEndpoints.modelUuid, modelUuid)).all();
+  const rels = prepared(db, "listRelations", (d) =>
+    d.select().from(relations).where(eq(relations.modelUuid, sql.placeholder("m"))).orderBy(asc(relations.id)).prepare(),
+  ).all({ m: modelUuid });
+  const eps = prepared(db, "listRelationEndpoints", (d) =>
+    d.select().from(relationEndpoints).where(eq(relationEndpoints.modelUuid, sql.placeholder("m"))).prepare(),
+  ).all({ m: modelUuid });
   const byId = new Map<number, RelationEndpointRow[]>();
   for (const e of eps) {
     const list = byId.get(e.relationId) ?? [];
@@ -189,26 +194,35 @@ export function listRelationsWithEndpoints(db: Db, modelUuid: string): RelationW
 export function loadModelSnapshot(db: Db, modelUuid: string): ModelSnapshot | undefined {
   const model = findModelByUuid(db, modelUuid);
   if (!model) return undefined;
-  const charmRows = db
-    .select({ url: charms.url, name: charms.name, revision: charms.revision })
-    .from(charms)
-    .where(eq(charms.modelUuid, modelUuid))
-    .all();
+  const m = { m: modelUuid };
+  const charmRows = prepared(db, "snapshotCharms", (d) =>
+    d
+      .select({ url: charms.url, name: charms.name, revision: charms.revision })
+      .from(charms)
+      .where(eq(charms.modelUuid, sql.placeholder("m")))
+      .prepare(),
+  ).all(m);
   return {
     model,
-    machines: db.select().from(machines).where(eq(machines.modelUuid, modelUuid)).orderBy(asc(machines.seq)).all(),
-    applications: db
-      .select()
-      .from(applications)
-      .where(eq(applications.modelUuid, modelUuid))
-      .orderBy(asc(applications.name))
-      .all(),
-    units: db
-      .select()
-      .from(units)
-      .where(eq(units.modelUuid, modelUuid))
-      .orderBy(asc(units.application), asc(units.number))
-      .all(),
+    machines: prepared(db, "snapshotMachines", (d) =>
+      d.select().from(machines).where(eq(machines.modelUuid, sql.placeholder("m"))).orderBy(asc(machines.seq)).prepare(),
+    ).all(m),
+    applications: prepared(db, "snapshotApplications", (d) =>
+      d
+        .select()
+        .from(applications)
+        .where(eq(applications.modelUuid, sql.placeholder("m")))
+        .orderBy(asc(applications.name))
+        .prepare(),
+    ).all(m),
+    units: prepared(db, "snapshotUnits", (d) =>
+      d
+        .select()
+        .from(units)
+        .where(eq(units.modelUuid, sql.placeholder("m")))
+        .orderBy(asc(units.application), asc(units.number))
+        .prepare(),
+    ).all(m),
     relations: listRelationsWithEndpoints(db, modelUuid),
     charms: new Map(charmRows.map((c) => [c.url, c])),
   };

@@ -1,14 +1,17 @@
 // Users and bearer tokens.
-import { and, asc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import type { ControllerAccessLevel } from "../domain/access.js";
 import type { Db } from "./db.js";
+import { prepared } from "./prepared.js";
 import { modelUsers, tokens, users } from "./schema.js";
 
 export type UserRow = typeof users.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
 
 export function getUser(db: Db, name: string): UserRow | undefined {
-  return db.select().from(users).where(eq(users.name, name)).get();
+  return prepared(db, "getUser", (d) =>
+    d.select().from(users).where(eq(users.name, sql.placeholder("name"))).prepare(),
+  ).get({ name });
 }
 
 export function insertUser(
@@ -64,7 +67,9 @@ export function insertToken(
 }
 
 export function getToken(db: Db, hash: string): TokenRow | undefined {
-  return db.select().from(tokens).where(eq(tokens.hash, hash)).get();
+  return prepared(db, "getToken", (d) =>
+    d.select().from(tokens).where(eq(tokens.hash, sql.placeholder("hash"))).prepare(),
+  ).get({ hash });
 }
 
 export function deleteToken(db: Db, hash: string): void {

@@ -8,7 +8,14 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
 
-export const ROOT = join(import.meta.dirname, "..", "..");
+/** The checkout root, found from here whether running from test/ or dist/test/. */
+function findRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, "package.json"))) dir = join(dir, "..");
+  return dir;
+}
+
+export const ROOT = findRoot();
 export const FERRYD = join(ROOT, "dist", "src", "bin", "ferryd.js");
 export const FERRY = join(ROOT, "dist", "src", "bin", "ferry.js");
 
@@ -46,7 +53,7 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
   const adminPassword = opts.adminPassword ?? "admin-secret-pw";
   const proc = spawn(
     process.execPath,
-    [FERRYD, "--name", name, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--port-file", portFile, ...(opts.args ?? [])],
+    [...(process.env.FERRYD_NODE_ARGS?.split(" ").filter(Boolean) ?? []), FERRYD, "--name", name, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--port-file", portFile, ...(opts.args ?? [])],
     {
       env: { ...process.env, FERRY_ADMIN_PASSWORD: adminPassword, FERRY_PROVISION_DELAY_MS: "20", ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],

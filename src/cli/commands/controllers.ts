@@ -1,0 +1,142 @@
+// controllers, switch, whoami: what this client knows and where it points.
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { parseFormat, structured } from "../output/format.js";
+import { controllerAccessName } from "../output/names.js";
+import { formatTable } from "../output/table.js";
+import type { Opts } from "../run.js";
+import { displayModelName, refreshModelCache } from "./model-cache.js";
+
+export async function listControllers(ctx: CliContext, opts: Opts): Promise<void> {
+  const format = parseFormat(opts.format, ["tabular", "yaml", "json"], "tabular");
+  const { controllers, currentController } = await ctx.store.controllers();
+  const names = Object.keys(controllers).sort();
+  const rows: Record<string, Record<string, unknown>> = {};
+  for (const name of names) {
+    const c = controllers[name]!;
+    const account = await ctx.store.account(name);
+    const { currentModel } = await ctx.store.models(name);
+    rows[name] = {
+      uuid: c.uuid,
+      "api-endpoints": c.apiEndpoints,
+      "ca-fingerprint": c.caFingerprint,
+      cloud: c.cloud,
+      region: c.region,
+      "cloud-type": c.cloudType,
+      "agent-version": c.agentVersion,
+      ...(currentModel ? { "current-model": currentModel } : {}),
+      ...(account?.user ? { user: account.user } : {}),
+      ...(account?.access ? { access: account.access } : {}),
+      "logged-in": Boolean(account?.token),
+      ...(c.dataDir ? { "data-dir": c.dataDir } : {}),
+    };
+  }
+  if (format !== "tabular") {
+    ctx.out(
+      structured(
+        { controllers: rows, ...(currentController ? { "current-controller": currentController } : {}) },
+        format,
+      ),
+    );
+    return;
+  }
+  if (!names.length) {
+    ctx.info("No controllers registered. Bootstrap one with 'ferry bootstrap' or log in with 'ferry login'.");
+    return;
+  }
+  const table = [["Controller", "Model", "User", "Access", "Cloud/Region", "Version", "Address"]];
+  for (const name of names) {
+    const r = rows[name]!;
+    const user = r.user as string | undefined;
+    table.push([
+      name === currentController ? `${name}*` : name,
+      r["current-model"] ? displayModelName(String(r["current-model"]), user) : "-",
+      user ? (r["logged-in"] ? user : `${user} (logged out)`) : "-",
+      (r.access as string) ?? "-",
+      `${r.cloud ?? ""}/${r.region ?? ""}`,
+      (r["agent-version"] as string) ?? "",
+      controllers[name]!.apiEndpoints[0] ?? "",
+    ]);
+  }
+  ctx.out(formatTable(table));
+}
+
+async function describeCurrent(ctx: CliContext): Promise<string> {
+  const { currentController } = await ctx.store.controllers();
+  if (!currentController) return "(none)";
+  const { currentModel } = await ctx.store.models(currentController);
+  return currentModel ? `${currentController}:${currentModel}` : `${currentController} (controller)`;
+}
+
+export async function switchTo(ctx: CliContext, _opts: Opts, target?: string): Promise<void> {
+  const before = await describeCurrent(ctx);
+  if (!target) {
+    if (before === "(none)") throw new CliError("no current controller");
+    ctx.out(before);
+    return;
+  }
+  const { controllers } = await ctx.store.controllers();
+  let controller: string;
+  let model: string | undefined;
+  if (target.includes(":")) {
+    controller = target.slice(0, target.indexOf(":"));
+    model = target.slice(target.indexOf(":") + 1);
+    if (!controllers[controller]) throw new CliError(`controller "${controller}" not found in the client store`);
+    if (!model) throw new CliError(`invalid target "${target}": expected <controller>:<model>`);
+  } else if (controllers[target]) {
+    controller = target;
+  } else {
+    controller = await ctx.controllerName();
+    model = target;
+  }
+  if (model !== undefined) {
+    let qualified = await ctx.qualify(controller, model);
+    if (!(qualified in (await ctx.store.models(controller)).models)) {
+      // Not cached yet (e.g. just created by someone else, or just migrated
+      // here): ask the controller.
+      const session = await ctx.session(controller);
+      await refreshModelCache(ctx, session);
+      qualified = await ctx.qualify(controller, model);
+      if (!(qualified in (await ctx.store.models(controller)).models)) {
+        throw new CliError(
+          `model "${model}" not found on controller "${controller}"`,
+          "Run 'ferry models' to list the models you can see.",
+        );
+      }
+    }
+    await ctx.store.updateModels(controller, (m) => {
+      m.currentModel = qualified;
+    });
+  }
+  await ctx.store.setCurrentController(controller);
+  ctx.out(`${before} -> ${await describeCurrent(ctx)}`);
+}
+
+export async function whoami(ctx: CliContext, opts: Opts): Promise<void> {
+  const format = parseFormat(opts.format, ["tabular", "yaml", "json"], "tabular");
+  const name = await ctx.controllerName(opts.controller);
+  const session = await ctx.session(name);
+  const res = await session.clients.controller.whoAmI({});
+  const { currentModel } = await ctx.store.models(name);
+  const doc = {
+    controller: name,
+    model: currentModel ? displayModelName(currentModel, res.user?.name) : "",
+    user: res.user?.name ?? session.account?.user ?? "",
+    access: res.user ? controllerAccessName(res.user.access) : "",
+  };
+  if (res.user && session.account && controllerAccessName(res.user.access) !== session.account.access) {
+    await ctx.store.putAccount(name, { ...session.account, access: controllerAccessName(res.user.access) });
+  }
+  if (format !== "tabular") {
+    ctx.out(structured(doc, format));
+    return;
+  }
+  ctx.out(
+    formatTable([
+      ["Controller:", doc.controller],
+      ["Model:", doc.model || "<no-current-model>"],
+      ["User:", doc.user],
+      ["Access:", doc.access],
+    ]),
+  );
+}

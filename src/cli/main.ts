@@ -1,0 +1,31 @@
+// The `ferry` program: command definitions only. Every command's work lives in
+// a module under ./commands that is imported when (and only when) it runs.
+import { Command, InvalidArgumentError } from "commander";
+import { COMMAND_GROUPS } from "./program/index.js";
+
+export function buildProgram(): Command {
+  const program = new Command("ferry")
+    .description("Ferry: run controllers, models and applications, and migrate models between controllers.")
+    .option("--debug", "print stack traces and internal details on failure")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // Usage errors follow the same `ERROR <message>` convention as the rest.
+      outputError: (str, write) => write(`ERROR ${str.replace(/^error: /, "")}`),
+    })
+    .addHelpText("after", "\nRun 'ferry <command> --help' for a command's options and examples.\n");
+  for (const register of COMMAND_GROUPS) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    // Option parsers throw plain errors; commander reports its own ones.
+    if (err instanceof InvalidArgumentError || err instanceof Error) {
+      process.stderr.write(`ERROR ${err.message}\n`);
+      process.exitCode = 1;
+    } else throw err;
+  }
+}

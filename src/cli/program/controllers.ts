@@ -1,0 +1,89 @@
+import type { Command } from "commander";
+import { examples, lazy } from "../run.js";
+
+const bootstrap = () => import("../commands/bootstrap.js");
+const kill = () => import("../commands/kill-controller.js");
+const controllers = () => import("../commands/controllers.js");
+const login = () => import("../commands/login.js");
+
+export function registerControllerCommands(program: Command): void {
+  program
+    .command("bootstrap")
+    .argument("<cloud[/region]>", "cloud name, optionally with its region")
+    .argument("<controller>", "name for the new controller")
+    .summary("start a controller in the background and log in to it as admin")
+    .description(
+      "Start a controller daemon (ferryd) in the background, wait until it is healthy, record it and log in as admin.\n" +
+        "The admin password comes from FERRY_ADMIN_PASSWORD, else the first line of stdin (when not a terminal),\n" +
+        "else it is generated and shown once.",
+    )
+    .option("--cloud-type <type>", "cloud type (substrate)", "lxd")
+    .option("--agent-version <version>", "controller and agent version")
+    .option("--api-port <port>", "API port; 0 picks a free one", "17070")
+    .option("--data-dir <dir>", "data directory (default $FERRY_HOME/controllers/<controller>)")
+    .addHelpText(
+      "after",
+      examples("ferry bootstrap localhost/localhost src", "ferry bootstrap localhost dst --api-port 0"),
+    )
+    .action(lazy(bootstrap, "bootstrap"));
+
+  program
+    .command("kill-controller")
+    .argument("<controller>", "controller to stop")
+    .description("Stop a controller this client bootstrapped, delete its data and forget it.")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--timeout <seconds>", "seconds to wait for a clean shutdown before SIGKILL", "15")
+    .addHelpText("after", examples("ferry kill-controller src -y"))
+    .action(lazy(kill, "killController"));
+
+  program
+    .command("controllers")
+    .description("List the controllers this client knows; '*' marks the current one.")
+    .option("--format <format>", "tabular, yaml or json", "tabular")
+    .addHelpText("after", examples("ferry controllers", "ferry controllers --format json"))
+    .action(lazy(controllers, "listControllers"));
+
+  program
+    .command("switch")
+    .argument("[target]", "<controller>, <controller>:<model> or <model> (on the current controller)")
+    .description("Set the current controller and/or model; with no argument, show them.")
+    .addHelpText("after", examples("ferry switch dst", "ferry switch dst:migrate", "ferry switch migrate"))
+    .action(lazy(controllers, "switchTo"));
+
+  program
+    .command("whoami")
+    .description("Show the current controller, model and user.")
+    .option("-c, --controller <name>", "controller (default: current)")
+    .option("--format <format>", "tabular, yaml or json", "tabular")
+    .addHelpText("after", examples("ferry whoami"))
+    .action(lazy(controllers, "whoami"));
+
+  program
+    .command("login")
+    .argument("[address]", "host:port of a controller not yet in the client store")
+    .summary("register a controller (after checking its CA fingerprint) and log in, or log in again")
+    .description(
+      "Register a controller (shows its CA fingerprint and asks to trust it) and log in; with no address,\n" +
+        "log in again to a known controller. The password is prompted for, or read from stdin's first line.",
+    )
+    .option("-c, --controller <name>", "name to store the controller under / controller to log in to")
+    .option("-u, --user <user>", "user name (default: the stored one, else admin)")
+    .option("--trust", "trust the controller's CA without asking")
+    .option("--fingerprint <fp>", "trust the CA only if its SHA-256 fingerprint is this")
+    .addHelpText(
+      "after",
+      examples(
+        "ferry login 10.0.0.5:17070 -c dst",
+        'echo "$PW" | ferry login 10.0.0.5:17070 -c dst -u bob --fingerprint 93:73:88:...',
+        "ferry login -c src",
+      ),
+    )
+    .action(lazy(login, "login"));
+
+  program
+    .command("logout")
+    .description("Revoke and forget the session token for a controller.")
+    .option("-c, --controller <name>", "controller (default: current)")
+    .addHelpText("after", examples("ferry logout", "ferry logout -c dst"))
+    .action(lazy(login, "logout"));
+}

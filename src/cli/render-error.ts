@@ -1,0 +1,73 @@
+// Turning any failure into what the user reads on stderr: `ERROR <message>`,
+// the exact redirect messages, hints where there is something to do, and a
+// stack trace only for the unexpected and only with --debug.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MigratingError, PreconditionError, RedirectError } from "../client/errors.js";
+import type { ClientStore } from "../client/store/store.js";
+import { CliError } from "./errors.js";
+import { redirectMessage } from "./redirect.js";
+
+export interface ErrorContext {
+  store: ClientStore;
+  debug: boolean;
+  /** The controller the failed command talked to, for hints. */
+  controller?: string;
+}
+
+function withHint(message: string, hint?: string): string {
+  return hint ? `ERROR ${message}\n${hint}` : `ERROR ${message}`;
+}
+
+/** Failures of the connection itself, as opposed to answers from the server. */
+function isTransportFailure(err: ConnectError): boolean {
+  return (
+    (err.code === Code.Unavailable || err.code === Code.Unknown || err.code === Code.Internal) &&
+    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|certificate|self.signed|socket hang up|GOAWAY/i.test(
+      err.rawMessage,
+    )
+  );
+}
+
+export async function renderError(err: unknown, ctx: ErrorContext): Promise<string> {
+  if (err instanceof CliError) return withHint(err.message, err.hint);
+
+  if (err instanceof RedirectError) {
+    const { controllers } = await ctx.store.controllers().catch(() => ({ controllers: {} }));
+    const users = new Map<string, string | undefined>();
+    for (const name of Object.keys(controllers))
+      users.set(name, (await ctx.store.account(name).catch(() => undefined))?.user);
+    return redirectMessage(err.redirect, controllers, (c) => users.get(c));
+  }
+  if (err instanceof MigratingError) return "ERROR model migration in progress";
+
+  if (err instanceof ConnectError) {
+    const where = ctx.controller ? ` "${ctx.controller}"` : "";
+    const msg = err.rawMessage;
+    if (err.code === Code.Unauthenticated) {
+      const c = ctx.controller ? ` -c ${ctx.controller}` : "";
+      return withHint(msg, `Your session may have expired: run 'ferry login${c}' to log in again.`);
+    }
+    if (isTransportFailure(err)) {
+      if (/certificate|self.signed/i.test(msg)) {
+        return `ERROR cannot connect to controller${where}: TLS verification failed (${msg}): its certificate is not signed by the CA this client trusts for it`;
+      }
+      return `ERROR cannot connect to controller${where}: ${msg}`;
+    }
+    if (err.code === Code.DeadlineExceeded) return `ERROR controller${where} did not answer in time: ${msg}`;
+    if (err instanceof PreconditionError && err.violations.length) {
+      const missing = err.violations.filter((v) => !msg.includes(v.description));
+      return [`ERROR ${msg}`, ...missing.map((v) => `  - ${v.subject ? `${v.subject}: ` : ""}${v.description}`)].join(
+        "\n",
+      );
+    }
+    if (err.code === Code.Internal || err.code === Code.Unknown || err.code === Code.DataLoss) {
+      const extra = ctx.debug ? `\n${err.stack ?? ""}` : "\n(unexpected error; rerun with --debug for details)";
+      return `ERROR ${msg}${extra}`;
+    }
+    return `ERROR ${msg}`;
+  }
+
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (ctx.debug) return `ERROR ${e.message}\n${e.stack ?? ""}`;
+  return `ERROR ${e.message}\n(unexpected error; rerun with --debug for details)`;
+}

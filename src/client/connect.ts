@@ -1,0 +1,138 @@
+// Typed clients for every Ferry service over one pinned-TLS HTTP/2 connection.
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import type { SecureClientSessionOptions } from "node:http2";
+import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
+import { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
+import { MigrationService } from "../../gen/ts/ferry/v1/migration_pb.js";
+import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
+import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
+import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import { decodeError } from "./errors.js";
+
+/** Deadline for unary calls that do not set their own. */
+export const DEFAULT_UNARY_TIMEOUT_MS = 30_000;
+
+export interface ConnectOptions {
+  /** "host:port" of the controller's API. */
+  address: string;
+  /** PEM of the controller's CA: the ONLY trusted root for this connection. */
+  caPem: string;
+  /** Bearer token; omitted for login, health and controller info. */
+  token?: string;
+  /** TLS server name to send (SNI), when the address is not the name on the certificate. */
+  servername?: string;
+  /** Deadline for unary calls; streams have none unless the caller sets one. */
+  unaryTimeoutMs?: number;
+  /** Extra interceptors, run after auth and error decoding. */
+  interceptors?: Interceptor[];
+}
+
+export interface FerryClients {
+  controller: Client<typeof ControllerService>;
+  model: Client<typeof ModelService>;
+  migration: Client<typeof MigrationService>;
+  migrationTarget: Client<typeof MigrationTargetService>;
+  agent: Client<typeof AgentService>;
+  health: Client<typeof Health>;
+  /** The transport, for services not listed here. */
+  transport: Transport;
+  /** Closes the connection; pending calls fail. */
+  close(): void;
+}
+
+/** Adds `authorization: Bearer <token>` to every call. */
+export function bearerAuth(token: string): Interceptor {
+  return (next) => async (req) => {
+    req.header.set("authorization", `Bearer ${token}`);
+    return next(req);
+  };
+}
+
+/**
+ * Rethrows failures as the typed errors of ./errors.ts, for unary calls and
+ * for errors that arrive while a response stream is being read.
+ */
+export const decodeErrors: Interceptor = (next) => async (req) => {
+  let res;
+  try {
+    res = await next(req);
+  } catch (err) {
+    throw decodeError(err);
+  }
+  if (!res.stream) return res;
+  const inner = res.message;
+  return {
+    ...res,
+    message: (async function* () {
+      try {
+        yield* inner;
+      } catch (err) {
+        throw decodeError(err);
+      }
+    })(),
+  };
+};
+
+export function baseUrl(address: string): string {
+  return `https://${address}`;
+}
+
+/**
+ * TLS options that trust exactly one CA. The host name is not checked against
+ * the certificate: the CA is the controller's own private CA, so any
+ * certificate it signed is that controller's, and controllers are reached by
+ * addresses (IPs, NAT, port forwards) that need not be on the certificate —
+ * the same trust model as the reference system.
+ */
+export function pinnedTls(caPem: string, servername?: string): SecureClientSessionOptions {
+  return {
+    ca: caPem,
+    rejectUnauthorized: true,
+    checkServerIdentity: () => undefined,
+    ...(servername ? { servername } : {}),
+  };
+}
+
+/**
+ * A transport that applies a default deadline to unary calls only, so that
+ * watches and log follows (server streams) can run for as long as needed.
+ */
+function withUnaryDeadline(inner: Transport, timeoutMs: number): Transport {
+  return {
+    unary: (method, signal, t, header, input, values) =>
+      inner.unary(method, signal, t ?? timeoutMs, header, input, values),
+    stream: (method, signal, t, header, input, values) => inner.stream(method, signal, t, header, input, values),
+  };
+}
+
+/** Build clients over an existing HTTP/2 session manager. */
+export function clientsOver(
+  sessionManager: Http2SessionManager,
+  address: string,
+  opts: Pick<ConnectOptions, "token" | "unaryTimeoutMs" | "interceptors"> = {},
+): FerryClients {
+  const interceptors: Interceptor[] = [decodeErrors];
+  if (opts.token) interceptors.push(bearerAuth(opts.token));
+  interceptors.push(...(opts.interceptors ?? []));
+  const transport = withUnaryDeadline(
+    createGrpcTransport({ baseUrl: baseUrl(address), sessionManager, interceptors }),
+    opts.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS,
+  );
+  return {
+    controller: createClient(ControllerService, transport),
+    model: createClient(ModelService, transport),
+    migration: createClient(MigrationService, transport),
+    migrationTarget: createClient(MigrationTargetService, transport),
+    agent: createClient(AgentService, transport),
+    health: createClient(Health, transport),
+    transport,
+    close: () => sessionManager.abort(),
+  };
+}
+
+/** Connect to a controller, trusting only `caPem`. */
+export function connect(opts: ConnectOptions): FerryClients {
+  const sessionManager = new Http2SessionManager(baseUrl(opts.address), {}, pinnedTls(opts.caPem, opts.servername));
+  return clientsOver(sessionManager, opts.address, opts);
+}

@@ -1,0 +1,124 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ModelRedirectSchema } from "../../gen/ts/ferry/v1/errors_pb.js";
+import { ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { decodeError } from "../../src/client/errors.js";
+import { ClientStore } from "../../src/client/store/store.js";
+import { CliError } from "../../src/cli/errors.js";
+import { renderError, type ErrorContext } from "../../src/cli/render-error.js";
+
+let ctx: ErrorContext;
+beforeEach(() => {
+  ctx = { store: new ClientStore(mkdtempSync(join(tmpdir(), "ferry-home-"))), debug: false, controller: "src" };
+});
+
+const info = (reason: string) => ({
+  desc: ErrorInfoSchema,
+  value: create(ErrorInfoSchema, { reason, domain: "ferry.v1" }),
+});
+const wire = (msg: string, code: Code, ...details: { desc: never; value: never }[]) =>
+  decodeError(new ConnectError(msg, code, undefined, details));
+
+describe("renderError", () => {
+  it("prints CliErrors with their hint and no stack", async () => {
+    expect(await renderError(new CliError("no current controller", "Run this."), ctx)).toBe(
+      "ERROR no current controller\nRun this.",
+    );
+  });
+
+  it("prints a migrating model exactly", async () => {
+    const err = wire("model is being migrated (phase IMPORT)", Code.Unavailable, info("MODEL_MIGRATING") as never);
+    expect(await renderError(err, ctx)).toBe("ERROR model migration in progress");
+  });
+
+  it("prints redirect message (a) when the destination is in the store", async () => {
+    await ctx.store.putController("dst", {
+      uuid: "uuid-dst",
+      apiEndpoints: ["10.0.0.5:17070"],
+      caCert: "",
+      caFingerprint: "AA",
+    });
+    const err = wire(
+      "model migrated",
+      Code.FailedPrecondition,
+      info("MODEL_MIGRATED") as never,
+      {
+        desc: ModelRedirectSchema,
+        value: create(ModelRedirectSchema, {
+          modelName: "migrate",
+          modelOwner: "admin",
+          controllerUuid: "uuid-dst",
+          controllerName: "dst",
+          addresses: ["10.0.0.5:17070"],
+          caFingerprint: "AA",
+        }),
+      } as never,
+    );
+    expect(await renderError(err, ctx)).toBe(
+      'ERROR Model "migrate" has been migrated to controller "dst".\nTo access it run \'ferry switch dst:migrate\'.',
+    );
+  });
+
+  it("hints at login on UNAUTHENTICATED", async () => {
+    const err = wire("token expired", Code.Unauthenticated, info("UNAUTHENTICATED") as never);
+    expect(await renderError(err, ctx)).toBe(
+      "ERROR token expired\nYour session may have expired: run 'ferry login -c src' to log in again.",
+    );
+  });
+
+  it("lists precondition violations the message does not already contain", async () => {
+    const err = wire(
+      "cannot migrate: 2 prechecks failed",
+      Code.FailedPrecondition,
+      info("PRECHECK_FAILED") as never,
+      {
+        desc: PreconditionFailureSchema,
+        value: create(PreconditionFailureSchema, {
+          violations: [
+            { type: "MACHINE_NOT_RUNNING", subject: "machine-0", description: "machine 0 is not running (pending)" },
+            {
+              type: "UNIT_NOT_IDLE",
+              subject: "wordpress/0",
+              description: "unit wordpress/0 is not idle or executing (allocating)",
+            },
+          ],
+        }),
+      } as never,
+    );
+    expect(await renderError(err, ctx)).toBe(
+      "ERROR cannot migrate: 2 prechecks failed\n" +
+        "  - machine-0: machine 0 is not running (pending)\n" +
+        "  - wordpress/0: unit wordpress/0 is not idle or executing (allocating)",
+    );
+  });
+
+  it("keeps plain server messages as they are", async () => {
+    expect(await renderError(wire("permission denied", Code.PermissionDenied), ctx)).toBe("ERROR permission denied");
+    expect(await renderError(wire('model "x" not found', Code.NotFound), ctx)).toBe('ERROR model "x" not found');
+  });
+
+  it("explains connection failures", async () => {
+    const refused = wire("connect ECONNREFUSED 127.0.0.1:17070", Code.Unavailable);
+    expect(await renderError(refused, ctx)).toBe(
+      'ERROR cannot connect to controller "src": connect ECONNREFUSED 127.0.0.1:17070',
+    );
+    const tls = wire("unable to verify the first certificate", Code.Internal);
+    expect(await renderError(tls, ctx)).toMatch(/^ERROR cannot connect to controller "src": TLS verification failed/);
+  });
+
+  it("hints at --debug for the unexpected, and shows the stack with it", async () => {
+    const bug = new TypeError("cannot read properties of undefined");
+    expect(await renderError(bug, ctx)).toBe(
+      "ERROR cannot read properties of undefined\n(unexpected error; rerun with --debug for details)",
+    );
+    const withStack = await renderError(bug, { ...ctx, debug: true });
+    expect(withStack).toContain("ERROR cannot read properties of undefined\nTypeError");
+    expect(await renderError(wire("boom", Code.Internal), ctx)).toBe(
+      "ERROR boom\n(unexpected error; rerun with --debug for details)",
+    );
+  });
+});
