@@ -1,21 +1,29 @@
+// CA fingerprints as people compare them: SHA-256 over the certificate's DER
+// bytes, upper-case hex pairs joined by ':' (95 characters), identical to what
+// `openssl x509 -noout -fingerprint -sha256` prints after '='. Users compare it
+// by eye when they first trust a controller, so it must match the standard
+// tools. Shared by the server (pki) and the client (trust on first use).
 import { createHash, X509Certificate } from "node:crypto";
 
-/**
- * The SHA-256 fingerprint of a PEM certificate, as upper-case hex pairs joined by
- * ':' (95 characters) — the same text `openssl x509 -noout -fingerprint -sha256`
- * prints after '='. Users compare it by eye when they first trust a controller, so
- * it must match what the standard tools show.
- *
- * If the PEM holds a chain, the first certificate is used.
- */
-export function fingerprint(certPem: string): string {
-  const der = new X509Certificate(certPem).raw;
-  return formatFingerprint(createHash("sha256").update(der).digest());
+export function fingerprintDer(der: Uint8Array): string {
+  const hex = createHash("sha256").update(der).digest("hex").toUpperCase();
+  return hex.match(/../g)!.join(":");
 }
 
-function formatFingerprint(digest: Buffer): string {
-  const hex = digest.toString("hex").toUpperCase();
-  const pairs: string[] = [];
-  for (let i = 0; i < hex.length; i += 2) pairs.push(hex.slice(i, i + 2));
-  return pairs.join(":");
+/** Fingerprint of the first certificate in a PEM. */
+export function fingerprint(certPem: string): string {
+  return fingerprintDer(new X509Certificate(certPem).raw);
+}
+
+/**
+ * Normalise a fingerprint typed by a person (any case, with or without ':' or
+ * spaces, with an optional "SHA256 Fingerprint=" prefix as openssl prints it)
+ * so it can be compared with ours.
+ */
+export function normaliseFingerprint(fp: string): string {
+  const hex = fp
+    .replace(/^.*=/, "")
+    .replace(/[^0-9a-fA-F]/g, "")
+    .toUpperCase();
+  return (hex.match(/../g) ?? []).join(":");
 }
