@@ -48,8 +48,16 @@ function num(name: string, v: string | undefined, dflt: number): number {
 }
 
 function list(v: unknown): string[] {
-  if (Array.isArray(v)) return v.flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter(Boolean);
-  if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v))
+    return v
+      .flatMap((s) => String(s).split(","))
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (typeof v === "string")
+    return v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return [];
 }
 

@@ -109,7 +109,9 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       controllerModelUuid: boot.controllerModelUuid,
     };
 
-    const changes = createChangeHub({ onListenerError: (err) => logger.error("change listener failed", { err: String(err) }) });
+    const changes = createChangeHub({
+      onListenerError: (err) => logger.error("change listener failed", { err: String(err) }),
+    });
     const simulator = createSimulator({ store, changes, delayMs: config.provisionDelayMs, log: logger });
     const services = [
       serviceRegistration(
@@ -122,7 +124,10 @@ export async function startController(opts: StartOptions): Promise<RunningContro
           log: logger,
         }),
       ),
-      serviceRegistration(ModelService, createModelService({ store, controller: identity, changes, simulator, log: logger })),
+      serviceRegistration(
+        ModelService,
+        createModelService({ store, controller: identity, changes, simulator, log: logger }),
+      ),
       // Declared now, implemented by the migration and agent work: every call
       // answers UNIMPLEMENTED until then.
       serviceRegistration(MigrationService, {}),
@@ -150,7 +155,10 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     sweep.unref();
 
     if (config.portFile) {
-      await writeFileAtomic(config.portFile, JSON.stringify({ address: identity.addresses[0], pid: process.pid }) + "\n");
+      await writeFileAtomic(
+        config.portFile,
+        JSON.stringify({ address: identity.addresses[0], pid: process.pid }) + "\n",
+      );
     }
     logger.info("controller ready", {
       name: identity.name,

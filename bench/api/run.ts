@@ -40,15 +40,24 @@ function ghz(address: string, ca: string, token: string, model: string): GhzResu
   const out = execFileSync(
     findGhz(),
     [
-      "--protoset", join(ROOT, "gen", "ferry.binpb"),
-      "--call", "ferry.v1.ModelService.GetStatus",
-      "--cacert", ca,
-      "-d", JSON.stringify({ model }),
-      "-m", JSON.stringify({ authorization: `Bearer ${token}` }),
-      "-n", String(REQUESTS),
-      "-c", String(CONCURRENCY),
-      "--connections", String(arg("connections", 1)),
-      "-O", "json",
+      "--protoset",
+      join(ROOT, "gen", "ferry.binpb"),
+      "--call",
+      "ferry.v1.ModelService.GetStatus",
+      "--cacert",
+      ca,
+      "-d",
+      JSON.stringify({ model }),
+      "-m",
+      JSON.stringify({ authorization: `Bearer ${token}` }),
+      "-n",
+      String(REQUESTS),
+      "-c",
+      String(CONCURRENCY),
+      "--connections",
+      String(arg("connections", 1)),
+      "-O",
+      "json",
       address,
     ],
     { encoding: "utf8", maxBuffer: 64 << 20 },
@@ -83,8 +92,19 @@ async function main(): Promise<void> {
     const bytes = toBinary(GetStatusResponseSchema, status);
     writeFileSync(responseFile, bytes);
 
-    bare = spawn(process.execPath, [join(ROOT, "dist", "bench", "api", "bare-server.js"), join(ctl.dataDir, "server.pem"), join(ctl.dataDir, "server.key"), responseFile], { stdio: ["ignore", "pipe", "inherit"] });
-    const barePort = await new Promise<string>((resolve) => bare!.stdout!.once("data", (d) => resolve(String(d).trim())));
+    bare = spawn(
+      process.execPath,
+      [
+        join(ROOT, "dist", "bench", "api", "bare-server.js"),
+        join(ctl.dataDir, "server.pem"),
+        join(ctl.dataDir, "server.key"),
+        responseFile,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const barePort = await new Promise<string>((resolve) =>
+      bare!.stdout!.once("data", (d) => resolve(String(d).trim())),
+    );
     const ca = join(ctl.dataDir, "ca.pem");
 
     // Warm both up (JIT, TLS session), then measure alternately.
@@ -93,9 +113,13 @@ async function main(): Promise<void> {
     const bareRes = ghz(`127.0.0.1:${barePort}`, ca, token, "bench");
     const ferryRes = ghz(ctl.address, ca, token, "bench");
 
-    console.log(`GetStatus response: ${bytes.length} bytes; ${REQUESTS} requests, concurrency ${CONCURRENCY}, 1 connection, TLS`);
+    console.log(
+      `GetStatus response: ${bytes.length} bytes; ${REQUESTS} requests, concurrency ${CONCURRENCY}, 1 connection, TLS`,
+    );
     const row = (name: string, r: GhzResult) =>
-      console.log(`${name.padEnd(16)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms   errors ${r.errors}`);
+      console.log(
+        `${name.padEnd(16)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms   errors ${r.errors}`,
+      );
     row("bare grpc-js", bareRes);
     row("ferryd", ferryRes);
     console.log(`ratio (ferryd / bare): ${(ferryRes.rps / bareRes.rps).toFixed(2)}  (goal >= 0.6)`);

@@ -40,7 +40,12 @@ export function bearerToken(headers: Headers): string | undefined {
  * Resolves the caller of `method`. Returns undefined for public methods called
  * without a token; throws UNAUTHENTICATED / PERMISSION_DENIED otherwise.
  */
-export function authenticate(store: Store, method: DescMethod, headers: Headers, now = Date.now()): Principal | undefined {
+export function authenticate(
+  store: Store,
+  method: DescMethod,
+  headers: Headers,
+  now = Date.now(),
+): Principal | undefined {
   const token = bearerToken(headers);
   const isPublic = isPublicMethod(method);
   if (!token) {
@@ -75,14 +80,23 @@ export function authenticate(store: Store, method: DescMethod, headers: Headers,
     };
   }
   if (row.kind === "agent") {
-    return { kind: "agent", user: row.user, controllerAccess: "login", modelUuid: row.modelUuid ?? undefined, tokenHash: hash };
+    return {
+      kind: "agent",
+      user: row.user,
+      controllerAccess: "login",
+      modelUuid: row.modelUuid ?? undefined,
+      tokenHash: hash,
+    };
   }
   const user = getUser(store.db, row.user);
   if (!user || user.disabled || !isControllerAccess(user.access)) {
     throw unauthenticated("user is disabled or removed", "USER_DISABLED");
   }
   if (service === MIGRATION_TARGET_SERVICE) {
-    throw permissionDenied("MigrationTargetService needs a migration token (ControllerService.CreateMigrationToken)", "TOKEN_SCOPE");
+    throw permissionDenied(
+      "MigrationTargetService needs a migration token (ControllerService.CreateMigrationToken)",
+      "TOKEN_SCOPE",
+    );
   }
   return { kind: "user", user: user.name, controllerAccess: user.access, tokenHash: hash };
 }

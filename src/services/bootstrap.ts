@@ -49,8 +49,22 @@ export async function bootstrapController(
   const controllerModelUuid = randomUUID();
   store.tx((db) => {
     insertControllerRow(db, row);
-    insertUser(db, { name: "admin", displayName: "admin", passwordHash: hash, access: "superuser", createdBy: "", now });
-    createModelRow(db, { ...params, uuid: controllerModelUuid, name: "controller", owner: "admin", isController: true, now });
+    insertUser(db, {
+      name: "admin",
+      displayName: "admin",
+      passwordHash: hash,
+      access: "superuser",
+      createdBy: "",
+      now,
+    });
+    createModelRow(db, {
+      ...params,
+      uuid: controllerModelUuid,
+      name: "controller",
+      owner: "admin",
+      isController: true,
+      now,
+    });
   });
   return { row: { id: 1, ...row }, controllerModelUuid, created: true };
 }

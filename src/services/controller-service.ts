@@ -2,10 +2,7 @@
 
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import {
-  ControllerService,
-  type UserSchema,
-} from "../../gen/ts/ferry/v1/controller_pb.js";
+import { ControllerService, type UserSchema } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { ControllerAccess, ModelAccess } from "../../gen/ts/ferry/v1/resources_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -101,7 +98,9 @@ function existingUser(store: Store, name: string, field = "user"): UserRow {
 }
 
 // CreateBackup arrives with the backup work (issue 3); until then it answers UNIMPLEMENTED.
-export function createControllerService(deps: ControllerServiceDeps): Omit<ServiceImpl<typeof ControllerService>, "createBackup"> {
+export function createControllerService(
+  deps: ControllerServiceDeps,
+): Omit<ServiceImpl<typeof ControllerService>, "createBackup"> {
   const { store, controller } = deps;
   return {
     getControllerInfo() {
@@ -161,8 +160,7 @@ export function createControllerService(deps: ControllerServiceDeps): Omit<Servi
       if (nameErr) throw badField("name", nameErr);
       if (req.password) checkPassword(req.password);
       if (req.displayName.length > 200) throw badField("display_name", "display name is too long (max 200 characters)");
-      const access =
-        req.access === ControllerAccess.UNSPECIFIED ? "login" : controllerAccessFromProto(req.access);
+      const access = req.access === ControllerAccess.UNSPECIFIED ? "login" : controllerAccessFromProto(req.access);
       if (!access) throw badField("access", "unknown controller access level");
       if (getUser(store.db, req.name)) throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
       const hash = req.password ? await hashPassword(req.password) : null;
@@ -241,7 +239,11 @@ export function createControllerService(deps: ControllerServiceDeps): Omit<Servi
       const { model } = resolveModel(store, p, req.model, "admin");
       existingUser(store, req.user);
       if (req.user === model.owner) {
-        throw ferryError(Code.FailedPrecondition, "OWNER_ACCESS", `cannot revoke access of the model owner "${model.owner}"`);
+        throw ferryError(
+          Code.FailedPrecondition,
+          "OWNER_ACCESS",
+          `cannot revoke access of the model owner "${model.owner}"`,
+        );
       }
       const result = store.tx((db) => {
         const current = getGrantedAccess(db, model.uuid, req.user) as ModelAccessLevel | undefined;
@@ -249,7 +251,12 @@ export function createControllerService(deps: ControllerServiceDeps): Omit<Servi
         setModelAccess(db, model.uuid, req.user, next);
         return next;
       });
-      deps.log?.info("model access revoked", { user: req.user, model: model.uuid, access: result ?? "none", by: p.user });
+      deps.log?.info("model access revoked", {
+        user: req.user,
+        model: model.uuid,
+        access: result ?? "none",
+        by: p.user,
+      });
       return { access: modelAccessToProto(result) };
     },
 
@@ -270,7 +277,8 @@ export function createControllerService(deps: ControllerServiceDeps): Omit<Servi
       const p = superuserOf(ctx);
       const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
       if (!UUID_RE.test(req.modelUuid)) throw badField("model_uuid", "must be a model UUID");
-      if (!UUID_RE.test(req.sourceControllerUuid)) throw badField("source_controller_uuid", "must be a controller UUID");
+      if (!UUID_RE.test(req.sourceControllerUuid))
+        throw badField("source_controller_uuid", "must be a controller UUID");
       if (req.sourceControllerUuid === controller.uuid) {
         throw ferryError(Code.FailedPrecondition, "SAME_CONTROLLER", "model already on destination controller");
       }
@@ -291,4 +299,3 @@ export function createControllerService(deps: ControllerServiceDeps): Omit<Servi
     },
   };
 }
-

@@ -73,7 +73,12 @@ export function failedPrecondition(
 }
 
 /** UNAVAILABLE with RetryInfo: try again later. */
-export function unavailable(reason: string, message: string, retryMs: number, extra: NonNullable<Detail> = []): ConnectError {
+export function unavailable(
+  reason: string,
+  message: string,
+  retryMs: number,
+  extra: NonNullable<Detail> = [],
+): ConnectError {
   return ferryError(Code.Unavailable, reason, message, [
     { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(retryMs) }) },
     ...extra,

@@ -8,7 +8,11 @@ export type ModelRow = typeof models.$inferSelect;
 
 export function findModelByUuid(db: Db, uuid: string): ModelRow | undefined {
   return prepared(db, "findModelByUuid", (d) =>
-    d.select().from(models).where(eq(models.uuid, sql.placeholder("uuid"))).prepare(),
+    d
+      .select()
+      .from(models)
+      .where(eq(models.uuid, sql.placeholder("uuid")))
+      .prepare(),
   ).get({ uuid });
 }
 

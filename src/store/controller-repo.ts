@@ -10,7 +10,9 @@ export function getControllerRow(db: Db): ControllerRow | undefined {
 }
 
 export function insertControllerRow(db: Db, row: Omit<ControllerRow, "id">): void {
-  db.insert(controller).values({ id: 1, ...row }).run();
+  db.insert(controller)
+    .values({ id: 1, ...row })
+    .run();
 }
 
 export function getControllerModelUuid(db: Db): string | undefined {

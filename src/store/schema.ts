@@ -3,15 +3,7 @@
 // integer milliseconds since the epoch. Every model-scoped table is keyed by
 // model_uuid first, so exporting or removing a model is a set of range scans
 // and a model can be imported under the same UUID on another controller.
-import {
-  blob,
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Identity of this controller: exactly one row, written at bootstrap. */
 export const controller = sqliteTable("controller", {
@@ -241,10 +233,7 @@ export const relations = sqliteTable(
     statusMessage: text("status_message").notNull().default(""),
     statusSince: integer("status_since").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.modelUuid, t.id] }),
-    uniqueIndex("relations_key").on(t.modelUuid, t.key),
-  ],
+  (t) => [primaryKey({ columns: [t.modelUuid, t.id] }), uniqueIndex("relations_key").on(t.modelUuid, t.key)],
 );
 
 /** The endpoints of a relation (two, or one for a peer relation). */
@@ -293,4 +282,3 @@ export const logEntries = sqliteTable(
   },
   (t) => [index("log_entries_model").on(t.modelUuid, t.seq)],
 );
-

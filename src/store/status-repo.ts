@@ -176,10 +176,19 @@ export interface ModelSnapshot {
 
 export function listRelationsWithEndpoints(db: Db, modelUuid: string): RelationWithEndpoints[] {
   const rels = prepared(db, "listRelations", (d) =>
-    d.select().from(relations).where(eq(relations.modelUuid, sql.placeholder("m"))).orderBy(asc(relations.id)).prepare(),
+    d
+      .select()
+      .from(relations)
+      .where(eq(relations.modelUuid, sql.placeholder("m")))
+      .orderBy(asc(relations.id))
+      .prepare(),
   ).all({ m: modelUuid });
   const eps = prepared(db, "listRelationEndpoints", (d) =>
-    d.select().from(relationEndpoints).where(eq(relationEndpoints.modelUuid, sql.placeholder("m"))).prepare(),
+    d
+      .select()
+      .from(relationEndpoints)
+      .where(eq(relationEndpoints.modelUuid, sql.placeholder("m")))
+      .prepare(),
   ).all({ m: modelUuid });
   const byId = new Map<number, RelationEndpointRow[]>();
   for (const e of eps) {
@@ -205,7 +214,12 @@ export function loadModelSnapshot(db: Db, modelUuid: string): ModelSnapshot | un
   return {
     model,
     machines: prepared(db, "snapshotMachines", (d) =>
-      d.select().from(machines).where(eq(machines.modelUuid, sql.placeholder("m"))).orderBy(asc(machines.seq)).prepare(),
+      d
+        .select()
+        .from(machines)
+        .where(eq(machines.modelUuid, sql.placeholder("m")))
+        .orderBy(asc(machines.seq))
+        .prepare(),
     ).all(m),
     applications: prepared(db, "snapshotApplications", (d) =>
       d

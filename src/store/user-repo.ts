@@ -10,13 +10,24 @@ export type TokenRow = typeof tokens.$inferSelect;
 
 export function getUser(db: Db, name: string): UserRow | undefined {
   return prepared(db, "getUser", (d) =>
-    d.select().from(users).where(eq(users.name, sql.placeholder("name"))).prepare(),
+    d
+      .select()
+      .from(users)
+      .where(eq(users.name, sql.placeholder("name")))
+      .prepare(),
   ).get({ name });
 }
 
 export function insertUser(
   db: Db,
-  u: { name: string; displayName?: string; passwordHash: string | null; access: ControllerAccessLevel; createdBy: string; now: number },
+  u: {
+    name: string;
+    displayName?: string;
+    passwordHash: string | null;
+    access: ControllerAccessLevel;
+    createdBy: string;
+    now: number;
+  },
 ): UserRow {
   return db
     .insert(users)
@@ -51,7 +62,15 @@ export function recordLogin(db: Db, name: string, now: number): void {
 
 export function insertToken(
   db: Db,
-  t: { hash: string; kind: string; user: string; modelUuid?: string; sourceControllerUuid?: string; now: number; expiresAt: number },
+  t: {
+    hash: string;
+    kind: string;
+    user: string;
+    modelUuid?: string;
+    sourceControllerUuid?: string;
+    now: number;
+    expiresAt: number;
+  },
 ): void {
   db.insert(tokens)
     .values({
@@ -68,7 +87,11 @@ export function insertToken(
 
 export function getToken(db: Db, hash: string): TokenRow | undefined {
   return prepared(db, "getToken", (d) =>
-    d.select().from(tokens).where(eq(tokens.hash, sql.placeholder("hash"))).prepare(),
+    d
+      .select()
+      .from(tokens)
+      .where(eq(tokens.hash, sql.placeholder("hash")))
+      .prepare(),
   ).get({ hash });
 }
 
@@ -78,13 +101,19 @@ export function deleteToken(db: Db, hash: string): void {
 
 /** Revokes every user token of `user` except `keep` (after a password change). */
 export function deleteUserTokens(db: Db, user: string, keep?: string): void {
-  const rows = db.select({ hash: tokens.hash }).from(tokens).where(and(eq(tokens.user, user), eq(tokens.kind, "user"))).all();
+  const rows = db
+    .select({ hash: tokens.hash })
+    .from(tokens)
+    .where(and(eq(tokens.user, user), eq(tokens.kind, "user")))
+    .all();
   for (const r of rows) if (r.hash !== keep) deleteToken(db, r.hash);
 }
 
 /** Revokes the migration tokens bound to a model (when its migration ends). */
 export function deleteMigrationTokens(db: Db, modelUuid: string): void {
-  db.delete(tokens).where(and(eq(tokens.kind, "migration"), eq(tokens.modelUuid, modelUuid))).run();
+  db.delete(tokens)
+    .where(and(eq(tokens.kind, "migration"), eq(tokens.modelUuid, modelUuid)))
+    .run();
 }
 
 export function deleteExpiredTokens(db: Db, now: number): number {
@@ -93,7 +122,9 @@ export function deleteExpiredTokens(db: Db, now: number): number {
 
 export function setModelAccess(db: Db, modelUuid: string, user: string, access: string | undefined): void {
   if (access === undefined) {
-    db.delete(modelUsers).where(and(eq(modelUsers.modelUuid, modelUuid), eq(modelUsers.user, user))).run();
+    db.delete(modelUsers)
+      .where(and(eq(modelUsers.modelUuid, modelUuid), eq(modelUsers.user, user)))
+      .run();
     return;
   }
   db.insert(modelUsers)

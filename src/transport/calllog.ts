@@ -1,6 +1,7 @@
-// One structured record per RPC: method, status, duration, peer. Implemented as a
+// One structured record per RPC: method, status, duration, peer. For gRPC it is a
 // grpc-js server interceptor (not inside the adapter) so that calls the adapter
-// never sees — unknown methods, requests grpc-js rejects — are still counted.
+// never sees — unknown methods, requests grpc-js rejects — are still counted; the
+// Connect/gRPC-Web listener (connect-protocol.ts) reports through track().
 //
 // Deliberately no headers and no messages: they carry bearer tokens and user data.
 import * as grpc from "@grpc/grpc-js";
@@ -27,6 +28,11 @@ export type CallLogHook = (record: CallRecord) => void;
 export interface CallTracker {
   /** Install on the grpc-js server (ServerOptions.interceptors). */
   interceptor: grpc.ServerInterceptor;
+  /**
+   * Count a call that does not go through grpc-js (Connect, gRPC-Web). Returns the
+   * function that ends it with its gRPC status code; only its first call counts.
+   */
+  track(method: string, peer: string): (code: number) => void;
   /** Calls whose status has not been sent yet. */
   active(): number;
   /** Resolves when no call is active. */
@@ -44,11 +50,11 @@ export interface CallTracker {
 export function createCallTracker(hook: CallLogHook): CallTracker {
   let active = 0;
   let idleWaiters: (() => void)[] = [];
-  const interceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
+  const track = (method: string, peer: string) => {
     const started = performance.now();
     let reported = false;
     active++;
-    const report = (code: number) => {
+    return (code: number) => {
       if (reported) return;
       reported = true;
       if (--active === 0) {
@@ -58,16 +64,19 @@ export function createCallTracker(hook: CallLogHook): CallTracker {
       }
       try {
         hook({
-          method: methodDescriptor.path,
+          method,
           code,
           status: grpc.status[code] ?? String(code),
           durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-          peer: call.getPeer(),
+          peer,
         });
       } catch {
         // Logging must never affect the call.
       }
     };
+  };
+  const interceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
+    const report = track(methodDescriptor.path, call.getPeer());
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
@@ -86,6 +95,7 @@ export function createCallTracker(hook: CallLogHook): CallTracker {
   };
   return {
     interceptor,
+    track,
     active: () => active,
     whenIdle: () => (active === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
   };

@@ -16,6 +16,7 @@ import { ServerReflection as ReflectionV1 } from "../../gen/ts/grpc/reflection/v
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import { MAX_MESSAGE_BYTES, registerService, registeredServices, type Authenticate } from "./adapter.js";
 import { createCallTracker, loggingCallHook, type CallLogHook } from "./calllog.js";
+import { serveConnectProtocol, type ConnectMount } from "./connect-protocol.js";
 import { DescriptorIndex } from "./descriptors.js";
 import { HealthState, ServingStatus, createHealthService } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -85,6 +86,13 @@ export interface StartServerOptions {
   contextValues?: () => ContextValues;
   /** grpc-js options, merged over the defaults below. */
   grpcOptions?: grpc.ServerOptions;
+  /**
+   * Also serve the Connect protocol and gRPC-Web on the same port, with the same
+   * services, authentication, limits and call log (on by default): `buf curl` with
+   * its default protocol, browsers and plain `curl` then work. `http1: false`
+   * keeps Connect HTTP/2-only; HTTP/1.1 is only ever offered with TLS.
+   */
+  connectProtocol?: boolean | { http1?: boolean };
 }
 
 export interface RunningServer {
@@ -135,18 +143,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const contextValues = () => (opts.contextValues?.() ?? createContextValues()).set(serverDrainingKey, drain.signal);
   const base = { logger, shutdownSignal: force.signal, contextValues, tls: !!opts.tls };
 
+  // Everything mounted on grpc-js, to mount on the Connect router too.
+  const mounts: ConnectMount[] = [];
+  const mount = <S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>, authenticate?: Authenticate) => {
+    registerService(server, service, impl, { ...base, authenticate });
+    mounts.push({ service, impl, authenticate });
+  };
+
   const health = new HealthState();
   for (const reg of opts.services ?? []) {
-    registerService(server, reg.service, reg.impl as Partial<ServiceImpl<DescService>>, {
-      ...base,
-      authenticate: reg.authenticate ? opts.authenticate : undefined,
-    });
+    mount(reg.service, reg.impl as Partial<ServiceImpl<DescService>>, reg.authenticate ? opts.authenticate : undefined);
     health.set(reg.service.typeName, ServingStatus.SERVING);
   }
 
   // Health and reflection are deliberately unauthenticated (api.md): probes and
   // tools must work before anyone has a token.
-  registerService(server, Health, createHealthService(health), base);
+  mount(Health, createHealthService(health));
   health.set(Health.typeName, ServingStatus.SERVING);
 
   const versions = { v1: true, v1alpha: true, ...opts.reflection };
@@ -166,17 +178,32 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       listServices: () => registeredServices(server),
       drainSignal: drain.signal,
     };
-    if (versions.v1) registerService(server, ReflectionV1, createReflectionV1(reflectionOpts), base);
-    if (versions.v1alpha) {
-      registerService(server, ReflectionV1Alpha, createReflectionV1Alpha(reflectionOpts), base);
-    }
+    if (versions.v1) mount(ReflectionV1, createReflectionV1(reflectionOpts));
+    if (versions.v1alpha) mount(ReflectionV1Alpha, createReflectionV1Alpha(reflectionOpts));
   }
 
   const credentials = opts.tls ? createServerCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, credentials, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
   });
-  logger.info("grpc server listening", { address: opts.address, port, tls: !!opts.tls });
+  const connectOpts = opts.connectProtocol ?? true;
+  const connect = connectOpts
+    ? serveConnectProtocol(server, {
+        mounts,
+        logger,
+        tracker,
+        contextValues,
+        shutdownSignal: force.signal,
+        http1: typeof connectOpts === "object" ? connectOpts.http1 : undefined,
+      })
+    : undefined;
+  logger.info("grpc server listening", {
+    address: opts.address,
+    port,
+    tls: !!opts.tls,
+    protocols: connect ? ["grpc", "connect", "grpc-web"] : ["grpc"],
+    ...(connect ? { http1: connect.http1 } : {}),
+  });
   if (!opts.tls) logger.warn("grpc server is listening WITHOUT TLS (insecure debug mode)", { port });
 
   let stopping: Promise<void> | undefined;
@@ -186,6 +213,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       // open-ended streams, then wait for the remaining calls to finish.
       health.shutdown();
       drain.abort(new ConnectError("server is shutting down", Code.Unavailable));
+      connect?.drain();
       const graceful = new Promise<"closed">((resolve) => server.tryShutdown(() => resolve("closed")));
       const outcome = await Promise.race([
         graceful,
@@ -205,6 +233,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         // not reset such streams), so after a moment to flush, force the rest.
         if ((await Promise.race([graceful, delay(FORCE_SETTLE_MS)])) !== "closed") server.forceShutdown();
       }
+      connect?.close();
       const clean = outcome !== "timeout";
       logger.info("grpc server stopped", { port, graceful: clean });
     })();

@@ -74,29 +74,36 @@ export function appendHeaders(md: grpc.Metadata, headers: Headers): grpc.Metadat
 }
 
 /**
- * The gRPC status for an error thrown by a handler (or the authenticate hook).
+ * The error a caller gets for `err`, thrown by a handler (or the authenticate hook).
  *
- * A ConnectError is the handler's deliberate answer: its code and message go to the
- * caller verbatim, with `grpc-status-details-bin` carrying a google.rpc.Status whose
- * code and message equal the call's and whose details are the error's details (the
- * AIP-193 "rich error" model that connect, grpc-go and grpcurl all read).
+ * A ConnectError is the handler's deliberate answer and is kept as it is. Work
+ * cancelled through ctx.signal typically rejects with a DOMException AbortError;
+ * the signal's reason says why (deadline, client cancel, shutdown). Anything else
+ * is a bug: it is logged with its stack and the caller gets INTERNAL with a
+ * generic message, so no internals leak onto the wire.
+ */
+export function toConnectError(
+  err: unknown,
+  ctx: Pick<HandlerContext, "signal" | "service" | "method">,
+  logger: Logger,
+): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) return ctx.signal.reason;
+  logger.error("rpc handler failed", { method: methodPath(ctx), error: err });
+  return new ConnectError(INTERNAL_ERROR_MESSAGE, Code.Internal);
+}
+
+/**
+ * The gRPC status for an error thrown by a handler (or the authenticate hook),
+ * see toConnectError.
  *
- * Anything else is a bug: it is logged with its stack and the caller gets INTERNAL
- * with a generic message, so no internals leak onto the wire.
+ * The ConnectError's code and message go to the caller verbatim, with
+ * `grpc-status-details-bin` carrying a google.rpc.Status whose code and message
+ * equal the call's and whose details are the error's details (the AIP-193 "rich
+ * error" model that connect, grpc-go and grpcurl all read).
  */
 export function errorToStatus(err: unknown, ctx: HandlerContext, logger: Logger): GrpcStatus {
-  let error: ConnectError | undefined;
-  if (err instanceof ConnectError) {
-    error = err;
-  } else if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) {
-    // Work cancelled through ctx.signal typically rejects with a DOMException
-    // AbortError; the signal's reason says why (deadline, client cancel, shutdown).
-    error = ctx.signal.reason;
-  }
-  if (!error) {
-    logger.error("rpc handler failed", { method: methodPath(ctx), error: err });
-    error = new ConnectError(INTERNAL_ERROR_MESSAGE, Code.Internal);
-  }
+  const error = toConnectError(err, ctx, logger);
 
   const metadata = new grpc.Metadata();
   // On error the response is trailers-only, so headers the handler set go there too.

@@ -19,19 +19,31 @@ function files(dir: string): string[] {
 
 describe("generated code", () => {
   it("gen/ts matches buf generate", () => {
-    execFileSync(buf, ["generate", "--output", out], { cwd: root, env: { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}` } });
-    const fresh = files(join(out, "gen", "ts")).map((f) => relative(out, f)).sort();
-    const committed = files(join(root, "gen", "ts")).map((f) => relative(root, f)).sort();
+    execFileSync(buf, ["generate", "--output", out], {
+      cwd: root,
+      env: { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}` },
+    });
+    const fresh = files(join(out, "gen", "ts"))
+      .map((f) => relative(out, f))
+      .sort();
+    const committed = files(join(root, "gen", "ts"))
+      .map((f) => relative(root, f))
+      .sort();
     expect(committed).toEqual(fresh);
     for (const f of fresh) {
-      expect(readFileSync(join(root, f), "utf8"), `${f} is stale: run npm run generate`).toBe(readFileSync(join(out, f), "utf8"));
+      expect(readFileSync(join(root, f), "utf8"), `${f} is stale: run npm run generate`).toBe(
+        readFileSync(join(out, f), "utf8"),
+      );
     }
   }, 60_000);
 
   it("gen/ferry.binpb (the descriptor image served by reflection) matches buf build", () => {
     const image = join(out, "ferry.binpb");
     execFileSync(buf, ["build", "-o", image], { cwd: root });
-    expect(readFileSync(join(root, "gen", "ferry.binpb")).equals(readFileSync(image)), "gen/ferry.binpb is stale: run npm run generate").toBe(true);
+    expect(
+      readFileSync(join(root, "gen", "ferry.binpb")).equals(readFileSync(image)),
+      "gen/ferry.binpb is stale: run npm run generate",
+    ).toBe(true);
   }, 60_000);
 
   it("buf lint is clean", () => {

@@ -53,7 +53,19 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
   const adminPassword = opts.adminPassword ?? "admin-secret-pw";
   const proc = spawn(
     process.execPath,
-    [...(process.env.FERRYD_NODE_ARGS?.split(" ").filter(Boolean) ?? []), FERRYD, "--name", name, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--port-file", portFile, ...(opts.args ?? [])],
+    [
+      ...(process.env.FERRYD_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      FERRYD,
+      "--name",
+      name,
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      "--port-file",
+      portFile,
+      ...(opts.args ?? []),
+    ],
     {
       env: { ...process.env, FERRY_ADMIN_PASSWORD: adminPassword, FERRY_PROVISION_DELAY_MS: "20", ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -94,7 +106,11 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
 }
 
 /** A typed client over real TLS pinned to the controller's CA. */
-export function clientFor<S extends DescService>(c: Pick<Ferryd, "address" | "caPem">, service: S, token?: string): Client<S> {
+export function clientFor<S extends DescService>(
+  c: Pick<Ferryd, "address" | "caPem">,
+  service: S,
+  token?: string,
+): Client<S> {
   const auth: Interceptor = (next) => (req) => {
     if (token) req.header.set("authorization", `Bearer ${token}`);
     return next(req);

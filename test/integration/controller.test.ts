@@ -111,7 +111,9 @@ describe("users and access", () => {
 
     // Non-superusers may not manage users.
     const bobCtl = clientFor(ctl, ControllerService, await login("bob", "bob-password"));
-    expect((await failure(bobCtl.createUser({ name: "mallory", password: "12345678" }))).code).toBe(Code.PermissionDenied);
+    expect((await failure(bobCtl.createUser({ name: "mallory", password: "12345678" }))).code).toBe(
+      Code.PermissionDenied,
+    );
 
     // Revoking read removes access entirely.
     const revoked = await ctlc.revokeModelAccess({ user: "bob", model: "admin/shared", access: ModelAccess.READ });
