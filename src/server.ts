@@ -1,7 +1,8 @@
 // Composition root of a controller process: PKI, store, identity, services and
 // the gRPC server, wired once. Everything a ferryd process runs is built here.
-import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { writeFileAtomic } from "./util/files.js";
 import { fileURLToPath } from "node:url";
 import { AgentService } from "../gen/ts/ferry/v1/agent_pb.js";
 import { ControllerService } from "../gen/ts/ferry/v1/controller_pb.js";
@@ -61,13 +62,6 @@ function apiAddresses(host: string, port: number, hostnames: string[]): string[]
   const first = wildcard || host === "localhost" ? "127.0.0.1" : host;
   const all = [first, ...hostnames.filter((h) => h !== first)];
   return all.map((h) => (h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`));
-}
-
-async function writeFileAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data, { mode: 0o644 });
-  await rename(tmp, path);
 }
 
 export async function startController(opts: StartOptions): Promise<RunningController> {
@@ -158,6 +152,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       await writeFileAtomic(
         config.portFile,
         JSON.stringify({ address: identity.addresses[0], pid: process.pid }) + "\n",
+        0o644,
       );
     }
     logger.info("controller ready", {

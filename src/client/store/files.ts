@@ -1,45 +1,10 @@
 // File primitives for the client store: atomic replace and a small advisory
 // lock, so two `ferry` processes sharing a FERRY_HOME never see a torn file
 // and do not lose each other's read-modify-write updates.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
-/**
- * Replace `path` with `data` so readers see the old or the new content, never
- * a mix. The temp file gets its final mode before any byte is written, so a
- * token never sits in a world-readable file, not even for a moment.
- */
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fh = await open(tmp, "wx", mode);
-  try {
-    await fh.chmod(mode); // open()'s mode is filtered by the umask
-    await fh.writeFile(data, "utf8");
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-export async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
+export { readIfExists, writeFileAtomic } from "../../util/files.js";
 
 const LOCK_WAIT_MS = 5_000;
 // A lock older than this belongs to a process that died mid-update; no update
