@@ -282,3 +282,70 @@ export const logEntries = sqliteTable(
   },
   (t) => [index("log_entries_model").on(t.modelUuid, t.seq)],
 );
+
+/**
+ * Migrations of models away from this controller (the source side). One row
+ * per attempt; id is "<model-uuid>:<attempt>". The phase, its entry time, the
+ * status message and timings are updated in the same transaction as the work
+ * they describe, so the worker resumes from here after a restart. The
+ * destination's migration token is stored encrypted (see migration/secrets)
+ * and wiped when the migration ends.
+ */
+export const migrations = sqliteTable(
+  "migrations",
+  {
+    id: text("id").primaryKey(),
+    modelUuid: text("model_uuid").notNull(),
+    attempt: integer("attempt").notNull(),
+    modelName: text("model_name").notNull(),
+    modelOwner: text("model_owner").notNull(),
+    initiatedBy: text("initiated_by").notNull(),
+    phase: text("phase").notNull(),
+    phaseChangedAt: integer("phase_changed_at").notNull(),
+    statusMessage: text("status_message").notNull().default(""),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at"),
+    /** Root cause of an abort, shown to users. */
+    failure: text("failure").notNull().default(""),
+    /** Set by abort-migration: the worker aborts at its next step. */
+    abortRequested: integer("abort_requested", { mode: "boolean" }).notNull().default(false),
+    targetControllerUuid: text("target_controller_uuid").notNull(),
+    targetControllerName: text("target_controller_name").notNull(),
+    targetAddresses: text("target_addresses").notNull(), // JSON array
+    targetCaCert: text("target_ca_cert").notNull(),
+    /** Encrypted migration token; empty once the migration ended. */
+    targetToken: text("target_token").notNull().default(""),
+    /** JSON: {entitiesDone, entitiesTotal, bytesDone, bytesTotal, logsDone, ...}. */
+    progress: text("progress").notNull().default("{}"),
+    /** JSON array of {phase, start, end}. */
+    phaseTimings: text("phase_timings").notNull().default("[]"),
+    /** What was exported: entity counts (JSON) and content digest. */
+    exportCounts: text("export_counts").notNull().default("{}"),
+    exportDigest: text("export_digest").notNull().default(""),
+  },
+  (t) => [uniqueIndex("migrations_model_attempt").on(t.modelUuid, t.attempt)],
+);
+
+/**
+ * What the source keeps about a model after it migrated away: enough to
+ * answer stale requests with a redirect (FAILED_PRECONDITION, MODEL_MIGRATED,
+ * ferry.v1.ModelRedirect) for the users who had access, and plain not-found
+ * for everyone else.
+ */
+export const modelRedirects = sqliteTable(
+  "model_redirects",
+  {
+    modelUuid: text("model_uuid").primaryKey(),
+    modelName: text("model_name").notNull(),
+    modelOwner: text("model_owner").notNull(),
+    migrationId: text("migration_id").notNull(),
+    controllerUuid: text("controller_uuid").notNull(),
+    controllerName: text("controller_name").notNull(),
+    addresses: text("addresses").notNull(), // JSON array
+    caCert: text("ca_cert").notNull(),
+    /** JSON array of the user names who had access to the model. */
+    users: text("users").notNull(),
+    migratedAt: integer("migrated_at").notNull(),
+  },
+  (t) => [index("model_redirects_owner_name").on(t.modelOwner, t.modelName)],
+);
