@@ -14,6 +14,8 @@ export type Db = BetterSQLite3Database<typeof schema>;
 export interface Store {
   /** The drizzle handle; all repositories go through it. */
   readonly db: Db;
+  /** Path of the SQLite file (a migration export reads a snapshot on its own connection). */
+  readonly file: string;
   /** The raw connection, for pragmas and online backup. */
   readonly sqlite: Database.Database;
   /**
@@ -80,6 +82,7 @@ export function openStore(file: string): Store {
   return {
     db,
     sqlite,
+    file,
     generation: () => totalChanges.get() as number,
     tx: <T>(fn: (db: Db) => T): T => sqlite.transaction(() => fn(db)).immediate(),
     close: () => {
