@@ -14,6 +14,12 @@ export {
   type CallRecord,
   type CallTracker,
 } from "./calllog.js";
+export {
+  serveConnectProtocol,
+  type ConnectMount,
+  type ConnectProtocol,
+  type ConnectProtocolOptions,
+} from "./connect-protocol.js";
 export { DescriptorIndex, type DescriptorIndexOptions } from "./descriptors.js";
 export { HealthState, ServingStatus, createHealthService } from "./health.js";
 export {
@@ -38,4 +44,10 @@ export {
   type StartServerOptions,
   type TlsMaterial,
 } from "./server.js";
-export { INTERNAL_ERROR_MESSAGE, STATUS_DETAILS_KEY, errorToStatus, metadataToHeaders } from "./status.js";
+export {
+  INTERNAL_ERROR_MESSAGE,
+  STATUS_DETAILS_KEY,
+  errorToStatus,
+  metadataToHeaders,
+  toConnectError,
+} from "./status.js";

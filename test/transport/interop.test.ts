@@ -160,29 +160,61 @@ describe.skipIf(!existsSync(bufBin))("buf curl", () => {
   });
   const b = (...args: string[]) => run(bufBin, ["curl", "--cacert", s.caFile, ...args], { timeout: 30_000 });
 
-  for (const protocol of ["grpc-v1", "grpc-v1alpha"]) {
-    it(`lists services with --reflect-protocol ${protocol}`, async () => {
-      const before = s.t.calls.length;
-      // --protocol grpc: buf curl defaults to the Connect protocol, which grpc-js
-      // answers with 415; reflection then rides on whatever protocol is chosen.
+  // buf curl's default protocol is Connect; the port serves it next to gRPC.
+  // Reflection rides on whatever protocol is chosen.
+  for (const protocol of [undefined, "grpc"]) {
+    for (const reflect of ["grpc-v1", "grpc-v1alpha"]) {
+      const how = protocol ? `--protocol ${protocol}` : "the default protocol (Connect)";
+      it(`lists services with ${how} and --reflect-protocol ${reflect}`, async () => {
+        const before = s.t.calls.length;
+        const { stdout } = await b(
+          ...(protocol ? ["--protocol", protocol] : []),
+          "--reflect-protocol",
+          reflect,
+          "--list-services",
+          `https://${s.target}`,
+        );
+        expect(stdout.trim().split("\n").sort()).toEqual(expectedServices);
+        const version = reflect === "grpc-v1" ? "v1" : "v1alpha";
+        expect(s.t.calls.slice(before).map((c) => c.method)).toContain(
+          `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+        );
+      });
+    }
+  }
+
+  it("lists services with nothing but --cacert and --list-services", async () => {
+    const { stdout } = await b("--list-services", `https://${s.target}`);
+    expect(stdout.trim().split("\n").sort()).toEqual(expectedServices);
+  });
+
+  for (const protocol of [undefined, "grpc", "grpcweb"]) {
+    it(`calls Health/Check with ${protocol ? `--protocol ${protocol}` : "the default protocol (Connect)"}`, async () => {
       const { stdout } = await b(
-        "--protocol",
-        "grpc",
-        "--reflect-protocol",
-        protocol,
-        "--list-services",
-        `https://${s.target}`,
+        ...(protocol ? ["--protocol", protocol] : []),
+        "-d",
+        "{}",
+        `https://${s.target}/grpc.health.v1.Health/Check`,
       );
-      expect(stdout.trim().split("\n").sort()).toEqual(expectedServices);
-      const version = protocol === "grpc-v1" ? "v1" : "v1alpha";
-      expect(s.t.calls.slice(before).map((c) => c.method)).toContain(
-        `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
-      );
+      expect(JSON.parse(stdout)).toEqual({ status: "SERVING" });
     });
   }
 
-  it("calls Health/Check with the gRPC protocol", async () => {
-    const { stdout } = await b("--protocol", "grpc", "-d", "{}", `https://${s.target}/grpc.health.v1.Health/Check`);
+  it("prints rich error details over Connect, resolving their types through reflection", async () => {
+    const err = await b("-d", "{}", `https://${s.target}/ferry.test.v1.EchoService/Say`).then(
+      () => undefined,
+      (e: { stdout?: string; stderr?: string }) => e,
+    );
+    expect(err, "buf curl should exit non-zero").toBeDefined();
+    const out = JSON.parse(err!.stderr ?? "") as { code: string; message: string; details: { type: string }[] };
+    expect(out.code).toBe("failed_precondition");
+    expect(out.message).toBe("model prod has moved");
+    expect(out.details.map((d) => d.type)).toContain("google.rpc.ErrorInfo");
+    if (modelRedirect) expect(out.details.map((d) => d.type)).toContain("ferry.v1.ModelRedirect");
+  });
+
+  it.skipIf(!haveImage)("calls a unary method with --schema and no reflection", async () => {
+    const { stdout } = await b("--schema", imagePath, "-d", "{}", `https://${s.target}/grpc.health.v1.Health/Check`);
     expect(JSON.parse(stdout)).toEqual({ status: "SERVING" });
   });
 });
