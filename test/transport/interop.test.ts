@@ -223,3 +223,9 @@ describe.skipIf(!existsSync(bufBin))("buf curl", () => {
 it("has at least one interop tool available", () => {
   expect(grpcurl !== undefined || existsSync(bufBin)).toBe(true);
 });
+
+// In CI a missing tool is a failure, not a skip: .ci/run installs grpcurl.
+it.runIf(process.env.CI)("CI has grpcurl and buf installed", () => {
+  expect(grpcurl, "grpcurl missing: .ci/run must go install it").toBeDefined();
+  expect(existsSync(bufBin)).toBe(true);
+});
