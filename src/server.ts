@@ -11,11 +11,16 @@ import { MigrationTargetService } from "../gen/ts/ferry/v1/migration_target_pb.j
 import { ModelService } from "../gen/ts/ferry/v1/model_pb.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerIdentity } from "./domain/controller.js";
+import { exportModel } from "./migration/export.js";
+import { createSecretBox } from "./migration/secrets.js";
+import { MigrationWorker, workerOptionsFromEnv } from "./migration/worker.js";
 import { ensurePki } from "./pki/index.js";
 import { authenticate } from "./services/auth.js";
 import { bootstrapController } from "./services/bootstrap.js";
 import { principalKey } from "./services/context.js";
 import { createControllerService } from "./services/controller-service.js";
+import { createMigrationTargetService } from "./services/migration-target-service.js";
+import { createMigrationService, migrationSummaryOf } from "./services/migration-service.js";
 import { createChangeHub, createModelService, createSimulator } from "./services/model-service.js";
 import { openStore, type Store } from "./store/db.js";
 import { deleteExpiredTokens } from "./store/user-repo.js";
@@ -107,6 +112,19 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       onListenerError: (err) => logger.error("change listener failed", { err: String(err) }),
     });
     const simulator = createSimulator({ store, changes, delayMs: config.provisionDelayMs, log: logger });
+    // The source side of migrations: the destination's token is kept sealed
+    // with a key in the data dir; the worker drives migrations in the background.
+    const secrets = createSecretBox(config.dataDir);
+    const worker = new MigrationWorker({
+      store,
+      controller: identity,
+      changes,
+      simulator,
+      secrets,
+      exportModel,
+      log: logger,
+      options: workerOptionsFromEnv(),
+    });
     const services = [
       serviceRegistration(
         ControllerService,
@@ -120,12 +138,25 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       ),
       serviceRegistration(
         ModelService,
-        createModelService({ store, controller: identity, changes, simulator, log: logger }),
+        createModelService({
+          store,
+          controller: identity,
+          changes,
+          simulator,
+          log: logger,
+          migrationSummary: migrationSummaryOf(store),
+        }),
       ),
       // Declared now, implemented by the migration and agent work: every call
       // answers UNIMPLEMENTED until then.
-      serviceRegistration(MigrationService, {}),
-      serviceRegistration(MigrationTargetService, {}),
+      serviceRegistration(
+        MigrationService,
+        createMigrationService({ store, controller: identity, changes, secrets, worker, log: logger }),
+      ),
+      serviceRegistration(
+        MigrationTargetService,
+        createMigrationTargetService({ store, controller: identity, changes, simulator, log: logger }),
+      ),
       serviceRegistration(AgentService, {}),
     ];
 
@@ -143,6 +174,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     });
     identity.addresses = apiAddresses(host, server.port, config.hostnames);
     simulator.resume();
+    worker.resume();
 
     // Expired tokens are useless; sweep them hourly so the table stays small.
     const sweep = setInterval(() => deleteExpiredTokens(store.db, Date.now()), 3600_000);
@@ -166,7 +198,9 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     const stop = () =>
       (stopping ??= (async () => {
         clearInterval(sweep);
-        await server.shutdown(config.shutdownGraceMs);
+        // The worker stops where it is (its phase is in the store) while
+        // in-flight calls finish; both before the store closes.
+        await Promise.all([server.shutdown(config.shutdownGraceMs), worker.stop()]);
         simulator.stop();
         store.close();
         logger.info("controller stopped", { name: identity.name });

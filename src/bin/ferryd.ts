@@ -2,6 +2,7 @@
 // ferryd: a Ferry controller in the foreground. Flags override FERRY_*
 // environment variables; `ferryd --help` lists both.
 import { Command } from "commander";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { FERRY_VERSION, resolveConfig, type RawOptions } from "../config.js";
 import { newPassword } from "../domain/credentials.js";
@@ -26,10 +27,17 @@ const program = new Command("ferryd")
   .option("--provision-delay <ms>", "simulated provisioning delay (FERRY_PROVISION_DELAY_MS; default 300)")
   .option("--log-level <level>", "debug, info, warn or error (FERRY_LOG_LEVEL; default info)")
   .option("--insecure", "serve plaintext instead of TLS (local debugging only; FERRY_INSECURE=1)")
+  .option(
+    "--restore-from <file>",
+    "unpack this backup (from 'ferry create-backup') into the empty data dir, then start from it",
+  )
+  .option("--restore-sha256 <hex>", "with --restore-from: refuse the backup unless its SHA-256 is this")
   .addHelpText(
     "after",
     "\nThe first admin password comes from FERRY_ADMIN_PASSWORD, or stdin with --admin-password-stdin;\n" +
-      "otherwise one is generated and printed once.\n\nExample:\n  ferryd --name dev --listen 127.0.0.1:17070 --data-dir ./dev-controller",
+      "otherwise one is generated and printed once. A restored controller keeps the backup's users and passwords.\n\n" +
+      "Examples:\n  ferryd --name dev --listen 127.0.0.1:17070 --data-dir ./dev-controller\n" +
+      "  ferryd --restore-from ferry-backup-dev.tar --data-dir ./restored --listen 127.0.0.1:17071",
   );
 
 function readFirstLine(): Promise<string> {
@@ -47,9 +55,36 @@ function readFirstLine(): Promise<string> {
   });
 }
 
+/**
+ * --restore-from: verify the backup and unpack it into the data dir before
+ * anything else touches it, so the controller then starts exactly as the one
+ * backed up (same UUID, CA, users and models). The backup's name is the
+ * default controller name; the stored identity wins over flags anyway.
+ */
+async function restoreIfAsked(flags: RawOptions): Promise<RawOptions> {
+  const file = typeof flags.restoreFrom === "string" ? resolve(flags.restoreFrom) : undefined;
+  if (!file) return flags;
+  const { BackupError, restoreBackup, verifyBackup } = await import("../util/backup-archive.js");
+  try {
+    const verified = await verifyBackup(file, { expectedSha256: flags.restoreSha256 as string | undefined });
+    const { manifest } = verified;
+    const config = resolveConfig({ ...flags, name: (flags.name as string | undefined) ?? manifest.controller.name });
+    await restoreBackup(file, config.dataDir, { verified });
+    process.stderr.write(
+      `ferryd: restored controller "${manifest.controller.name}" (${manifest.controller.uuid}) ` +
+        `from ${file} (made ${manifest.createdAt}) into ${config.dataDir}\n`,
+    );
+    return { ...flags, name: config.name };
+  } catch (err) {
+    if (err instanceof BackupError) throw new Error(`cannot restore from backup ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   program.parse();
-  const config = resolveConfig(program.opts() as RawOptions);
+  const flags = await restoreIfAsked(program.opts() as RawOptions);
+  const config = resolveConfig(flags);
   const logger = createLogger({ level: config.logLevel, fields: { controller: config.name } });
   const adminPassword = async (): Promise<string> => {
     const fromEnv = process.env.FERRY_ADMIN_PASSWORD;

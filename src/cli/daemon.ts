@@ -40,16 +40,17 @@ export interface SpawnedDaemon {
 /**
  * Start ferryd detached (its own process group, so a Ctrl-C on the CLI does
  * not take the controller down), its output appended to `<dataDir>/ferryd.log`,
- * the admin password written as the first line of its stdin, then let go of it.
+ * the admin password (if any: a restored controller has its own) written as
+ * the first line of its stdin, then let go of it.
  */
-export async function spawnFerryd(args: string[], dataDir: string, adminPassword: string): Promise<SpawnedDaemon> {
+export async function spawnFerryd(args: string[], dataDir: string, adminPassword?: string): Promise<SpawnedDaemon> {
   const logPath = join(dataDir, "ferryd.log");
   const log = await open(logPath, "a", 0o600);
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, [ferrydPath(), ...args], {
       detached: true,
-      stdio: ["pipe", log.fd, log.fd],
+      stdio: [adminPassword === undefined ? "ignore" : "pipe", log.fd, log.fd],
       cwd: dataDir,
     });
   } finally {
@@ -58,9 +59,11 @@ export async function spawnFerryd(args: string[], dataDir: string, adminPassword
   const daemon: SpawnedDaemon = { child, logPath };
   child.once("exit", (code, signal) => (daemon.exit = { code, signal }));
   child.once("error", () => (daemon.exit ??= { code: null, signal: null }));
-  // EPIPE if the daemon died before reading; its exit is reported instead.
-  child.stdin!.on("error", () => undefined);
-  child.stdin!.end(`${adminPassword}\n`);
+  if (adminPassword !== undefined) {
+    // EPIPE if the daemon died before reading; its exit is reported instead.
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(`${adminPassword}\n`);
+  }
   child.unref();
   return daemon;
 }

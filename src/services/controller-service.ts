@@ -1,4 +1,5 @@
-// ControllerService: identity, login, users and access, migration tokens.
+// ControllerService: identity, login, users and access, migration tokens,
+// backups.
 
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
@@ -29,6 +30,7 @@ import {
   setPasswordHash,
   type UserRow,
 } from "../store/user-repo.js";
+import { createBackupHandler } from "./backup-service.js";
 import { principalOf, superuserOf, userOf } from "./context.js";
 import { alreadyExists, badField, ferryError, notFound, permissionDenied, unauthenticated } from "./errors.js";
 import { resolveModel } from "./model-access.js";
@@ -97,12 +99,12 @@ function existingUser(store: Store, name: string, field = "user"): UserRow {
   return u;
 }
 
-// CreateBackup arrives with the backup work (issue 3); until then it answers UNIMPLEMENTED.
-export function createControllerService(
-  deps: ControllerServiceDeps,
-): Omit<ServiceImpl<typeof ControllerService>, "createBackup"> {
+export function createControllerService(deps: ControllerServiceDeps): ServiceImpl<typeof ControllerService> {
   const { store, controller } = deps;
   return {
+    // Streams a backup archive; lives in its own module (backup-service.ts).
+    createBackup: createBackupHandler({ store, controller, log: deps.log }),
+
     getControllerInfo() {
       return {
         controller: {
@@ -220,7 +222,8 @@ export function createControllerService(
       const p = userOf(ctx);
       const level = modelAccessFromProto(req.access);
       if (!level) throw badField("access", "access must be read, write or admin");
-      const { model } = resolveModel(store, p, req.model, "admin");
+      // A write: the model's users travel with it, so a migrating model refuses it.
+      const { model } = resolveModel(store, p, req.model, "admin", { write: true });
       existingUser(store, req.user);
       const result = store.tx((db) => {
         const current = getGrantedAccess(db, model.uuid, req.user) as ModelAccessLevel | undefined;
@@ -236,7 +239,7 @@ export function createControllerService(
       const p = userOf(ctx);
       const level = modelAccessFromProto(req.access);
       if (!level) throw badField("access", "access must be read, write or admin");
-      const { model } = resolveModel(store, p, req.model, "admin");
+      const { model } = resolveModel(store, p, req.model, "admin", { write: true });
       existingUser(store, req.user);
       if (req.user === model.owner) {
         throw ferryError(

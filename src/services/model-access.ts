@@ -1,8 +1,12 @@
 // Resolving the `model` field of a request into a model the caller may use.
 // One place decides what a caller learns about a model: NOT_FOUND when they
 // have no access (never leak existence), PERMISSION_DENIED when they have too
-// little, UNAVAILABLE (MODEL_MIGRATING) for writes while it is migrating away.
-import { Code } from "@connectrpc/connect";
+// little, UNAVAILABLE (MODEL_MIGRATING) for writes while it is migrating away,
+// and FAILED_PRECONDITION (MODEL_MIGRATED) saying where it went, for a model
+// that migrated away, to the users who had access to it.
+import { create } from "@bufbuild/protobuf";
+import { Code, type ConnectError } from "@connectrpc/connect";
+import { ModelMigratingSchema, ModelRedirectSchema } from "../../gen/ts/ferry/v1/errors_pb.js";
 import { effectiveModelAccess, isModelAccess, modelAccessIncludes, type ModelAccessLevel } from "../domain/access.js";
 import {
   findModelByName,
@@ -11,7 +15,17 @@ import {
   getGrantedAccess,
   type ModelRow,
 } from "../store/access-repo.js";
-import type { Store } from "../store/db.js";
+import type { Db, Store } from "../store/db.js";
+import { activeMigration } from "../store/migration-repo.js";
+import {
+  findRedirectByName,
+  findRedirectByUuid,
+  findRedirectsByShortName,
+  redirectAddresses,
+  redirectUsers,
+  type RedirectRow,
+} from "../store/redirect-repo.js";
+import { fingerprint } from "../pki/fingerprint.js";
 import type { Principal } from "./context.js";
 import { badField, ferryError, notFound, permissionDenied, unavailable } from "./errors.js";
 
@@ -46,6 +60,85 @@ function lookup(store: Store, p: Principal, ref: string): ModelRow | undefined {
   return undefined;
 }
 
+/** Whether the caller may learn where a migrated model went: they had access (or see everything). */
+function entitled(p: Principal, r: RedirectRow): boolean {
+  return p.controllerAccess === "superuser" || redirectUsers(r).includes(p.user);
+}
+
+/**
+ * The redirect record `ref` names, if the caller may see it. Only called
+ * once the live lookup failed, so a model that came back (or a new model
+ * with the same name) always wins; each branch is one indexed read.
+ */
+export function findRedirectFor(db: Db, p: Principal, ref: string): RedirectRow | undefined {
+  let r: RedirectRow | undefined;
+  if (UUID_RE.test(ref)) r = findRedirectByUuid(db, ref.toLowerCase());
+  else {
+    const slash = ref.indexOf("/");
+    if (slash >= 0) r = findRedirectByName(db, ref.slice(0, slash), ref.slice(slash + 1));
+    else {
+      r = findRedirectByName(db, p.user, ref);
+      if (!r) {
+        const shared = findRedirectsByShortName(db, ref).filter((x) => redirectUsers(x).includes(p.user));
+        if (shared.length === 1) r = shared[0];
+      }
+    }
+  }
+  return r && entitled(p, r) ? r : undefined;
+}
+
+/** CA fingerprints of redirect targets, computed once per certificate. */
+const fingerprints = new Map<string, string>();
+
+function caFingerprint(pem: string): string {
+  let fp = fingerprints.get(pem);
+  if (fp === undefined) {
+    try {
+      fp = fingerprint(pem);
+    } catch {
+      fp = "";
+    }
+    if (fingerprints.size > 256) fingerprints.clear();
+    fingerprints.set(pem, fp);
+  }
+  return fp;
+}
+
+/** FAILED_PRECONDITION + ErrorInfo MODEL_MIGRATED + ferry.v1.ModelRedirect. */
+export function redirectError(r: RedirectRow): ConnectError {
+  const redirect = create(ModelRedirectSchema, {
+    modelName: r.modelName,
+    modelOwner: r.modelOwner,
+    modelUuid: r.modelUuid,
+    controllerUuid: r.controllerUuid,
+    controllerName: r.controllerName,
+    addresses: redirectAddresses(r),
+    caCert: r.caCert,
+    caFingerprint: caFingerprint(r.caCert),
+    migrationId: r.migrationId,
+  });
+  return ferryError(
+    Code.FailedPrecondition,
+    "MODEL_MIGRATED",
+    `model "${r.modelName}" has been migrated to controller "${r.controllerName}"`,
+    [{ desc: ModelRedirectSchema, value: redirect }],
+    { model_uuid: r.modelUuid, controller_uuid: r.controllerUuid, controller_name: r.controllerName },
+  );
+}
+
+/** UNAVAILABLE + RetryInfo + MODEL_MIGRATING + ferry.v1.ModelMigrating for a write to an exporting model. */
+export function migratingError(db: Db, model: Pick<ModelRow, "uuid">): ConnectError {
+  const m = activeMigration(db, model.uuid);
+  const detail = create(ModelMigratingSchema, {
+    modelUuid: model.uuid,
+    migrationId: m?.id ?? "",
+    phase: m?.phase ?? "",
+  });
+  return unavailable("MODEL_MIGRATING", "model migration in progress", 5000, [
+    { desc: ModelMigratingSchema, value: detail },
+  ]);
+}
+
 export interface ResolveOptions {
   /** The change is a write: refused while the model migrates away or is dying. */
   write?: boolean;
@@ -65,6 +158,10 @@ export function resolveModel(
   const access = model
     ? effectiveModelAccess(p.controllerAccess, granted && isModelAccess(granted) ? granted : undefined)
     : undefined;
+  if (!model) {
+    const r = findRedirectFor(store.db, p, ref);
+    if (r) throw redirectError(r);
+  }
   if (!model || !access) throw notFound(`model "${ref}"`, "MODEL_NOT_FOUND");
   if (model.migrationMode === "importing") {
     // Being imported by a migration: not usable by anyone until activated.
@@ -75,7 +172,7 @@ export function resolveModel(
   }
   if (opts.write) {
     if (model.migrationMode === "exporting") {
-      throw unavailable("MODEL_MIGRATING", "model migration in progress", 5000);
+      throw migratingError(store.db, model);
     }
     if (model.life !== "alive") {
       throw ferryError(Code.FailedPrecondition, "MODEL_NOT_ALIVE", `model is ${model.life}`);

@@ -14,7 +14,8 @@ import type { ChangeHub, ModelChangeKind } from "./changes.js";
 import type { Principal } from "./context.js";
 import { badField, notFound } from "./errors.js";
 import { toFullStatus, toLogEntry } from "./model-mapping.js";
-import { resolveModel } from "./model-access.js";
+import { findRedirectFor, redirectError, resolveModel } from "./model-access.js";
+import { findModelByUuid } from "../store/access-repo.js";
 import { clock, describeModel, modelFor, readTx, type ModelServiceDeps } from "./model-service-support.js";
 
 const DEFAULT_WATCH_INTERVAL_MS = 100;
@@ -165,13 +166,16 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
         while (await waiter.next()) {
           // Coalesce: at most one update per interval, however many changes.
           await sleep(lastSent + interval - Date.now(), ctx.signal);
-          if (ctx.signal.aborted || waiter.modelDeleted) return;
+          if (ctx.signal.aborted || waiter.modelDeleted) break;
           waiter.clear();
           status = fullStatus(principal, model.uuid);
-          if (!status) return;
+          if (!status) break;
           yield { status };
           lastSent = Date.now();
         }
+        // Gone because it migrated away: end with the redirect, as a new call would.
+        const moved = ctx.signal.aborted ? undefined : findRedirectFor(store.db, principal, model.uuid);
+        if (moved && !findModelByUuid(store.db, model.uuid)) throw redirectError(moved);
       } finally {
         waiter.close();
       }

@@ -14,9 +14,9 @@ import type { Db, Store } from "../store/db.js";
 import { listModelUsers, modelCounts, type ModelUserRow } from "../store/model-repo.js";
 import type { ChangeHub, ModelChangeKind } from "./changes.js";
 import { principalOf, type Principal } from "./context.js";
-import { ferryError, invalidArgument, notFound, unavailable } from "./errors.js";
+import { ferryError, invalidArgument, notFound } from "./errors.js";
 import { toModel } from "./model-mapping.js";
-import { resolveModel, type ResolvedModel } from "./model-access.js";
+import { migratingError, resolveModel, type ResolvedModel } from "./model-access.js";
 import type { LogSink, Simulator } from "./simulator.js";
 
 export interface ModelServiceDeps {
@@ -70,7 +70,7 @@ export function modelFor(
 export function liveModel(db: Db, uuid: string): ModelRow {
   const m = findModelByUuid(db, uuid);
   if (!m) throw notFound(`model ${uuid}`, "MODEL_NOT_FOUND");
-  if (m.migrationMode === "exporting") throw unavailable("MODEL_MIGRATING", "model migration in progress", 5000);
+  if (m.migrationMode === "exporting") throw migratingError(db, m);
   if (m.life !== "alive") throw ferryError(Code.FailedPrecondition, "MODEL_NOT_ALIVE", `model is ${m.life}`);
   return m;
 }

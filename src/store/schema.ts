@@ -349,3 +349,21 @@ export const modelRedirects = sqliteTable(
   },
   (t) => [index("model_redirects_owner_name").on(t.modelOwner, t.modelName)],
 );
+
+/**
+ * The destination side of a migration's log transfer: how far it got for an
+ * imported model, as the source's log position (seq) of the last entry stored.
+ * Entries get new local seqs here, and after activation the model writes its
+ * own entries too, so neither the local seq nor the newest time can tell a
+ * resumed transfer where to continue; this row, updated in the same
+ * transaction as each batch it records, can (a retried batch is skipped).
+ */
+export const logTransfers = sqliteTable("log_transfers", {
+  modelUuid: text("model_uuid").primaryKey(),
+  sourceSeq: integer("source_seq").notNull(),
+  /** Time of that entry (ms). */
+  time: integer("time").notNull(),
+  /** Entries stored so far. */
+  count: integer("count").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -28,6 +28,11 @@ const COMMANDS = [
   "model-config",
   "status",
   "debug-log",
+  "migrate",
+  "show-migration",
+  "abort-migration",
+  "create-backup",
+  "restore-backup",
 ];
 
 const MODEL_COMMANDS = [
@@ -42,6 +47,7 @@ const MODEL_COMMANDS = [
   "model-config",
   "status",
   "debug-log",
+  "show-migration",
 ];
 const CONTROLLER_COMMANDS = [
   "whoami",
@@ -54,17 +60,16 @@ const CONTROLLER_COMMANDS = [
   "users",
   "add-model",
   "models",
+  "create-backup",
+  "restore-backup",
 ];
 
 describe("ferry program", () => {
   const program = buildProgram();
   const byName = new Map(program.commands.map((c) => [c.name(), c]));
 
-  it("registers every command of cli.md (this issue's part) and no stubs for the rest", () => {
+  it("registers every command of cli.md", () => {
     expect([...byName.keys()].sort()).toEqual([...COMMANDS].sort());
-    for (const later of ["migrate", "show-migration", "abort-migration", "create-backup", "restore-backup"]) {
-      expect(byName.has(later)).toBe(false);
-    }
   });
 
   it("gives every command a description and an example in its help", () => {

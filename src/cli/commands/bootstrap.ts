@@ -1,28 +1,26 @@
 // bootstrap: start a controller daemon, wait until it is healthy, record it
 // and log in as admin.
 import { randomInt } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { connect, type FerryClients } from "../../client/connect.js";
-import { fingerprintPem } from "../../client/fingerprint.js";
-import { isServing } from "../../client/health.js";
 import type { CliContext } from "../context.js";
-import { readPortFile, sleep, spawnFerryd, tailFile, terminate, type PortFile, type SpawnedDaemon } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { startProgress } from "../progress.js";
 import { firstStdinLine, stdinIsTTY } from "../prompt.js";
 import type { Opts } from "../run.js";
+import {
+  abandonLaunch,
+  ensureEmptyDir,
+  launchController,
+  parsePort,
+  withLogTail,
+  type LaunchHandle,
+} from "./launch.js";
 import { accountFrom, controllerRecordFrom, loginWith } from "./login.js";
 import { refreshModelCache } from "./model-cache.js";
 
 const ADMIN = "admin";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-
-function bootstrapTimeoutMs(): number {
-  const s = Number(process.env.FERRY_BOOTSTRAP_TIMEOUT);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
-}
 
 export function generatePassword(length = 24): string {
   let out = "";
@@ -39,54 +37,6 @@ async function adminPassword(): Promise<{ password: string; generated: boolean }
     if (line) return { password: line, generated: false };
   }
   return { password: generatePassword(), generated: true };
-}
-
-async function daemonFailed(d: SpawnedDaemon, what: string): Promise<never> {
-  const how = d.exit?.signal ? `was killed by ${d.exit.signal}` : `exited with status ${d.exit?.code ?? "unknown"}`;
-  throw new CliError(`controller daemon ${how} ${what}`);
-}
-
-async function readTail(logPath: string): Promise<string> {
-  const tail = await tailFile(logPath);
-  return tail ? `Last lines of ferryd.log:\n${tail}` : "";
-}
-
-/** Stop a half-started daemon and remove its data; returns the log's last lines, read first. */
-async function cleanUp(pid: number | undefined, portFile: string, dataDir: string): Promise<string> {
-  const tail = await readTail(join(dataDir, "ferryd.log"));
-  const recorded = (await readPortFile(portFile))?.pid;
-  for (const p of new Set([pid, recorded])) if (p !== undefined) await terminate(p, 5_000);
-  await rm(dataDir, { recursive: true, force: true });
-  return tail;
-}
-
-async function waitFor<T>(
-  d: SpawnedDaemon,
-  deadline: number,
-  what: string,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (d.exit) await daemonFailed(d, `while ${what}`);
-    if (Date.now() > deadline) throw new CliError(`timed out ${what}`);
-    await sleep(100);
-  }
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --api-port "${value}"`);
-  return port;
-}
-
-async function ensureEmptyDir(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch(() => undefined);
-  if (entries && entries.length) {
-    throw new CliError(`data directory ${dir} is not empty`, "Choose another with --data-dir, or remove it first.");
-  }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
 export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string, name: string): Promise<void> {
@@ -107,45 +57,29 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
   args.push("--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--port-file", portFile, "--admin-password-stdin");
 
   const progress = startProgress(`Starting controller "${name}" on ${cloudRegion}`);
-  let clients: FerryClients | undefined;
-  let daemonPid: number | undefined;
+  const handle: LaunchHandle = {};
   let recorded = false;
   try {
-    const daemon = await spawnFerryd(args, dataDir, password);
-    daemonPid = daemon.child.pid;
-    // Shown now, not at the end: if a later step fails the controller is up
-    // and this is the only way into it.
-    if (generated) ctx.out(`Admin password: ${password} (shown once)`);
-    const deadline = Date.now() + bootstrapTimeoutMs();
-
-    progress.step("Waiting for the controller's API address");
-    const pf: PortFile = await waitFor(daemon, deadline, "waiting for the controller's API address", () =>
-      readPortFile(portFile),
+    const launched = await launchController(
+      {
+        args,
+        dataDir,
+        portFile,
+        stdinLine: password,
+        progress,
+        // Shown now, not at the end: if a later step fails the controller is
+        // up and this is the only way into it.
+        onSpawned: () => generated && ctx.out(`Admin password: ${password} (shown once)`),
+      },
+      handle,
     );
-    const caPem = await readFile(join(dataDir, "ca.pem"), "utf8").catch(() => {
-      throw new CliError(`controller started but wrote no CA certificate to ${join(dataDir, "ca.pem")}`);
-    });
-
-    progress.step(`Waiting for the controller at ${pf.address} to become healthy`);
-    clients = connect({ address: pf.address, caPem });
-    const c = clients;
-    await waitFor(daemon, deadline, "waiting for the controller to become healthy", async () =>
-      (await isServing(c)) ? true : undefined,
-    );
-
     progress.step("Logging in as admin");
-    const info = (await c.controller.getControllerInfo({})).controller;
-    if (!info) throw new CliError("the controller returned no controller info");
-    const fingerprint = fingerprintPem(caPem);
-    if (info.caCert && fingerprintPem(info.caCert) !== fingerprint) {
-      throw new CliError(`the controller reports a CA other than the one in ${dataDir}/ca.pem`);
-    }
-    const res = await loginWith(c, ADMIN, password);
+    const res = await loginWith(launched.clients, ADMIN, password);
     await ctx.store.putController(name, {
-      ...controllerRecordFrom(info, caPem, fingerprint, pf.address),
+      ...controllerRecordFrom(launched.info, launched.caPem, launched.fingerprint, launched.address),
       dataDir,
       pidFile: portFile,
-      pid: pf.pid,
+      pid: launched.pid,
     });
     recorded = true;
     await ctx.store.putAccount(name, accountFrom(res, ADMIN));
@@ -156,20 +90,16 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
       // Only a cache; `ferry models` fills it later.
     }
     progress.done(`Controller "${name}" is healthy`);
-    ctx.out(`Bootstrap complete, controller "${name}" is now available at ${pf.address}.`);
+    ctx.out(`Bootstrap complete, controller "${name}" is now available at ${launched.address}.`);
     ctx.out(`Logged in as ${ADMIN}. Add a model with 'ferry add-model <name>'.`);
   } catch (err) {
     progress.fail(`Bootstrap of controller "${name}" failed`);
-    clients?.close();
-    clients = undefined;
     // A half-bootstrapped controller is of no use and would block a retry:
     // stop it and remove its data (the error carries the log's tail).
-    const tail = await cleanUp(daemonPid, portFile, dataDir);
+    const tail = await abandonLaunch(handle, portFile, dataDir);
     if (recorded) await ctx.store.removeController(name);
-    if (tail && err instanceof CliError) throw new CliError(err.message, [err.hint, tail].filter(Boolean).join("\n"));
-    if (tail) ctx.info(tail);
-    throw err;
+    throw withLogTail(err, tail, (t) => ctx.info(t));
   } finally {
-    clients?.close();
+    handle.clients?.close();
   }
 }

@@ -4,18 +4,14 @@ import { registerUserCommands } from "./users.js";
 import { registerModelCommands } from "./models.js";
 import { registerApplicationCommands } from "./applications.js";
 import { registerStatusCommands } from "./status.js";
+import { registerMigrationCommands } from "./migration.js";
 
-/**
- * Command groups, in `ferry --help` order. Extension point: the migration
- * and backup commands (migrate, show-migration, abort-migration,
- * create-backup, restore-backup) come as one more group here — a
- * `program/migration.ts` registering them with `lazy(() =>
- * import("../commands/migration.js"), ...)` — and nothing else changes.
- */
+/** Command groups, in `ferry --help` order. */
 export const COMMAND_GROUPS: ((program: Command) => void)[] = [
   registerControllerCommands,
   registerUserCommands,
   registerModelCommands,
   registerApplicationCommands,
   registerStatusCommands,
+  registerMigrationCommands,
 ];

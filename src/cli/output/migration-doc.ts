@@ -1,0 +1,126 @@
+// How a migration reads: the show-migration document, the one-line progress
+// shown while following one, and precheck failures (migration.md §1, §3).
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import type { Migration, MigrationProgress } from "../../../gen/ts/ferry/v1/migration_pb.js";
+import { isTerminalPhase, phaseName } from "../../client/migration.js";
+import { fingerprintPem } from "../../client/fingerprint.js";
+import { formatDateTime, relativeTime, toDate } from "./time.js";
+import { formatDuration, humanBytes } from "./units.js";
+
+type Doc = Record<string, unknown>;
+
+function durationMs(d: Duration | undefined): number | undefined {
+  return d ? Number(d.seconds) * 1000 + Math.round(d.nanos / 1e6) : undefined;
+}
+
+/** "120 of 340 entities, 1.2 MiB of 3.4 MiB" — only the parts that are known. */
+export function progressSummary(p: MigrationProgress | undefined): string {
+  if (!p) return "";
+  const parts: string[] = [];
+  if (p.entitiesTotal > 0n) parts.push(`${p.entitiesDone} of ${p.entitiesTotal} entities`);
+  if (p.bytesTotal > 0n) parts.push(`${humanBytes(Number(p.bytesDone))} of ${humanBytes(Number(p.bytesTotal))}`);
+  if (p.logsDone > 0n) parts.push(`${p.logsDone} log entries sent`);
+  if (p.agentsReported + p.agentsPending > 0) {
+    parts.push(`agents: ${p.agentsReported} succeeded, ${p.agentsPending} still to report`);
+  }
+  return parts.join(", ");
+}
+
+/** "IMPORT: uploading model binaries into destination controller" */
+export function phaseLine(m: Migration): string {
+  const phase = phaseName(m.phase);
+  return m.statusMessage ? `${phase}: ${m.statusMessage}` : phase;
+}
+
+/**
+ * The show-migration document. Times are relative (as in show-model) with
+ * the absolute time next to them; `targetAlias` is this client's own name
+ * for the destination when it differs from the one the migration recorded.
+ */
+export function migrationDoc(m: Migration, now: Date = new Date(), targetAlias?: string): Doc {
+  const start = toDate(m.startTime);
+  const end = toDate(m.endTime);
+  const doc: Doc = {
+    id: m.id,
+    model: m.modelOwner ? `${m.modelOwner}/${m.modelName}` : m.modelName,
+    "model-uuid": m.modelUuid,
+    attempt: m.attempt,
+    phase: phaseName(m.phase),
+    status: m.statusMessage,
+  };
+  const since = toDate(m.phaseChangeTime);
+  if (since && !end) doc["phase-since"] = relativeTime(since, now);
+  if (start) {
+    doc.start = relativeTime(start, now);
+    doc["start-time"] = formatDateTime(start);
+  }
+  if (end) {
+    doc.end = relativeTime(end, now);
+    doc["end-time"] = formatDateTime(end);
+  }
+  if (start) doc.duration = formatDuration((end ?? now).getTime() - start.getTime());
+  const p = m.progress;
+  if (p) {
+    const progress: Doc = {
+      entities: `${p.entitiesDone} of ${p.entitiesTotal}`,
+      bytes: `${humanBytes(Number(p.bytesDone))} of ${humanBytes(Number(p.bytesTotal))}`,
+      "logs-sent": Number(p.logsDone),
+    };
+    if (p.agentsReported + p.agentsPending > 0) {
+      progress.agents = `${p.agentsReported} succeeded, ${p.agentsPending} still to report`;
+    }
+    doc.progress = progress;
+  }
+  if (m.phaseTimings.length) {
+    const timings: Doc = {};
+    for (const t of m.phaseTimings) {
+      const s = toDate(t.startTime);
+      const e = toDate(t.endTime);
+      if (!s) continue;
+      const took = formatDuration((e ?? now).getTime() - s.getTime());
+      timings[phaseName(t.phase)] = e ? took : `${took} (running)`;
+    }
+    doc.timings = timings;
+  }
+  const left = durationMs(m.estimatedTimeRemaining);
+  if (left !== undefined && !isTerminalPhase(m.phase)) doc["time-left"] = `about ${formatDuration(left)}`;
+  if (m.failure) doc.failure = m.failure;
+  const t = m.target;
+  if (t) {
+    const target: Doc = { controller: targetAlias ?? t.controllerName };
+    if (targetAlias && t.controllerName && targetAlias !== t.controllerName) target["recorded-name"] = t.controllerName;
+    target.uuid = t.controllerUuid;
+    target.addresses = t.addresses;
+    try {
+      if (t.caCert) target["ca-fingerprint"] = fingerprintPem(t.caCert);
+    } catch {
+      // An unparsable PEM is shown without a fingerprint rather than failing the command.
+    }
+    doc.target = target;
+  }
+  if (m.initiatedBy) doc["initiated-by"] = m.initiatedBy;
+  return doc;
+}
+
+export interface PrecheckItem {
+  message: string;
+}
+
+/**
+ * Every precheck failure, each message verbatim (the missing-users advisory
+ * is several lines that tests and operators grep as a block). One failure is
+ * the error itself; several get a count line first, multi-line ones last.
+ */
+export function precheckReport(
+  failures: PrecheckItem[],
+  model: string,
+  destination: string,
+): { message: string; detail?: string } {
+  if (failures.length === 1) return { message: failures[0]!.message };
+  const single = failures.filter((f) => !f.message.includes("\n"));
+  const multi = failures.filter((f) => f.message.includes("\n"));
+  return {
+    message: `${failures.length} prechecks failed: model "${model}" cannot be migrated to controller "${destination}"`,
+    detail: [...single, ...multi].map((f) => f.message).join("\n"),
+  };
+}

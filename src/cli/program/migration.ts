@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import { examples, lazy } from "../run.js";
+
+const migration = () => import("../commands/migration.js");
+const backup = () => import("../commands/backup.js");
+
+export function registerMigrationCommands(program: Command): void {
+  program
+    .command("migrate")
+    .argument("<model>", "[<controller>:]<model> to move (default controller: the current one)")
+    .argument("<destination-controller>", "the destination, as named in this client's store")
+    .summary("move a model to another controller")
+    .description(
+      "Start migrating a model to another controller and return; the migration runs on the source controller.\n" +
+        "You need admin on the model and superuser on both controllers; the destination must be in the client\n" +
+        "store ('ferry login <host:port> -c <name>'). Take a backup of both controllers first ('ferry create-backup').",
+    )
+    .option("--dry-run", "only run the prechecks and print the plan; change nothing")
+    .option("--wait", "follow the migration to its end; exit 0 when it is done, non-zero when aborted")
+    .addHelpText(
+      "after",
+      examples("ferry migrate web dst", "ferry migrate src:web dst --dry-run", "ferry migrate web dst --wait"),
+    )
+    .action(lazy(migration, "migrate"));
+
+  program
+    .command("show-migration")
+    .argument("[model]", "[<controller>:]<model>, or a migration id <model-uuid>:<attempt> (default: current model)")
+    .description("Show a model's latest migration: phase, progress, timings per phase, time left, failure, target.")
+    .option("-m, --model <model>", "[<controller>:]<model>")
+    .option("--format <format>", "yaml or json", "yaml")
+    .addHelpText("after", examples("ferry show-migration web", "ferry show-migration src:web --format json"))
+    .action(lazy(migration, "showMigration"));
+
+  program
+    .command("abort-migration")
+    .argument("<model>", "[<controller>:]<model>, or a migration id <model-uuid>:<attempt>")
+    .description("Abort a model's running migration; only possible before it reaches SUCCESS.")
+    .option("--wait", "wait until the model is restored on the source controller")
+    .addHelpText("after", examples("ferry abort-migration web", "ferry abort-migration src:web --wait"))
+    .action(lazy(migration, "abortMigration"));
+
+  program
+    .command("create-backup")
+    .description(
+      "Download a consistent backup of a controller (its store, CA and config) to a file readable only by you.\n" +
+        "Needs superuser access. Also writes <file>.sha256.",
+    )
+    .option("-c, --controller <name>", "controller (default: current)")
+    .option("-o, --output <file>", "file to write (default ferry-backup-<controller>-<time>.tar)")
+    .addHelpText("after", examples("ferry create-backup", "ferry create-backup -c src -o src.tar"))
+    .action(lazy(backup, "createBackup"));
+
+  program
+    .command("restore-backup")
+    .argument("<file>", "a backup made by 'ferry create-backup'")
+    .summary("start a controller from a backup, record it and log in")
+    .description(
+      "Start a controller (ferryd) from a backup in a new data dir: same UUID, CA, users and models. It is recorded\n" +
+        "in the client store and you are logged in; the password is the one valid when the backup was made\n" +
+        "(FERRY_ADMIN_PASSWORD, else prompted for or read from stdin's first line).",
+    )
+    .option("-c, --controller <name>", "name for it in the client store (default: the backup's controller name)")
+    .option("-u, --user <user>", "user to log in as (default admin)")
+    .option("--api-port <port>", "API port; 0 picks a free one", "17070")
+    .option("--data-dir <dir>", "data directory (default $FERRY_HOME/controllers/<controller>)")
+    .option("--sha256 <hex>", "refuse the backup unless its SHA-256 is this")
+    .addHelpText(
+      "after",
+      examples(
+        "ferry restore-backup ferry-backup-src-20261126-140307.tar",
+        "ferry restore-backup src.tar -c src2 --api-port 0",
+      ),
+    )
+    .action(lazy(backup, "restoreBackup"));
+}

@@ -1,0 +1,334 @@
+// What each phase does (migration.md section 2). A step runs from the
+// phase's start every time (first run, retry or resume after a restart), so
+// each is written to be safe to repeat, and ends by recording the next phase
+// in the same transaction as its last piece of work. Failures before SUCCESS
+// throw (the worker turns them into ABORT); after SUCCESS calls retry forever.
+import { and, eq } from "drizzle-orm";
+import { MESSAGES, type Phase } from "../domain/phases.js";
+import { collapseMissingUsers, sourcePrechecks, versionPrechecks } from "../domain/prechecks.js";
+import { countLogEntriesUpTo, type MigrationRow } from "../store/migration-repo.js";
+import { deleteModelData, listModelUsers } from "../store/model-repo.js";
+import { putRedirect } from "../store/redirect-repo.js";
+import { models } from "../store/schema.js";
+import { setModelStatus } from "../store/status-repo.js";
+import { readModelInfo, readSourceFacts } from "./prechecks-run.js";
+import { enterPhase } from "./record.js";
+import { describeError, isRetryable } from "./target-client.js";
+import { sleep, StepFailed, Stopping, Unreachable, type MigrationTask } from "./task.js";
+import { importDocument, transferLogs, uploadBinary } from "./transfer.js";
+
+export type Step = (t: MigrationTask, row: MigrationRow) => Promise<void>;
+
+function facts(t: MigrationTask, row: MigrationRow) {
+  const { store, controller } = t.deps;
+  const f = store.sqlite
+    .transaction(() => readSourceFacts(store.db, controller, row.modelUuid, row.targetControllerUuid, row.id))
+    .deferred();
+  if (!f) throw new StepFailed("model no longer exists on the source controller");
+  return f;
+}
+
+const quiesce: Step = async (t, row) => {
+  await t.pause("QUIESCE");
+  t.message(MESSAGES.sourcePrechecks);
+  const f = facts(t, row);
+  const failures = sourcePrechecks(f.snapshot);
+  t.message(MESSAGES.targetPrechecks);
+  const res = await t.call("prechecks", (c) => c.target.prechecks({ model: f.info }), "bounded");
+  failures.push(...versionPrechecks(res.controllerVersion, f.info));
+  failures.push(...res.violations.map((v) => ({ code: v.code, subject: v.subject, message: v.message })));
+  const all = collapseMissingUsers(failures);
+  if (all.length) throw new StepFailed(all.map((x) => x.message).join("; "));
+  t.message(MESSAGES.quiescing);
+  // Agents are simulated and none connect to this controller, so there is
+  // nobody to ask to stop and report back: the spec says skip the wait.
+  t.deps.log.info("migration: model has no agents connected; not waiting for agent reports", { migration: row.id });
+  t.inject("QUIESCE");
+  t.checkAbort();
+  t.enter("IMPORT", { message: MESSAGES.exporting });
+};
+
+const importModel: Step = async (t, row) => {
+  await t.pause("IMPORT");
+  if (row.statusMessage !== MESSAGES.exporting) t.message(MESSAGES.exporting);
+  const info = t.deps.store.sqlite
+    .transaction(() => readModelInfo(t.deps.store.db, t.deps.controller, row.modelUuid))
+    .deferred();
+  if (!info) throw new StepFailed("model no longer exists on the source controller");
+  // One consistent snapshot. The model is frozen (exporting), so exporting
+  // again after a restart yields the same content; the counts and digest
+  // Validate compares are recorded from this export either way.
+  const exp = await t.deps.exportModel(t.deps.store, row.modelUuid);
+  try {
+    t.message(
+      MESSAGES.importing,
+      {
+        entitiesDone: 0,
+        entitiesTotal: exp.entityCount,
+        bytesDone: 0,
+        bytesTotal: exp.binaries.reduce((n, b) => n + b.size, 0),
+        documentBytes: exp.size,
+        importStartedAt: t.now(),
+        uploadStartedAt: undefined,
+      },
+      { exportCounts: JSON.stringify(exp.counts), exportDigest: exp.sha256 },
+    );
+    // A leftover import of this migration (from before a restart) is
+    // replaced by the destination: Import is keyed by the migration id.
+    const res = await t.call(
+      "import",
+      (c) =>
+        importDocument(c, exp, info, row.id, t.streamSignal, (sent) =>
+          t.progress({ entitiesDone: Math.floor((exp.entityCount * sent) / Math.max(1, exp.size)) }),
+        ),
+      "bounded",
+    );
+    t.progress({ entitiesDone: Number(res.entityCount) }, true);
+    if (Number(res.entityCount) !== exp.entityCount) {
+      throw new StepFailed(`destination imported ${res.entityCount} entities, ${exp.entityCount} were exported`);
+    }
+    t.inject("IMPORT");
+    t.checkAbort();
+    t.message(MESSAGES.uploading, { uploadStartedAt: t.now() });
+    let done = 0;
+    for (const b of exp.binaries) {
+      t.checkAbort();
+      const base = done;
+      await t.call(
+        "upload",
+        (c) => {
+          let mine = 0;
+          return uploadBinary(c, exp, row.modelUuid, b, t.streamSignal, (n) =>
+            t.progress({ bytesDone: base + (mine += n) }),
+          );
+        },
+        "bounded",
+      );
+      done += b.size;
+      t.progress({ bytesDone: done }, true);
+    }
+    t.checkAbort();
+    t.enter("PROCESSRELATIONS", { message: MESSAGES.relations });
+  } finally {
+    exp.close();
+  }
+};
+
+const processRelations: Step = async (t) => {
+  await t.pause("PROCESSRELATIONS");
+  // No cross-model relations exist in Ferry yet: nothing to fix up.
+  t.inject("PROCESSRELATIONS");
+  t.checkAbort();
+  t.enter("VALIDATION", { message: MESSAGES.validatingAgents });
+};
+
+/** Validate re-exports the whole imported model on the destination: allow for big models. */
+const VALIDATE_TIMEOUT_MS = 10 * 60_000;
+
+function parseCounts(json: string): Record<string, number> {
+  try {
+    return JSON.parse(json) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Activation is the commit point. Once "activating" is recorded the
+ * destination may own the model, so no failure leads to ABORT until the
+ * destination itself says the model is not active (GetImportState, asked
+ * until it answers): never two owners.
+ */
+async function activate(t: MigrationTask, row: MigrationRow): Promise<void> {
+  const started = t.now();
+  let delay = t.opts.retryBaseMs;
+  for (;;) {
+    let failure: unknown;
+    try {
+      // Not cancellable by an abort request: half-sent, we could not tell
+      // whether it happened.
+      await (await t.connection()).target.activate({ modelUuid: row.modelUuid, migrationId: row.id });
+      return;
+    } catch (err) {
+      if (t.stopSignal.aborted) throw new Stopping();
+      failure = err;
+      t.dropConnection();
+    }
+    const st = await t.call("import state", (c) => c.target.getImportState({ modelUuid: row.modelUuid }), "forever");
+    if (st.activated) return;
+    if (!st.exists) throw new StepFailed("the imported model is missing on destination controller");
+    if (!isRetryable(failure))
+      throw new StepFailed(`activation refused by destination controller: ${describeError(failure)}`);
+    if (t.now() - started >= t.opts.retryBudgetMs) throw new Unreachable(failure);
+    await sleep(delay, t.stopSignal);
+    delay = Math.min(delay * 2, t.opts.retryMaxMs);
+  }
+}
+
+const validation: Step = async (t, row) => {
+  await t.pause("VALIDATION").catch((err) => {
+    // An abort request is decided below, once we know activation did not happen.
+    if (err instanceof Stopping) throw err;
+  });
+  const sentActivate = row.statusMessage === MESSAGES.activating;
+  const st = await t.call(
+    "import state",
+    (c) => c.target.getImportState({ modelUuid: row.modelUuid }),
+    sentActivate ? "forever" : "bounded",
+  );
+  if (st.activated) {
+    t.deps.log.info("migration: destination reports the model active", { migration: row.id });
+    t.enter("SUCCESS", { message: MESSAGES.transferringLogs(0) });
+    return;
+  }
+  if (!st.exists) throw new StepFailed("the imported model is missing on destination controller");
+  t.checkAbort();
+  if (sentActivate) t.message(MESSAGES.validatingAgents);
+  t.deps.log.info("migration: model has no agents connected; not waiting for agent reports", { migration: row.id });
+  const exported = parseCounts(row.exportCounts);
+  const v = await t.call(
+    "validate",
+    (c) =>
+      c.target.validate(
+        {
+          modelUuid: row.modelUuid,
+          entityCounts: Object.fromEntries(Object.entries(exported).map(([k, n]) => [k, BigInt(n)])),
+          digest: row.exportDigest,
+        },
+        { timeoutMs: VALIDATE_TIMEOUT_MS },
+      ),
+    "bounded",
+  );
+  if (v.mismatches.length) throw new StepFailed(`validation failed: ${v.mismatches.join("; ")}`);
+  t.inject("VALIDATION");
+  t.checkAbort();
+  t.message(MESSAGES.checkingMachines);
+  const got = Number(v.entityCounts.machines ?? -1);
+  if ("machines" in exported && got !== exported.machines) {
+    throw new StepFailed(`destination has ${got} machines, ${exported.machines} were exported`);
+  }
+  t.checkAbort();
+  // Recorded BEFORE the call: after a crash we then know to ask first.
+  t.message(MESSAGES.activating);
+  await activate(t, row);
+  t.enter("SUCCESS", { message: MESSAGES.transferringLogs(0) });
+};
+
+const success: Step = async (t, row) => {
+  await t.pause("SUCCESS").catch(() => undefined);
+  // No agents to switch over to the destination (none are connected).
+  t.deps.log.info("migration: point of no return passed; destination owns the model", { migration: row.id });
+  t.enter("LOGTRANSFER", { message: MESSAGES.transferringLogs(0), progress: { logsDone: 0 } });
+};
+
+const logTransfer: Step = async (t, row) => {
+  await t.pause("LOGTRANSFER").catch(() => undefined);
+  try {
+    t.targetSpec();
+  } catch (err) {
+    // Without a readable token the destination cannot be reached again; the
+    // model already lives there, so finish rather than retry for ever.
+    t.deps.log.error("migration: skipping log transfer", { migration: row.id, error: describeError(err) });
+    t.enter("REAP", { message: MESSAGES.reaping });
+    return;
+  }
+  let base = 0;
+  await t.call(
+    "log transfer",
+    (c) =>
+      transferLogs(
+        t.deps.store,
+        c,
+        row.modelUuid,
+        t.stopSignal,
+        (afterSeq) => (base = countLogEntriesUpTo(t.deps.store.db, row.modelUuid, afterSeq)),
+        (sent) => t.message(MESSAGES.transferringLogs(base + sent), { logsDone: base + sent }),
+      ),
+    "forever",
+  );
+  t.enter("REAP", { message: MESSAGES.reaping });
+};
+
+const REAP_ATTEMPTS = 3;
+
+const reap: Step = async (t, row) => {
+  await t.pause("REAP").catch(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      t.tx((db) => {
+        const users = listModelUsers(db, row.modelUuid).map((u) => u.user);
+        putRedirect(db, {
+          modelUuid: row.modelUuid,
+          modelName: row.modelName,
+          modelOwner: row.modelOwner,
+          migrationId: row.id,
+          controllerUuid: row.targetControllerUuid,
+          controllerName: row.targetControllerName,
+          addresses: JSON.parse(row.targetAddresses) as string[],
+          caCert: row.targetCaCert,
+          users,
+          migratedAt: t.now(),
+        });
+        deleteModelData(db, row.modelUuid);
+        // The token stays until CompleteMigration revoked it (worker finalize).
+        enterPhase(db, row.id, "DONE", { message: MESSAGES.reaping }, t.now());
+      });
+      t.deps.changes.publish(row.modelUuid, "deleted");
+      return;
+    } catch (err) {
+      if (err instanceof Stopping) throw err;
+      t.deps.log.error("migration: removing the model from the source failed", {
+        migration: row.id,
+        attempt,
+        error: String(err),
+      });
+      if (attempt >= REAP_ATTEMPTS) {
+        const cause = `removing model from source controller failed: ${String(err)}`;
+        t.enter("REAPFAILED", { message: cause, set: { failure: cause } });
+        return;
+      }
+      await sleep(t.opts.retryBaseMs * attempt, t.stopSignal);
+    }
+  }
+};
+
+/**
+ * Removes the partial import from the destination, then gives the model back
+ * to its users. The token is kept: the worker then revokes it on the
+ * destination (and repeats the removal if it could not be done here).
+ */
+const abort: Step = async (t, row) => {
+  const cause = row.failure || "aborted";
+  try {
+    await t.call("abort", (c) => c.target.abort({ modelUuid: row.modelUuid }), "bounded", false);
+  } catch (err) {
+    if (err instanceof Stopping) throw err;
+    // Unlocking is safe anyway: the destination never activated the model
+    // (checked before any abort once activation was attempted).
+    t.deps.log.warn("migration: could not remove the partial model from the destination yet; will retry", {
+      migration: row.id,
+      error: describeError(err),
+    });
+  }
+  t.tx((db) => {
+    db.update(models)
+      .set({ migrationMode: "none" })
+      .where(and(eq(models.uuid, row.modelUuid), eq(models.migrationMode, "exporting")))
+      .run();
+    // "available again when it ends, keeping the last message after an abort".
+    setModelStatus(db, row.modelUuid, { status: "available", message: MESSAGES.aborted(cause) }, t.now());
+    enterPhase(db, row.id, "ABORTDONE", { message: MESSAGES.aborted(cause) }, t.now());
+  });
+  t.deps.simulator.schedule(row.modelUuid);
+};
+
+export const STEPS: Partial<Record<Phase, Step>> = {
+  QUIESCE: quiesce,
+  IMPORT: importModel,
+  PROCESSRELATIONS: processRelations,
+  VALIDATION: validation,
+  SUCCESS: success,
+  LOGTRANSFER: logTransfer,
+  REAP: reap,
+  ABORT: abort,
+};

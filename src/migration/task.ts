@@ -1,0 +1,265 @@
+// One running migration as the phase steps see it: guarded transactions that
+// record progress (and notify watchers), the connection to the destination
+// with retries, abort requests, and the test knobs. The steps themselves
+// (steps.ts) only decide what to do; this file decides how to survive doing it.
+import type { ControllerIdentity } from "../domain/controller.js";
+import type { Phase } from "../domain/phases.js";
+import type { Db, Store } from "../store/db.js";
+import { getMigration, type MigrationRow, type ProgressRecord } from "../store/migration-repo.js";
+import type { ChangeHub } from "../services/changes.js";
+import type { LogSink, Simulator } from "../services/simulator.js";
+import { enterPhase, setMessage, setProgress, type PhaseChange } from "./record.js";
+import type { SecretBox } from "./secrets.js";
+import {
+  connectTarget,
+  describeError,
+  isRetryable,
+  WrongControllerError,
+  type TargetConnection,
+  type TargetSpec,
+} from "./target-client.js";
+import type { ExportFn } from "./transfer.js";
+
+export interface WorkerOptions {
+  /** How long calls before SUCCESS keep retrying a down destination before the migration aborts. */
+  retryBudgetMs: number;
+  /** First and longest pause between retries. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Deadline of each unary call to the destination. */
+  unaryTimeoutMs: number;
+  /** Minimum time between two progress writes while data streams. */
+  progressIntervalMs: number;
+  /** Test knob: pause this long at the start of every phase. */
+  phaseDelayMs: number;
+  /** Test knob: fail this phase on purpose. */
+  failPhase?: Phase;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  retryBudgetMs: 10_000,
+  retryBaseMs: 250,
+  retryMaxMs: 5_000,
+  unaryTimeoutMs: 15_000,
+  progressIntervalMs: 250,
+  phaseDelayMs: 0,
+};
+
+export interface WorkerDeps {
+  store: Store;
+  controller: ControllerIdentity;
+  changes: ChangeHub;
+  simulator: Simulator;
+  secrets: SecretBox;
+  exportModel: ExportFn;
+  log: LogSink;
+  options: WorkerOptions;
+  now?: () => number;
+}
+
+/** The worker is shutting down: leave the migration where it is, resume at the next start. */
+export class Stopping extends Error {
+  constructor() {
+    super("migration worker stopping");
+  }
+}
+
+/** A user asked for the migration to be aborted. */
+export class AbortRequested extends Error {
+  constructor() {
+    super("abort requested");
+  }
+}
+
+/** The step cannot go on; `message` is the root cause users will read. */
+export class StepFailed extends Error {}
+
+/** The destination stayed unreachable for the whole retry budget. */
+export class Unreachable extends StepFailed {
+  constructor(readonly inner: unknown) {
+    super(`cannot connect to destination controller: ${describeError(inner)}`);
+  }
+}
+
+export type CallMode = "bounded" | "forever";
+
+/** Sleeps; wakes early (without throwing) when a signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+export class MigrationTask {
+  /** Fired by an abort request: cancels streams in flight. */
+  readonly abortCtl = new AbortController();
+  /** Stop or abort request: what cancellable work listens to. */
+  readonly streamSignal: AbortSignal;
+  private conn: TargetConnection | undefined;
+  private spec: TargetSpec | undefined;
+  private pending: Partial<ProgressRecord> = {};
+  private lastFlush = 0;
+
+  constructor(
+    readonly deps: WorkerDeps,
+    readonly id: string,
+    readonly modelUuid: string,
+    readonly stopSignal: AbortSignal,
+  ) {
+    this.streamSignal = AbortSignal.any([stopSignal, this.abortCtl.signal]);
+  }
+
+  get opts(): WorkerOptions {
+    return this.deps.options;
+  }
+
+  now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  row(): MigrationRow {
+    const row = getMigration(this.deps.store.db, this.id);
+    if (!row) throw new Error(`migration ${this.id} vanished`);
+    return row;
+  }
+
+  /** One transaction of recorded work, then a notification; nothing is written once stopping. */
+  tx<T>(fn: (db: Db) => T): T {
+    if (this.stopSignal.aborted) throw new Stopping();
+    const out = this.deps.store.tx(fn);
+    this.deps.changes.publish(this.modelUuid, "status");
+    return out;
+  }
+
+  enter(to: Phase, change: PhaseChange): MigrationRow {
+    this.flushProgress();
+    return this.tx((db) => enterPhase(db, this.id, to, change, this.now()));
+  }
+
+  message(
+    msg: string,
+    progress?: Partial<ProgressRecord>,
+    extra?: Partial<Omit<MigrationRow, "id" | "phase">>,
+  ): MigrationRow {
+    this.flushProgress();
+    return this.tx((db) => setMessage(db, this.id, msg, this.now(), progress, extra));
+  }
+
+  /** Records counters, at most every progressIntervalMs unless `force`. */
+  progress(patch: Partial<ProgressRecord>, force = false): void {
+    Object.assign(this.pending, patch);
+    if (force || this.now() - this.lastFlush >= this.opts.progressIntervalMs) this.flushProgress();
+  }
+
+  private flushProgress(): void {
+    if (!Object.keys(this.pending).length) return;
+    const patch = this.pending;
+    this.pending = {};
+    this.lastFlush = this.now();
+    this.tx((db) => setProgress(db, this.id, patch));
+  }
+
+  /** Throws AbortRequested when an abort was asked for (by signal or, after a restart, by the row). */
+  checkAbort(): void {
+    if (this.stopSignal.aborted) throw new Stopping();
+    if (this.abortCtl.signal.aborted || this.row().abortRequested) throw new AbortRequested();
+  }
+
+  /** Test knob FERRY_MIGRATION_TEST_DELAY_MS: a slow phase, still abortable. */
+  async pause(_phase: Phase): Promise<void> {
+    await sleep(this.opts.phaseDelayMs, this.streamSignal);
+    this.checkAbort();
+  }
+
+  /** Test knob FERRY_MIGRATION_FAIL_PHASE. */
+  inject(phase: Phase): void {
+    if (this.opts.failPhase === phase) {
+      throw new StepFailed(`injected failure in ${phase} (FERRY_MIGRATION_FAIL_PHASE)`);
+    }
+  }
+
+  /** The destination as stored; the token is decrypted only into memory. */
+  targetSpec(): TargetSpec {
+    if (this.spec) return this.spec;
+    const row = this.row();
+    if (!row.targetToken) throw new StepFailed("the migration token was already discarded");
+    let token: string;
+    try {
+      token = this.deps.secrets.open(row.targetToken, row.id);
+    } catch (err) {
+      throw new StepFailed(`cannot read the stored migration token: ${describeError(err)}`);
+    }
+    const addresses = JSON.parse(row.targetAddresses) as string[];
+    this.spec = { controllerUuid: row.targetControllerUuid, addresses, caCert: row.targetCaCert, token };
+    return this.spec;
+  }
+
+  async connection(): Promise<TargetConnection> {
+    this.conn ??= await connectTarget(this.targetSpec(), {
+      signal: this.stopSignal,
+      unaryTimeoutMs: this.opts.unaryTimeoutMs,
+    });
+    return this.conn;
+  }
+
+  dropConnection(): void {
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  /**
+   * Calls the destination. "bounded": retries connection-type failures for
+   * retryBudgetMs, then throws Unreachable; other failures throw at once.
+   * "forever" (after the point of no return): retries every failure with
+   * backoff until it works or the worker stops.
+   */
+  async call<T>(
+    label: string,
+    fn: (c: TargetConnection) => Promise<T>,
+    mode: CallMode,
+    /** Whether an abort request ends the retries (not while aborting already). */
+    abortable = true,
+  ): Promise<T> {
+    const started = this.now();
+    let delay = this.opts.retryBaseMs;
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopSignal.aborted) throw new Stopping();
+      try {
+        return await fn(await this.connection());
+      } catch (err) {
+        if (this.stopSignal.aborted) throw new Stopping();
+        if (mode === "bounded") {
+          // After the point of no return even these are retried: giving up
+          // is not an option there, and the destination may come back.
+          if (err instanceof StepFailed) throw err;
+          if (err instanceof WrongControllerError) throw new StepFailed(err.message);
+          if (abortable && this.abortCtl.signal.aborted) throw new AbortRequested();
+          if (!isRetryable(err))
+            throw new StepFailed(`${label} failed on destination controller: ${describeError(err)}`);
+          if (this.now() - started >= this.opts.retryBudgetMs) throw new Unreachable(err);
+        }
+        this.deps.log.warn("migration: destination call failed, retrying", {
+          migration: this.id,
+          call: label,
+          attempt,
+          error: describeError(err),
+        });
+        this.dropConnection();
+        await sleep(delay, this.stopSignal);
+        delay = Math.min(delay * 2, this.opts.retryMaxMs);
+      }
+    }
+  }
+
+  close(): void {
+    this.dropConnection();
+    this.spec = undefined;
+  }
+}

@@ -1,0 +1,189 @@
+// The migration worker on the source controller: one async task per active
+// migration, driving it phase by phase (steps.ts) from whatever phase the
+// store says it is in, so a restart (kill -9 included) resumes where the
+// last recorded transaction left it. Failures before SUCCESS become ABORT
+// with their root cause; after SUCCESS the step is retried until it works.
+// Terminal migrations that still hold the destination's token are finished
+// off here too: the token is revoked (CompleteMigration) or the partial
+// import removed (Abort) before the token is wiped.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { canAbort, isPhase, isTerminal, MESSAGES, type Phase } from "../domain/phases.js";
+import { getMigration, listUnfinishedMigrations, updateMigration, type MigrationRow } from "../store/migration-repo.js";
+import { phaseOf } from "./record.js";
+import { STEPS } from "./steps.js";
+import { describeError, isRetryable } from "./target-client.js";
+import {
+  AbortRequested,
+  DEFAULT_WORKER_OPTIONS,
+  MigrationTask,
+  sleep,
+  StepFailed,
+  Stopping,
+  type WorkerDeps,
+  type WorkerOptions,
+} from "./task.js";
+
+export { DEFAULT_WORKER_OPTIONS, type WorkerDeps, type WorkerOptions } from "./task.js";
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const v = env[name];
+  if (v === undefined || v === "") return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${name}: ${v}`);
+  return n;
+}
+
+/**
+ * Worker settings from the environment. FERRY_MIGRATION_RETRY_MS bounds how
+ * long a down destination is retried before an abort (before SUCCESS). The
+ * FERRY_MIGRATION_TEST_* / FAIL_PHASE knobs exist for tests only: a slow
+ * phase (to observe the frozen model) and a failure injected into a phase.
+ */
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerOptions {
+  const fail = env.FERRY_MIGRATION_FAIL_PHASE;
+  if (fail && !isPhase(fail)) throw new Error(`invalid FERRY_MIGRATION_FAIL_PHASE: ${fail}`);
+  const budget = envNumber(env, "FERRY_MIGRATION_RETRY_MS", DEFAULT_WORKER_OPTIONS.retryBudgetMs);
+  return {
+    ...DEFAULT_WORKER_OPTIONS,
+    retryBudgetMs: budget,
+    retryMaxMs: Math.max(50, Math.min(DEFAULT_WORKER_OPTIONS.retryMaxMs, budget / 2)),
+    phaseDelayMs: envNumber(env, "FERRY_MIGRATION_TEST_DELAY_MS", 0),
+    failPhase: fail ? (fail as Phase) : undefined,
+  };
+}
+
+export class MigrationWorker {
+  private readonly tasks = new Map<string, { task: MigrationTask; done: Promise<void> }>();
+  private readonly stopCtl = new AbortController();
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  /** Starts driving a migration in the background (no-op if it already runs). */
+  start(id: string): void {
+    if (this.stopCtl.signal.aborted || this.tasks.has(id)) return;
+    const row = getMigration(this.deps.store.db, id);
+    if (!row) return;
+    const task = new MigrationTask(this.deps, id, row.modelUuid, this.stopCtl.signal);
+    const done = this.drive(task).finally(() => {
+      task.close();
+      this.tasks.delete(id);
+    });
+    this.tasks.set(id, { task, done });
+  }
+
+  /** Controller start: pick up every migration that is not finished. */
+  resume(): void {
+    for (const row of listUnfinishedMigrations(this.deps.store.db)) {
+      this.deps.log.info("migration: resuming", { migration: row.id, phase: row.phase });
+      this.start(row.id);
+    }
+  }
+
+  /** An abort was recorded for `id`: cancel its streams so it aborts promptly. */
+  requestAbort(id: string): void {
+    this.tasks.get(id)?.task.abortCtl.abort();
+  }
+
+  isRunning(id: string): boolean {
+    return this.tasks.has(id);
+  }
+
+  /** Stops every task where it is (the store keeps its phase) and waits for them, at most `timeoutMs`. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.stopCtl.abort();
+    const all = Promise.allSettled([...this.tasks.values()].map((t) => t.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  private get stopping(): boolean {
+    return this.stopCtl.signal.aborted;
+  }
+
+  private async drive(task: MigrationTask): Promise<void> {
+    const { log } = this.deps;
+    let seen = "";
+    try {
+      for (;;) {
+        if (this.stopping) return;
+        const row = getMigration(this.deps.store.db, task.id);
+        if (!row) return;
+        const phase = phaseOf(row);
+        if (phase !== seen) {
+          log.info("migration: phase", { migration: task.id, phase, message: row.statusMessage });
+          seen = phase;
+        }
+        if (isTerminal(phase)) {
+          if (row.targetToken) await this.finalize(task, row);
+          return;
+        }
+        try {
+          await STEPS[phase]!(task, row);
+        } catch (err) {
+          if (err instanceof Stopping || this.stopping) return;
+          if (canAbort(phase)) {
+            const cause = this.causeOf(err, task);
+            log.warn("migration: aborting", { migration: task.id, phase, cause });
+            task.enter("ABORT", { message: MESSAGES.aborted(cause), set: { failure: cause } });
+          } else {
+            // After the point of no return there is no way back: try again.
+            log.error("migration: step failed, retrying", { migration: task.id, phase, error: describeError(err) });
+            await sleep(this.deps.options.retryMaxMs, this.stopCtl.signal);
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof Stopping || this.stopping) return;
+      // Only a failing store gets here (a transaction that recorded a phase
+      // change failed); the next controller start resumes from the store.
+      log.error("migration: worker task failed", { migration: task.id, error: describeError(err) });
+    }
+  }
+
+  /** The root cause shown to users. */
+  private causeOf(err: unknown, task: MigrationTask): string {
+    if (err instanceof AbortRequested) return task.row().failure || "abort requested";
+    if (err instanceof StepFailed) return err.message;
+    if (err instanceof ConnectError) return err.rawMessage;
+    return err instanceof Error ? err.message : String(err);
+  }
+
+  /**
+   * A terminal migration still holding the token: after an abort make sure
+   * the partial import is gone, then revoke the token on the destination
+   * (CompleteMigration), retrying with backoff; then wipe it here.
+   * A destination that rejects the token (expired, revoked) has nothing left
+   * to do for us.
+   */
+  private async finalize(task: MigrationTask, row: MigrationRow): Promise<void> {
+    const { log, options } = this.deps;
+    const aborted = row.phase === "ABORTDONE";
+    let delay = options.retryBaseMs;
+    for (;;) {
+      if (this.stopping) return;
+      try {
+        const c = await task.connection();
+        // Abort is idempotent: repeated in case the ABORT phase could not reach the destination.
+        if (aborted) await c.target.abort({ modelUuid: row.modelUuid });
+        await c.target.completeMigration({ modelUuid: row.modelUuid, migrationId: row.id });
+        break;
+      } catch (err) {
+        if (this.stopping) return;
+        const code = err instanceof ConnectError ? err.code : undefined;
+        if (err instanceof StepFailed || !isRetryable(err) || code === Code.Unauthenticated) {
+          log.warn("migration: giving up on finishing the migration on the destination", {
+            migration: row.id,
+            error: describeError(err),
+          });
+          break;
+        }
+        task.dropConnection();
+        await sleep(delay, this.stopCtl.signal);
+        delay = Math.min(delay * 2, options.retryMaxMs);
+      }
+    }
+    if (this.stopping) return;
+    task.tx((db) => updateMigration(db, row.id, { targetToken: "" }));
+  }
+}

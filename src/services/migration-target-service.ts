@@ -1,0 +1,345 @@
+// MigrationTargetService: the destination side of a model migration, called
+// by the source controller with a migration-scoped token bound to one model.
+// The model arrives as a description (Import), its charm archives follow
+// (UploadBinary), the destination re-exports its copy to prove it matches
+// (Validate), and Activate makes it live in one durable write: the commit
+// point the source can ask about afterwards (GetImportState). Abort removes a
+// model that was never activated; logs follow after success (TransferLogs).
+import { createHash } from "node:crypto";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
+import type { ControllerIdentity } from "../domain/controller.js";
+import { MAX_CHARM_ARCHIVE } from "../domain/charms.js";
+import { PRECHECK, targetPrechecks, type PrecheckFailure } from "../domain/prechecks.js";
+import { isLogLevelName } from "../domain/status.js";
+import { exportModel } from "../migration/export.js";
+import { findModelByName, findModelByUuid } from "../store/access-repo.js";
+import type { Store } from "../store/db.js";
+import { ModelImporter } from "../store/import-repo.js";
+import {
+  activateImport,
+  appendTransferredLogs,
+  deleteLogTransferCursor,
+  importedCharm,
+  importStage,
+  logTransferCursor,
+  missingBinaries,
+  removeImportedModel,
+  setValidated,
+  storeCharmArchive,
+  type TransferredLog,
+} from "../store/import-state-repo.js";
+import { deleteMigrationTokens, getUser } from "../store/user-repo.js";
+import type { ChangeHub } from "./changes.js";
+import { badField, ferryError, notFound, permissionDenied } from "./errors.js";
+import { lifeOf } from "./model-mapping.js";
+import {
+  checkChunk,
+  checkMigrationId,
+  checkSha256,
+  importError,
+  MAX_DOCUMENT,
+  migrationCaller,
+  ModelLocks,
+  untilAborted,
+} from "./migration-target-support.js";
+import type { LogSink } from "./simulator.js";
+
+export interface MigrationTargetServiceDeps {
+  store: Store;
+  controller: ControllerIdentity;
+  changes: ChangeHub;
+  /** Activated models start living here: their pending work resumes. */
+  simulator: { schedule(modelUuid: string): void };
+  log?: LogSink;
+}
+
+type Stage = ReturnType<typeof importStage>;
+
+export function createMigrationTargetService(
+  deps: MigrationTargetServiceDeps,
+): ServiceImpl<typeof MigrationTargetService> {
+  const { store, controller } = deps;
+  const locks = new ModelLocks();
+
+  /** The imported model in one of `stages`, else the error that says where it stands. */
+  function importedModel(modelUuid: string, stages: Stage[], action: string) {
+    const m = findModelByUuid(store.db, modelUuid);
+    if (!m) throw notFound(`imported model ${modelUuid}`, "IMPORT_NOT_FOUND");
+    const stage = importStage(m);
+    if (stages.includes(stage)) return m;
+    const why: Record<Stage, string> = {
+      importing: "its import is not complete",
+      imported: "it has not been validated",
+      validated: "it is already validated",
+      activated: "it was already activated",
+      native: "it is not a migration import",
+    };
+    throw ferryError(Code.FailedPrecondition, "IMPORT_STAGE", `cannot ${action} model ${modelUuid}: ${why[stage]}`);
+  }
+
+  return {
+    prechecks(req, ctx) {
+      const info = req.model;
+      if (!info) throw badField("model", "the migrating model is required");
+      const p = migrationCaller(ctx, info.uuid, "model.uuid");
+      if (p.sourceControllerUuid && info.controllerUuid && info.controllerUuid !== p.sourceControllerUuid) {
+        throw permissionDenied("migration token was issued for another source controller", "TOKEN_SOURCE_MISMATCH");
+      }
+      const byUuid = findModelByUuid(store.db, info.uuid);
+      const byName = findModelByName(store.db, info.owner, info.name);
+      const missing = [...new Set(info.users)].filter((u) => !getUser(store.db, u)).sort();
+      // Missing users go on the wire one violation each (code MISSING_USER,
+      // subject the user; the source writes the advisory listing them all),
+      // so the shared checks are asked with every user present.
+      const failures: PrecheckFailure[] = targetPrechecks(
+        {
+          controllerVersion: controller.version,
+          cloud: controller.cloud,
+          cloudType: controller.cloudType,
+          regions: controller.regions,
+          existingUsers: new Set(info.users),
+          // The same model (a leftover import of it) is not a name clash.
+          modelWithSameName: byName !== undefined && byName.uuid !== info.uuid,
+          // A leftover, never activated import of this model is replaced by the next Import.
+          modelWithSameUuid: byUuid !== undefined && byUuid.migrationMode !== "importing",
+        },
+        info,
+      );
+      for (const u of missing) {
+        failures.push({
+          code: PRECHECK.missingUser,
+          subject: u,
+          message: `user "${u}" does not exist on destination controller`,
+        });
+      }
+      return { controllerUuid: controller.uuid, controllerVersion: controller.version, violations: failures };
+    },
+
+    async import(requests, ctx) {
+      const it = requests[Symbol.asyncIterator]();
+      const first = await it.next();
+      const header = first.done || first.value.data.case !== "header" ? undefined : first.value.data.value;
+      if (!header) throw badField("header", "the first message of an Import must be an ImportHeader");
+      const modelUuid = header.model?.uuid ?? "";
+      migrationCaller(ctx, modelUuid, "header.model.uuid");
+      checkMigrationId(header.migrationId, modelUuid, "header.migration_id");
+      checkSha256(header.sha256, "header.sha256");
+      if (header.size <= 0n || header.size > BigInt(MAX_DOCUMENT)) {
+        throw badField("header.size", `must be between 1 and ${MAX_DOCUMENT} bytes`);
+      }
+      if (header.entityCount < 0n || header.entityCount > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw badField("header.entity_count", "must not be negative");
+      }
+      // A retried Import supersedes one still running (its client may be gone).
+      locks.preempt(modelUuid);
+      return locks.run(modelUuid, async () => {
+        const running = locks.importStarted(modelUuid);
+        const importer = new ModelImporter(store, {
+          modelUuid,
+          migrationId: header.migrationId,
+          size: Number(header.size),
+          sha256: header.sha256,
+          entityCount: Number(header.entityCount),
+        });
+        const started = Date.now();
+        try {
+          for await (const msg of untilAborted(it, running.signal, "import")) {
+            if (msg.data.case !== "chunk") throw badField("chunk", "only the first message may be a header");
+            checkChunk(msg.data.value);
+            importer.write(msg.data.value);
+          }
+          const r = importer.finish();
+          deps.log?.info("model imported", {
+            model: modelUuid,
+            migration: header.migrationId,
+            entities: r.entityCount,
+            bytes: r.size,
+            ms: Date.now() - started,
+          });
+          return { entityCount: BigInt(r.entityCount), digest: r.sha256 };
+        } catch (err) {
+          importer.discard();
+          deps.log?.warn("model import failed", {
+            model: modelUuid,
+            migration: header.migrationId,
+            error: String(err),
+          });
+          throw importError(err);
+        } finally {
+          running.done();
+        }
+      });
+    },
+
+    async uploadBinary(requests, ctx) {
+      const it = requests[Symbol.asyncIterator]();
+      const first = await it.next();
+      const h = first.done || first.value.data.case !== "header" ? undefined : first.value.data.value;
+      if (!h) throw badField("header", "the first message of an UploadBinary must be a BinaryHeader");
+      migrationCaller(ctx, h.modelUuid, "header.model_uuid");
+      if (h.kind !== "charm") throw badField("header.kind", 'only "charm" binaries are stored by this controller');
+      checkSha256(h.sha256, "header.sha256");
+      if (h.size < 0n || h.size > BigInt(MAX_CHARM_ARCHIVE)) {
+        throw badField("header.size", `must be between 0 and ${MAX_CHARM_ARCHIVE} bytes`);
+      }
+      const size = Number(h.size);
+      importedModel(h.modelUuid, ["imported", "validated"], "upload binaries into");
+      const want = importedCharm(store.db, h.modelUuid, h.name);
+      if (!want) {
+        throw ferryError(
+          Code.FailedPrecondition,
+          "UNKNOWN_BINARY",
+          `charm ${h.name} is not part of the imported model`,
+        );
+      }
+      if (want.sha256 !== h.sha256 || want.size !== size) {
+        throw ferryError(
+          Code.FailedPrecondition,
+          "BINARY_MISMATCH",
+          `charm ${h.name}: the model description records SHA-256 ${want.sha256} and ${want.size} bytes`,
+        );
+      }
+      // Charm archives are bounded (64 MiB): collect, verify, store in one write.
+      const parts: Uint8Array[] = [];
+      let got = 0;
+      for await (const msg of { [Symbol.asyncIterator]: () => it }) {
+        if (msg.data.case !== "chunk") throw badField("chunk", "only the first message may be a header");
+        checkChunk(msg.data.value);
+        got += msg.data.value.length;
+        if (got > size) throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: more than ${size} bytes`);
+        parts.push(msg.data.value);
+      }
+      const bytes = Buffer.concat(parts);
+      if (bytes.length !== size) {
+        throw ferryError(
+          Code.DataLoss,
+          "BINARY_MISMATCH",
+          `charm ${h.name}: received ${bytes.length} of ${size} bytes`,
+        );
+      }
+      const sha = createHash("sha256").update(bytes).digest("hex");
+      if (sha !== h.sha256) {
+        throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: SHA-256 mismatch (received ${sha})`);
+      }
+      await locks.run(h.modelUuid, () => {
+        importedModel(h.modelUuid, ["imported", "validated"], "upload binaries into");
+        storeCharmArchive(store.db, h.modelUuid, h.name, bytes);
+      });
+      return { size: BigInt(size) };
+    },
+
+    async validate(req, ctx) {
+      migrationCaller(ctx, req.modelUuid);
+      return locks.run(req.modelUuid, async () => {
+        importedModel(req.modelUuid, ["imported", "validated"], "validate");
+        const ex = await exportModel(store, req.modelUuid);
+        ex.close();
+        const mismatches: string[] = [];
+        const kinds = new Set([...Object.keys(req.entityCounts), ...Object.keys(ex.counts)]);
+        for (const k of [...kinds].sort()) {
+          const want = Number(req.entityCounts[k] ?? 0n);
+          const have = ex.counts[k] ?? 0;
+          if (want !== have) mismatches.push(`${k}: exported ${want}, imported ${have}`);
+        }
+        if (req.digest !== ex.sha256) mismatches.push(`digest: exported ${req.digest}, imported ${ex.sha256}`);
+        for (const url of missingBinaries(store.db, req.modelUuid)) mismatches.push(`binary missing: charm ${url}`);
+        setValidated(store.db, req.modelUuid, mismatches.length === 0);
+        if (mismatches.length) deps.log?.warn("imported model does not match", { model: req.modelUuid, mismatches });
+        return {
+          entityCounts: Object.fromEntries(Object.entries(ex.counts).map(([k, v]) => [k, BigInt(v)])),
+          digest: ex.sha256,
+          mismatches,
+        };
+      });
+    },
+
+    async activate(req, ctx) {
+      migrationCaller(ctx, req.modelUuid);
+      checkMigrationId(req.migrationId, req.modelUuid);
+      const at = await locks.run(req.modelUuid, () => {
+        try {
+          return store.tx((db) => activateImport(db, req.modelUuid, req.migrationId, Date.now()));
+        } catch (err) {
+          throw importError(err);
+        }
+      });
+      deps.log?.info("migrated model activated", { model: req.modelUuid, migration: req.migrationId });
+      deps.changes.publish(req.modelUuid, "status");
+      deps.simulator.schedule(req.modelUuid);
+      return { activateTime: timestampFromMs(at) };
+    },
+
+    getImportState(req, ctx) {
+      migrationCaller(ctx, req.modelUuid);
+      const m = findModelByUuid(store.db, req.modelUuid);
+      if (!m) return { exists: false, activated: false, migrationId: "" };
+      return {
+        exists: true,
+        activated: importStage(m) === "activated",
+        migrationId: m.importMigrationId ?? "",
+        life: lifeOf(m.life),
+      };
+    },
+
+    async abort(req, ctx) {
+      migrationCaller(ctx, req.modelUuid);
+      locks.preempt(req.modelUuid);
+      const removed = await locks.run(req.modelUuid, () => {
+        try {
+          return store.tx((db) => removeImportedModel(db, req.modelUuid));
+        } catch (err) {
+          throw importError(err);
+        }
+      });
+      if (removed) {
+        deps.log?.info("imported model removed (migration aborted)", { model: req.modelUuid });
+        deps.changes.publish(req.modelUuid, "deleted");
+      }
+      return { removed };
+    },
+
+    latestLogTime(req, ctx) {
+      migrationCaller(ctx, req.modelUuid);
+      const c = logTransferCursor(store.db, req.modelUuid);
+      return c ? { time: timestampFromMs(c.time), seq: BigInt(c.sourceSeq) } : { seq: 0n };
+    },
+
+    async transferLogs(requests, ctx) {
+      let count = 0;
+      let lastSeq = 0n;
+      for await (const msg of requests) {
+        migrationCaller(ctx, msg.modelUuid);
+        importedModel(msg.modelUuid, ["activated"], "transfer logs into");
+        const batch: TransferredLog[] = msg.entries.map((e, i) => {
+          if (e.seq <= lastSeq) throw badField(`entries[${i}].seq`, "entries must have increasing positive seq");
+          lastSeq = e.seq;
+          if (!e.time) throw badField(`entries[${i}].time`, "a time is required");
+          if (!isLogLevelName(e.level)) throw badField(`entries[${i}].level`, "must be DEBUG, INFO, WARNING or ERROR");
+          const time = Number(e.time.seconds) * 1000 + Math.floor(e.time.nanos / 1e6);
+          return { seq: Number(e.seq), time, entity: e.entity, level: e.level, module: e.module, message: e.message };
+        });
+        if (!batch.length) continue;
+        const n = store.tx((db) => appendTransferredLogs(db, msg.modelUuid, batch, Date.now()));
+        count += n;
+        if (n) deps.changes.publish(msg.modelUuid, "log");
+      }
+      return { count: BigInt(count) };
+    },
+
+    completeMigration(req, ctx: HandlerContext) {
+      migrationCaller(ctx, req.modelUuid);
+      checkMigrationId(req.migrationId, req.modelUuid);
+      store.tx((db) => {
+        deleteMigrationTokens(db, req.modelUuid);
+        deleteLogTransferCursor(db, req.modelUuid);
+      });
+      deps.log?.info("migration completed: migration tokens revoked", {
+        model: req.modelUuid,
+        migration: req.migrationId,
+      });
+      return {};
+    },
+  };
+}

@@ -1,0 +1,230 @@
+// migrate / show-migration / abort-migration against in-process controllers
+// with a scripted MigrationService (see fake-controllers.ts): what the CLI
+// sends, and exactly what it prints.
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { PhaseTimingSchema } from "../../gen/ts/ferry/v1/migration_pb.js";
+import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { abortMigration, migrate, showMigration } from "../../src/cli/commands/migration.js";
+import type { CliContext } from "../../src/cli/context.js";
+import { renderError } from "../../src/cli/render-error.js";
+import { missingUsersAdvisory } from "../../src/domain/prechecks.js";
+import { DST_UUID, HAPPY, MODEL_UUID, startFakes, type Fakes, type Script } from "./fake-controllers.js";
+
+let fakes: Fakes | undefined;
+afterEach(async () => {
+  await fakes?.close();
+  fakes = undefined;
+  process.exitCode = undefined;
+});
+
+async function setup(script: Script): Promise<Fakes> {
+  fakes = await startFakes(script);
+  return fakes;
+}
+
+/** Runs a command like `ferry` does and returns what it printed. */
+async function run(f: Fakes, fn: (ctx: CliContext) => Promise<void>) {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+  let code = 0;
+  try {
+    await fn(f.ctx);
+  } catch (e) {
+    stderr += (await renderError(e, { store: f.store, debug: true })) + "\n";
+    code = 1;
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { stdout, stderr, code };
+}
+
+const ID = `${MODEL_UUID}:0`;
+
+describe("ferry migrate", () => {
+  it("gets a token from the destination, starts the migration on the source and returns", async () => {
+    const f = await setup({ steps: [], stepMs: 1000 });
+    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    expect(r).toEqual({ stdout: `Migration started with ID "${ID}"\n`, stderr: "", code: 0 });
+    const dst = (await f.store.controller("dst"))!;
+    expect(f.started).toHaveLength(1);
+    const req = f.started[0]!;
+    expect(req.model).toBe(MODEL_UUID);
+    expect(req.dryRun).toBe(false);
+    expect(req.target).toMatchObject({
+      controllerUuid: DST_UUID,
+      controllerName: "dst",
+      addresses: dst.apiEndpoints,
+      caCert: dst.caCert,
+      token: f.tokens[0],
+    });
+    expect(f.tokens[0]).toContain(MODEL_UUID); // bound to the model (and the source)
+  });
+
+  it("--wait prints each phase message once and exits 0 on DONE", async () => {
+    const f = await setup({ steps: HAPPY });
+    const r = await run(f, (ctx) => migrate(ctx, { wait: true }, "src:web", "dst"));
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")).toEqual([
+      `Migration started with ID "${ID}"`,
+      "QUIESCE: starting",
+      "QUIESCE: quiescing, waiting for agents to report back",
+      "IMPORT: exporting model",
+      "IMPORT: importing model into destination controller",
+      "IMPORT: uploading model binaries into destination controller",
+      "PROCESSRELATIONS: processing relations",
+      "VALIDATION: validating, waiting for agents to report back",
+      "SUCCESS: successful, transferring logs to destination controller (0 sent)",
+      "LOGTRANSFER: successful, transferring logs to destination controller (10 sent)",
+      "REAP: successful, removing model from source controller",
+      "DONE: successful, removing model from source controller",
+      `Migration "${ID}" completed: model "web" is now on controller "dst".`,
+      "To use it run 'ferry switch dst:web'.",
+      "",
+    ]);
+  });
+
+  it("--wait exits non-zero on ABORTDONE with the root cause", async () => {
+    const cause = "destination controller stopped answering during IMPORT";
+    const f = await setup({ steps: HAPPY.slice(0, 3), abortCause: cause });
+    const r = await run(f, (ctx) => migrate(ctx, { wait: true }, "web", "dst"));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`ABORT: aborted, removing model from destination controller: ${cause}\n`);
+    expect(r.stderr).toBe(`ERROR migration "${ID}" aborted: ${cause}\nModel "web" is unchanged on controller "src".\n`);
+  });
+
+  it("says how to add a destination it does not know", async () => {
+    const f = await setup({ steps: [] });
+    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "elsewhere"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'ERROR controller "elsewhere" is not known to this client\n' +
+        "Add it with 'ferry login <host:port> -c elsewhere', then run 'ferry migrate' again.\n",
+    );
+    expect(f.started).toHaveLength(0);
+  });
+
+  it("needs superuser on the destination for the token", async () => {
+    const f = await setup({ steps: [] });
+    await f.store.putAccount("dst", { user: "bob", token: "dst-bob" });
+    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ERROR cannot get a migration token from controller "dst": permission denied/);
+    expect(r.stderr).toContain("'ferry login -c dst -u <user>'");
+    expect(f.started).toHaveLength(0);
+  });
+
+  const failures = [
+    { code: "CLOUD_TYPE", subject: "dst", message: 'destination cloud type "ec2" differs from "lxd"' },
+    { code: "MISSING_USERS", subject: "bob,carol", message: missingUsersAdvisory(["bob", "carol"]) },
+    { code: "NAME_EXISTS", subject: "web", message: 'model named "web" already exists on destination controller' },
+  ];
+
+  it("prints every precheck failure, the advisory verbatim", async () => {
+    const f = await setup({ steps: [], failures });
+    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      [
+        'ERROR 3 prechecks failed: model "web" cannot be migrated to controller "dst"',
+        'destination cloud type "ec2" differs from "lxd"',
+        'model named "web" already exists on destination controller',
+        "cannot initiate migration: the users granted access to the model do not exist",
+        "on the destination controller. Add them to the destination controller or remove",
+        "them from the model:",
+        "  - bob",
+        "  - carol",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a single failure is the error itself", async () => {
+    const f = await setup({ steps: [], failures: [failures[1]!] });
+    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    expect(r.stderr).toBe(`ERROR ${missingUsersAdvisory(["bob", "carol"])}\n`);
+  });
+
+  it("--dry-run prints the plan and every failure, starts nothing, exits non-zero", async () => {
+    const f = await setup({ steps: [], failures });
+    const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, "web", "dst"));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      'Dry run: migrating model "web" from controller "src" to "dst" (nothing was changed).\n' +
+        "Plan:\n  1. QUIESCE: lock the model\n  2. IMPORT: copy it\n",
+    );
+    expect(r.stderr).toMatch(/^ERROR 3 prechecks failed/);
+    expect(r.stderr).toContain(missingUsersAdvisory(["bob", "carol"]));
+    expect(f.started[0]!.dryRun).toBe(true);
+    expect(f.migration).toBeUndefined();
+  });
+
+  it("--dry-run without failures exits 0", async () => {
+    const f = await setup({ steps: [] });
+    const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, "web", "dst"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("All prechecks passed. Run 'ferry migrate web dst' to start the migration.");
+  });
+});
+
+describe("ferry show-migration", () => {
+  it("shows phase, progress, timings and the target as this client knows it", async () => {
+    const f = await setup({ steps: HAPPY.slice(0, 4), stepMs: 5 });
+    await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    while (f.migration!.statusMessage !== HAPPY[3]![1]) await new Promise((r) => setTimeout(r, 10));
+    const m = f.migration!;
+    m.phaseTimings = [
+      create(PhaseTimingSchema, { phase: MigrationPhase.QUIESCE, startTime: m.startTime, endTime: m.startTime }),
+      create(PhaseTimingSchema, { phase: MigrationPhase.IMPORT, startTime: m.startTime }),
+    ];
+    m.estimatedTimeRemaining = create(DurationSchema, { seconds: 42n });
+    const r = await run(f, (ctx) => showMigration(ctx, {}, "web"));
+    expect(r.stderr).toBe("");
+    const doc = parse(r.stdout);
+    expect(doc).toMatchObject({
+      id: ID,
+      model: "admin/web",
+      phase: "IMPORT",
+      status: "uploading model binaries into destination controller",
+      start: expect.stringMatching(/just now|seconds ago/),
+      progress: { entities: "40 of 200", bytes: "0 bytes of 4.0 KiB", "logs-sent": 0 },
+      timings: { QUIESCE: "0.0s", IMPORT: expect.stringMatching(/s \(running\)$/) },
+      "time-left": "about 42s",
+      target: { controller: "dst", uuid: DST_UUID },
+    });
+    expect(doc.target["ca-fingerprint"]).toBe((await f.store.controller("dst"))!.caFingerprint);
+    const json = await run(f, (ctx) => showMigration(ctx, { format: "json" }, `src:${ID}`));
+    expect(JSON.parse(json.stdout).id).toBe(ID);
+  });
+});
+
+describe("ferry abort-migration", () => {
+  it("aborts before the point of no return and --wait sees ABORTDONE", async () => {
+    const f = await setup({ steps: HAPPY, stepMs: 500 });
+    await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    const r = await run(f, (ctx) => abortMigration(ctx, { wait: true }, "web"));
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(
+      `Abort of migration "${ID}" requested: model "web" stays on controller "src".\n` +
+        `Migration "${ID}" aborted; model "web" is available again on controller "src".\n`,
+    );
+    expect(f.migration!.phase).toBe(MigrationPhase.ABORTDONE);
+  });
+
+  it("refuses clearly once past SUCCESS", async () => {
+    const f = await setup({ steps: HAPPY, stepMs: 1 });
+    await run(f, (ctx) => migrate(ctx, { wait: true }, "web", "dst"));
+    const r = await run(f, (ctx) => abortMigration(ctx, {}, "web"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `ERROR cannot abort migration "${ID}": it is past the point of no return (phase DONE)\n` +
+        `Controller "dst" already owns model "web"; the migration will complete.\n`,
+    );
+  });
+});
