@@ -27,12 +27,15 @@ function peakRssMiB(pid: number): number {
 /** The baseline: copy the model's rows table by table into a fresh SQLite file. */
 function rawCopyMs(dbFile: string, modelUuid: string, outFile: string): number {
   rmSync(outFile, { force: true });
-  const db = new Database(dbFile, { readonly: true });
+  const db = new Database(dbFile);
   const t = performance.now();
   db.exec(`ATTACH '${outFile}' AS copy`);
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%model_uuid%'").pluck().all() as string[]).filter(
-    (n) => !n.startsWith("sqlite_") && n !== "migrations" && n !== "model_redirects",
-  );
+  const tables = (
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%model_uuid%'")
+      .pluck()
+      .all() as string[]
+  ).filter((n) => !n.startsWith("sqlite_") && n !== "migrations" && n !== "model_redirects");
   db.exec("BEGIN");
   for (const name of tables) {
     const col = name === "models" ? "uuid" : "model_uuid";
@@ -69,15 +72,27 @@ async function benchSize(units: number): Promise<void> {
     const t0 = performance.now();
     const started = await migrations.startMigration({
       model: gen.uuid,
-      target: { controllerUuid: info.uuid, controllerName: "bdst", addresses: info.apiAddresses, caCert: info.caCert, token },
+      target: {
+        controllerUuid: info.uuid,
+        controllerName: "bdst",
+        addresses: info.apiAddresses,
+        caCert: info.caCert,
+        token,
+      },
     });
     let last = started.migration!;
     for await (const u of migrations.watchMigration({ id: last.id })) {
       last = u.migration!;
-      if (last.phase === MigrationPhase.DONE || last.phase === MigrationPhase.ABORTDONE || last.phase === MigrationPhase.REAPFAILED) break;
+      if (
+        last.phase === MigrationPhase.DONE ||
+        last.phase === MigrationPhase.ABORTDONE ||
+        last.phase === MigrationPhase.REAPFAILED
+      )
+        break;
     }
     const totalMs = performance.now() - t0;
-    if (last.phase !== MigrationPhase.DONE) throw new Error(`migration ended in ${MigrationPhase[last.phase]}: ${last.failure}`);
+    if (last.phase !== MigrationPhase.DONE)
+      throw new Error(`migration ended in ${MigrationPhase[last.phase]}: ${last.failure}`);
     const phases = last.phaseTimings
       .filter((p) => p.startTime && p.endTime)
       .map((p) => `${MigrationPhase[p.phase]} ${(timestampMs(p.endTime!) - timestampMs(p.startTime!)).toFixed(0)}ms`);

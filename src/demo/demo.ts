@@ -16,7 +16,9 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function ferry(args: string[], opts: { home?: string; input?: string; mayFail?: boolean } = {}): Promise<number> {
   const h = opts.home ?? home;
-  console.log(bold(`\n$ ferry ${args.join(" ")}${h === otherHome ? "    # as a second client (another FERRY_HOME)" : ""}`));
+  console.log(
+    bold(`\n$ ferry ${args.join(" ")}${h === otherHome ? "    # as a second client (another FERRY_HOME)" : ""}`),
+  );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [FERRY, ...args], {
       env: { ...process.env, FERRY_HOME: h, FERRY_ADMIN_PASSWORD: "demo-admin-password" },

@@ -7,6 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
 import { findModelByUuid, type ModelRow } from "./access-repo.js";
 import { deleteModelData } from "./model-repo.js";
+import { deleteRedirect } from "./redirect-repo.js";
 import { charms, logEntries, logTransfers, models, statusHistory } from "./schema.js";
 
 /**
@@ -130,6 +131,8 @@ export function activateImport(db: Db, modelUuid: string, migrationId: string, n
   db.insert(statusHistory)
     .values({ modelUuid, entity: "model", kind: "model", status: "available", message: "", since: now })
     .run();
+  // The model is back here (A -> B -> A): the redirect kept from when it left is stale.
+  deleteRedirect(db, modelUuid);
   return now;
 }
 

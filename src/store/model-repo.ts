@@ -7,6 +7,7 @@ import type { Db } from "./db.js";
 import { prepared } from "./prepared.js";
 import { appendLogEntry } from "./log-repo.js";
 import {
+  logTransfers,
   applicationConfig,
   applications,
   charms,
@@ -205,6 +206,7 @@ export function deleteModelData(db: Db, modelUuid: string): void {
   db.delete(modelUsers).where(eq(modelUsers.modelUuid, modelUuid)).run();
   db.delete(statusHistory).where(eq(statusHistory.modelUuid, modelUuid)).run();
   db.delete(logEntries).where(eq(logEntries.modelUuid, modelUuid)).run();
+  db.delete(logTransfers).where(eq(logTransfers.modelUuid, modelUuid)).run();
   db.delete(models).where(eq(models.uuid, modelUuid)).run();
 }
 

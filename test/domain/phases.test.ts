@@ -11,7 +11,16 @@ import {
 
 describe("migration phases", () => {
   it("the happy path is legal, edge by edge", () => {
-    const path: Phase[] = ["QUIESCE", "IMPORT", "PROCESSRELATIONS", "VALIDATION", "SUCCESS", "LOGTRANSFER", "REAP", "DONE"];
+    const path: Phase[] = [
+      "QUIESCE",
+      "IMPORT",
+      "PROCESSRELATIONS",
+      "VALIDATION",
+      "SUCCESS",
+      "LOGTRANSFER",
+      "REAP",
+      "DONE",
+    ];
     for (let i = 1; i < path.length; i++) expect(() => checkTransition(path[i - 1], path[i])).not.toThrow();
   });
 

@@ -4,6 +4,7 @@
 // user's own session there, so no password ever leaves this machine.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Migration, PrecheckFailure } from "../../../gen/ts/ferry/v1/migration_pb.js";
+import { connect } from "../../client/connect.js";
 import { PreconditionError } from "../../client/errors.js";
 import { followMigration, isCommittedPhase, isTerminalPhase, phaseName } from "../../client/migration.js";
 import { MigrationPhase } from "../../../gen/ts/ferry/v1/resources_pb.js";
@@ -58,6 +59,14 @@ async function migrationToken(dst: Session, modelUuid: string, sourceUuid: strin
   }
 }
 
+async function revokeToken(address: string, caPem: string, modelUuid: string, token: string): Promise<void> {
+  try {
+    await connect({ address, caPem, token }).migrationTarget.completeMigration({ modelUuid });
+  } catch {
+    // Best effort: the token still expires on its own.
+  }
+}
+
 export async function migrate(ctx: CliContext, opts: Opts, model: string, destination: string): Promise<void> {
   const target = await ctx.modelTarget(model);
   const dstRecord = await ctx.store.controller(destination);
@@ -95,6 +104,11 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
       throw precheckError(failuresOf(err), target.display, destination);
     }
     throw err;
+  } finally {
+    // A dry run (or a refused start) leaves the token unused: end it on the
+    // destination now rather than letting it live until it expires.
+    if (dryRun || !res?.migration?.id)
+      await revokeToken(dstRecord.apiEndpoints[0], dstRecord.caCert, found.uuid, token);
   }
   if (dryRun) {
     ctx.out(dryRunHeader(target.display, source.name, destination));
