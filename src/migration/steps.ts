@@ -98,8 +98,14 @@ const importModel: Step = async (t, row) => {
         "upload",
         (c) => {
           let mine = 0;
-          return uploadBinary(c, exp, row.modelUuid, b, t.streamSignal, (n) =>
-            t.progress({ bytesDone: base + (mine += n) }),
+          return uploadBinary(
+            c,
+            exp,
+            row.modelUuid,
+            b,
+            t.streamSignal,
+            (n) => t.progress({ bytesDone: base + (mine += n) }),
+            t.opts.corruptBinaries,
           );
         },
         "bounded",

@@ -34,6 +34,8 @@ export interface WorkerOptions {
   phaseDelayMs: number;
   /** Test knob: fail this phase on purpose. */
   failPhase?: Phase;
+  /** Test knob: flip a byte of every binary sent, as a damaged transfer would. */
+  corruptBinaries?: boolean;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {

@@ -64,6 +64,7 @@ export async function uploadBinary(
   b: ModelExport["binaries"][number],
   signal: AbortSignal,
   onBytes: (n: number) => void,
+  corrupt = false,
 ): Promise<void> {
   async function* requests(): AsyncGenerator<MessageInitShape<typeof UploadBinaryRequestSchema>> {
     yield {
@@ -72,7 +73,18 @@ export async function uploadBinary(
         value: { modelUuid, kind: b.kind, name: b.name, size: BigInt(b.size), sha256: b.sha256 },
       },
     };
-    for await (const chunk of rechunk(exp.binary(b.name), onBytes)) yield { data: { case: "chunk", value: chunk } };
+    let first = true;
+    for await (const chunk of rechunk(exp.binary(b.name), onBytes)) {
+      if (corrupt && first && chunk.length > 0) {
+        // Test knob only: damage the copy in flight, never the source's bytes.
+        const damaged = Uint8Array.from(chunk);
+        damaged[0] ^= 0xff;
+        yield { data: { case: "chunk", value: damaged } };
+      } else {
+        yield { data: { case: "chunk", value: chunk } };
+      }
+      first = false;
+    }
   }
   await conn.target.uploadBinary(requests(), { signal });
 }

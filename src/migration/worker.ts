@@ -49,6 +49,7 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Work
     retryMaxMs: Math.max(50, Math.min(DEFAULT_WORKER_OPTIONS.retryMaxMs, budget / 2)),
     phaseDelayMs: envNumber(env, "FERRY_MIGRATION_TEST_DELAY_MS", 0),
     failPhase: fail ? (fail as Phase) : undefined,
+    corruptBinaries: env.FERRY_MIGRATION_TEST_CORRUPT_BINARY === "1",
   };
 }
 

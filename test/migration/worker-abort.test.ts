@@ -83,6 +83,13 @@ describe("failures before SUCCESS", () => {
     },
   );
 
+  it("a binary corrupted in transit is refused by the destination and the migration aborts", async () => {
+    src = await restartCtl(src, { FERRY_MIGRATION_TEST_CORRUPT_BINARY: "1" });
+    const m = await migrate(src, dst, "admin/victim", uuid);
+    expect(m.attempt).toBe(attempt++);
+    await expectRestored(uuid, m.id, before, /SHA-256|sha256|checksum/i);
+  });
+
   it("the destination killed during IMPORT: abort with the connection failure", async () => {
     src = await restartCtl(src, { FERRY_MIGRATION_TEST_DELAY_MS: "500" });
     const m = await migrate(src, dst, "admin/victim", uuid);
@@ -146,11 +153,12 @@ describe("failures before SUCCESS", () => {
       "ABORTDONE",
       "ABORTDONE",
       "ABORTDONE",
+      "ABORTDONE",
     ]);
-    // Paging: two at a time, newest first.
+    // Paging: four at a time, newest first.
     const p1 = await src.mig.listMigrations({ model: uuid, pageSize: 4 });
     const p2 = await src.mig.listMigrations({ model: uuid, pageSize: 4, pageToken: p1.nextPageToken });
-    expect([...p1.migrations, ...p2.migrations].map((x) => x.attempt)).toEqual([5, 4, 3, 2, 1, 0]);
+    expect([...p1.migrations, ...p2.migrations].map((x) => x.attempt)).toEqual([6, 5, 4, 3, 2, 1, 0]);
     expect(p2.nextPageToken).toBe("");
   });
 });
