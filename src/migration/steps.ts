@@ -3,6 +3,7 @@
 // each is written to be safe to repeat, and ends by recording the next phase
 // in the same transaction as its last piece of work. Failures before SUCCESS
 // throw (the worker turns them into ABORT); after SUCCESS calls retry forever.
+import { Code, ConnectError } from "@connectrpc/connect";
 import { and, eq } from "drizzle-orm";
 import { MESSAGES, type Phase } from "../domain/phases.js";
 import { collapseMissingUsers, sourcePrechecks, versionPrechecks } from "../domain/prechecks.js";
@@ -13,7 +14,7 @@ import { models } from "../store/schema.js";
 import { setModelStatus } from "../store/status-repo.js";
 import { readModelInfo, readSourceFacts } from "./prechecks-run.js";
 import { enterPhase } from "./record.js";
-import { describeError, isRetryable } from "./target-client.js";
+import { describeError, errorReason, isPermanentRefusal, isRetryable } from "./target-client.js";
 import { sleep, StepFailed, Stopping, Unreachable, type MigrationTask } from "./task.js";
 import { importDocument, transferLogs, uploadBinary } from "./transfer.js";
 
@@ -171,6 +172,15 @@ async function activate(t: MigrationTask, row: MigrationRow): Promise<void> {
   }
 }
 
+/**
+ * Entering SUCCESS: the migration will end DONE, so no failure or abort
+ * request from before the commit point may stay on it.
+ */
+const COMMITTED = {
+  message: MESSAGES.transferringLogs(0),
+  set: { failure: "", abortRequested: false },
+} as const;
+
 const validation: Step = async (t, row) => {
   await t.pause("VALIDATION").catch((err) => {
     // An abort request is decided below, once we know activation did not happen.
@@ -184,7 +194,7 @@ const validation: Step = async (t, row) => {
   );
   if (st.activated) {
     t.deps.log.info("migration: destination reports the model active", { migration: row.id });
-    t.enter("SUCCESS", { message: MESSAGES.transferringLogs(0) });
+    t.enter("SUCCESS", COMMITTED);
     return;
   }
   if (!st.exists) throw new StepFailed("the imported model is missing on destination controller");
@@ -217,7 +227,7 @@ const validation: Step = async (t, row) => {
   // Recorded BEFORE the call: after a crash we then know to ask first.
   t.message(MESSAGES.activating);
   await activate(t, row);
-  t.enter("SUCCESS", { message: MESSAGES.transferringLogs(0) });
+  t.enter("SUCCESS", COMMITTED);
 };
 
 const success: Step = async (t, row) => {
@@ -239,19 +249,29 @@ const logTransfer: Step = async (t, row) => {
     return;
   }
   let base = 0;
-  await t.call(
-    "log transfer",
-    (c) =>
-      transferLogs(
-        t.deps.store,
-        c,
-        row.modelUuid,
-        t.stopSignal,
-        (afterSeq) => (base = countLogEntriesUpTo(t.deps.store.db, row.modelUuid, afterSeq)),
-        (sent) => t.message(MESSAGES.transferringLogs(base + sent), { logsDone: base + sent }),
-      ),
-    "forever",
-  );
+  try {
+    await t.call(
+      "log transfer",
+      (c) =>
+        transferLogs(
+          t.deps.store,
+          c,
+          row.modelUuid,
+          t.stopSignal,
+          (afterSeq) => (base = countLogEntriesUpTo(t.deps.store.db, row.modelUuid, afterSeq)),
+          (sent) => t.message(MESSAGES.transferringLogs(base + sent), { logsDone: base + sent }),
+        ),
+      "untilRefused",
+    );
+  } catch (err) {
+    if (err instanceof Stopping || !isPermanentRefusal(err)) throw err;
+    // Logs are best effort: a destination that refuses for good (revoked or
+    // expired token, model gone there) must not keep the source model for ever.
+    t.deps.log.warn("migration: log transfer refused by the destination; skipping the remaining logs", {
+      migration: row.id,
+      error: describeError(err),
+    });
+  }
   t.enter("REAP", { message: MESSAGES.reaping });
 };
 
@@ -306,7 +326,27 @@ const reap: Step = async (t, row) => {
 const abort: Step = async (t, row) => {
   const cause = row.failure || "aborted";
   try {
-    await t.call("abort", (c) => c.target.abort({ modelUuid: row.modelUuid }), "bounded", false);
+    // MODEL_ACTIVATED comes back as a value: call() would wrap it in StepFailed.
+    const activated = await t.call(
+      "abort",
+      async (c) => {
+        try {
+          await c.target.abort({ modelUuid: row.modelUuid, migrationId: row.id });
+          return undefined;
+        } catch (err) {
+          if (err instanceof ConnectError && err.code === Code.FailedPrecondition) {
+            if (errorReason(err) === "MODEL_ACTIVATED") return err;
+          }
+          throw err;
+        }
+      },
+      "bounded",
+      false,
+    );
+    if (activated) {
+      await destinationOwnsModel(t, row, activated);
+      return;
+    }
   } catch (err) {
     if (err instanceof Stopping) throw err;
     // Unlocking is safe anyway: the destination never activated the model
@@ -327,6 +367,31 @@ const abort: Step = async (t, row) => {
   });
   t.deps.simulator.schedule(row.modelUuid);
 };
+
+/** How long an ABORT the destination refused waits before asking it again. */
+const OWNED_RECHECK_MS = 60 * 60 * 1000;
+
+/**
+ * The destination activated the model this migration is aborting: it owns
+ * it. There is no edge from ABORT to SUCCESS, and unlocking the source copy
+ * would make two owners, so the migration stays in ABORT with the model
+ * frozen, says so, and waits for an operator (asking again now and then, and
+ * at every controller start, in case the destination copy was removed).
+ */
+async function destinationOwnsModel(t: MigrationTask, row: MigrationRow, err: unknown): Promise<void> {
+  const failure =
+    `the destination controller ${row.targetControllerName} activated the model and owns it; ` +
+    "the source copy stays frozen and the migration cannot be aborted: an operator must intervene " +
+    `(destination said: ${describeError(err)})`;
+  t.deps.log.error(
+    "migration: ABORT REFUSED: the destination controller has ACTIVATED the model; the source model stays " +
+      "frozen (NOT unlocked) to avoid two owners; operator intervention required",
+    { migration: row.id, model: row.modelUuid, destination: row.targetControllerUuid, error: describeError(err) },
+  );
+  if (row.failure !== failure) t.message(row.statusMessage, undefined, { failure });
+  await sleep(OWNED_RECHECK_MS, t.stopSignal);
+  if (t.stopSignal.aborted) throw new Stopping();
+}
 
 export const STEPS: Partial<Record<Phase, Step>> = {
   QUIESCE: quiesce,

@@ -8,6 +8,7 @@ import { Code, ConnectError, createClient, type Client, type Transport } from "@
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ControllerService, type Controller as ControllerInfo } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
+import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { baseUrl, bearerAuth, pinnedTls } from "../client/connect.js";
 
 export interface TargetSpec {
@@ -99,6 +100,32 @@ export function describeError(err: unknown): string {
   if (err instanceof ConnectError) return err.rawMessage || Code[err.code];
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** The ErrorInfo reason of a destination's error ("" when none). */
+export function errorReason(err: unknown): string {
+  if (!(err instanceof ConnectError)) return "";
+  return err.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+}
+
+/**
+ * Whether the destination refused on purpose in a way repeating cannot fix
+ * (a revoked or expired token, a model that is gone or in the wrong state,
+ * a request it rejects), or we reached the wrong controller.
+ */
+export function isPermanentRefusal(err: unknown): boolean {
+  if (err instanceof WrongControllerError) return true;
+  if (!(err instanceof ConnectError)) return false;
+  switch (err.code) {
+    case Code.Unauthenticated:
+    case Code.PermissionDenied:
+    case Code.NotFound:
+    case Code.FailedPrecondition:
+    case Code.InvalidArgument:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**

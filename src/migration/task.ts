@@ -13,6 +13,7 @@ import type { SecretBox } from "./secrets.js";
 import {
   connectTarget,
   describeError,
+  isPermanentRefusal,
   isRetryable,
   WrongControllerError,
   type TargetConnection,
@@ -83,7 +84,11 @@ export class Unreachable extends StepFailed {
   }
 }
 
-export type CallMode = "bounded" | "forever";
+/**
+ * "bounded": before SUCCESS; "forever": after it; "untilRefused": like
+ * "forever", but a permanent refusal (isPermanentRefusal) is thrown as is.
+ */
+export type CallMode = "bounded" | "forever" | "untilRefused";
 
 /** Sleeps; wakes early (without throwing) when a signal aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -220,7 +225,8 @@ export class MigrationTask {
    * Calls the destination. "bounded": retries connection-type failures for
    * retryBudgetMs, then throws Unreachable; other failures throw at once.
    * "forever" (after the point of no return): retries every failure with
-   * backoff until it works or the worker stops.
+   * backoff until it works or the worker stops. "untilRefused": the same,
+   * but a permanent refusal (revoked token, gone model...) is thrown.
    */
   async call<T>(
     label: string,
@@ -247,6 +253,7 @@ export class MigrationTask {
             throw new StepFailed(`${label} failed on destination controller: ${describeError(err)}`);
           if (this.now() - started >= this.opts.retryBudgetMs) throw new Unreachable(err);
         }
+        if (mode === "untilRefused" && isPermanentRefusal(err)) throw err;
         this.deps.log.warn("migration: destination call failed, retrying", {
           migration: this.id,
           call: label,

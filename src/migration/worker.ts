@@ -166,7 +166,7 @@ export class MigrationWorker {
       try {
         const c = await task.connection();
         // Abort is idempotent: repeated in case the ABORT phase could not reach the destination.
-        if (aborted) await c.target.abort({ modelUuid: row.modelUuid });
+        if (aborted) await c.target.abort({ modelUuid: row.modelUuid, migrationId: row.id });
         await c.target.completeMigration({ modelUuid: row.modelUuid, migrationId: row.id });
         break;
       } catch (err) {

@@ -369,7 +369,10 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
           throw failedPrecondition("MIGRATION_ENDED", `migration "${r.id}" has already ended (${phase})`);
         }
         if (phase === "ABORT") return r;
-        if (!canAbort(phase))
+        // Once "activating" is recorded the destination may own the model and
+        // the worker never aborts: refuse rather than record a request that
+        // would be ignored (and leave a failure on a migration that succeeds).
+        if (!canAbort(phase) || r.statusMessage === MESSAGES.activating)
           throw failedPrecondition("MIGRATION_COMMITTED", "migration is past the point of no return");
         const failure = r.failure || `abort requested by ${p.user}`;
         updateMigration(db, r.id, { abortRequested: true, failure });

@@ -30,7 +30,7 @@ import {
   storeCharmArchive,
   type TransferredLog,
 } from "../store/import-state-repo.js";
-import { deleteMigrationTokens, getUser } from "../store/user-repo.js";
+import { deleteToken, extendToken, getUser } from "../store/user-repo.js";
 import type { ChangeHub } from "./changes.js";
 import { badField, ferryError, notFound, permissionDenied } from "./errors.js";
 import { lifeOf } from "./model-mapping.js";
@@ -56,6 +56,9 @@ export interface MigrationTargetServiceDeps {
 }
 
 type Stage = ReturnType<typeof importStage>;
+
+/** How long the migration token stays valid after Activate (for logs and CompleteMigration). */
+export const POST_COMMIT_TOKEN_MS = 7 * 24 * 60 * 60 * 1000;
 
 export function createMigrationTargetService(
   deps: MigrationTargetServiceDeps,
@@ -135,7 +138,7 @@ export function createMigrationTargetService(
       // A retried Import supersedes one still running (its client may be gone).
       locks.preempt(modelUuid);
       return locks.run(modelUuid, async () => {
-        const running = locks.importStarted(modelUuid);
+        const running = locks.importStarted(modelUuid, header.migrationId);
         const importer = new ModelImporter(store, {
           modelUuid,
           migrationId: header.migrationId,
@@ -256,11 +259,24 @@ export function createMigrationTargetService(
     },
 
     async activate(req, ctx) {
-      migrationCaller(ctx, req.modelUuid);
+      const p = migrationCaller(ctx, req.modelUuid);
       checkMigrationId(req.migrationId, req.modelUuid);
       const at = await locks.run(req.modelUuid, () => {
+        // The caller may have given up while we waited for the lock (deadline,
+        // cancelled call): then it treats the outcome as unknown and may abort,
+        // so do not commit behind its back.
+        if (ctx.signal.aborted) {
+          throw ferryError(Code.Canceled, "ACTIVATE_CANCELLED", "activation cancelled: the caller went away");
+        }
         try {
-          return store.tx((db) => activateImport(db, req.modelUuid, req.migrationId, Date.now()));
+          return store.tx((db) => {
+            const now = Date.now();
+            const activated = activateImport(db, req.modelUuid, req.migrationId, now);
+            // The source's post-commit calls (log transfer, CompleteMigration)
+            // must keep working even if it is down for a while.
+            extendToken(db, p.tokenHash, now + POST_COMMIT_TOKEN_MS);
+            return activated;
+          });
         } catch (err) {
           throw importError(err);
         }
@@ -285,16 +301,22 @@ export function createMigrationTargetService(
 
     async abort(req, ctx) {
       migrationCaller(ctx, req.modelUuid);
-      locks.preempt(req.modelUuid);
+      // With a migration id, only that attempt's import is cancelled and
+      // removed: a late cleanup of attempt N leaves attempt N+1's import alone.
+      if (req.migrationId) checkMigrationId(req.migrationId, req.modelUuid);
+      locks.preempt(req.modelUuid, req.migrationId || undefined);
       const removed = await locks.run(req.modelUuid, () => {
         try {
-          return store.tx((db) => removeImportedModel(db, req.modelUuid));
+          return store.tx((db) => removeImportedModel(db, req.modelUuid, req.migrationId || undefined));
         } catch (err) {
           throw importError(err);
         }
       });
       if (removed) {
-        deps.log?.info("imported model removed (migration aborted)", { model: req.modelUuid });
+        deps.log?.info("imported model removed (migration aborted)", {
+          model: req.modelUuid,
+          migration: req.migrationId,
+        });
         deps.changes.publish(req.modelUuid, "deleted");
       }
       return { removed };
@@ -329,16 +351,20 @@ export function createMigrationTargetService(
     },
 
     completeMigration(req, ctx: HandlerContext) {
-      migrationCaller(ctx, req.modelUuid);
-      checkMigrationId(req.migrationId, req.modelUuid);
+      const p = migrationCaller(ctx, req.modelUuid);
+      // An empty migration id is a client ending a token it never used (a
+      // dry run, a refused start): revoke that token and nothing else.
+      if (req.migrationId) checkMigrationId(req.migrationId, req.modelUuid);
       store.tx((db) => {
-        deleteMigrationTokens(db, req.modelUuid);
-        deleteLogTransferCursor(db, req.modelUuid);
+        // Only the calling token: another migration token for this model
+        // (a later attempt, another client's dry run) stays valid.
+        deleteToken(db, p.tokenHash);
+        if (req.migrationId) deleteLogTransferCursor(db, req.modelUuid);
       });
-      deps.log?.info("migration completed: migration tokens revoked", {
-        model: req.modelUuid,
-        migration: req.migrationId,
-      });
+      deps.log?.info(
+        req.migrationId ? "migration completed: migration token revoked" : "unused migration token revoked",
+        { model: req.modelUuid, migration: req.migrationId },
+      );
       return {};
     },
   };

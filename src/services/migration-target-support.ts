@@ -82,7 +82,7 @@ export function cancelled(message: string): ConnectError {
  */
 export class ModelLocks {
   private readonly tails = new Map<string, Promise<unknown>>();
-  private readonly imports = new Map<string, AbortController>();
+  private readonly imports = new Map<string, { ac: AbortController; migrationId: string }>();
 
   /** Runs fn when every earlier operation on the model has finished. */
   async run<T>(modelUuid: string, fn: () => Promise<T> | T): Promise<T> {
@@ -97,19 +97,24 @@ export class ModelLocks {
     }
   }
 
-  /** Cancels the model's running import, if any. */
-  preempt(modelUuid: string): void {
-    this.imports.get(modelUuid)?.abort();
+  /**
+   * Cancels the model's running import, if any; given a migration id, only
+   * an import of that migration (an abort of one attempt leaves another
+   * attempt's import running).
+   */
+  preempt(modelUuid: string, migrationId?: string): void {
+    const running = this.imports.get(modelUuid);
+    if (running && (!migrationId || running.migrationId === migrationId)) running.ac.abort();
   }
 
   /** Registers a running import; the returned signal fires when it is pre-empted. */
-  importStarted(modelUuid: string): { signal: AbortSignal; done: () => void } {
-    const ac = new AbortController();
-    this.imports.set(modelUuid, ac);
+  importStarted(modelUuid: string, migrationId = ""): { signal: AbortSignal; done: () => void } {
+    const entry = { ac: new AbortController(), migrationId };
+    this.imports.set(modelUuid, entry);
     return {
-      signal: ac.signal,
+      signal: entry.ac.signal,
       done: () => {
-        if (this.imports.get(modelUuid) === ac) this.imports.delete(modelUuid);
+        if (this.imports.get(modelUuid) === entry) this.imports.delete(modelUuid);
       },
     };
   }

@@ -14,6 +14,7 @@ import {
 import { validateApplicationName } from "../domain/names.js";
 import { findApplication, getApplicationConfig, replaceApplicationConfig } from "../store/app-repo.js";
 import type { Db } from "../store/db.js";
+import { findModelByUuid } from "../store/access-repo.js";
 import { appendLogEntry } from "../store/log-repo.js";
 import { getModelConfig, replaceModelConfig } from "../store/model-repo.js";
 import { badField, invalidArgument, notFound } from "./errors.js";
@@ -103,7 +104,10 @@ export function configHandlers(deps: ModelServiceDeps): ConfigHandlers {
           { name: model.name, uuid: model.uuid, type: "iaas" },
           getModelConfig(db, model.uuid),
         );
-        return { config: toConfigMap(view), etag: String(liveModel(db, model.uuid).configGeneration) };
+        // A read: it keeps working while the model is exporting (migrating) or dying.
+        const row = findModelByUuid(db, model.uuid);
+        if (!row) throw notFound(`model ${model.uuid}`, "MODEL_NOT_FOUND");
+        return { config: toConfigMap(view), etag: String(row.configGeneration) };
       });
     },
 

@@ -53,10 +53,12 @@ export function removeModelRows(db: Db, modelUuid: string): void {
  * false when there is nothing to remove; refuses an activated import and a
  * model that was never an import.
  */
-export function removeImportedModel(db: Db, modelUuid: string): boolean {
+export function removeImportedModel(db: Db, modelUuid: string, migrationId?: string): boolean {
   const m = findModelByUuid(db, modelUuid);
   if (!m) return false;
   const stage = importStage(m);
+  // Another attempt's import (a late cleanup of an earlier attempt): not ours to remove.
+  if (migrationId && stage !== "native" && m.importMigrationId !== migrationId) return false;
   if (stage === "activated") {
     throw new ImportConflictError("activated", "model was already activated on the destination controller");
   }

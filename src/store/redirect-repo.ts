@@ -2,7 +2,7 @@
 // migrated away, so stale requests get told where the model lives now. The
 // lookups run only on the not-found path of model resolution, and each is one
 // indexed read (primary key, or the owner/name index).
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
 import { prepared } from "./prepared.js";
 import { modelRedirects } from "./schema.js";
@@ -51,13 +51,22 @@ export function findRedirectByName(db: Db, owner: string, name: string): Redirec
       .where(
         and(eq(modelRedirects.modelOwner, sql.placeholder("o")), eq(modelRedirects.modelName, sql.placeholder("n"))),
       )
+      // Two models may have had this name over time (one migrated away, a new
+      // one created and migrated too): the newest record is where it lives now.
+      .orderBy(desc(modelRedirects.migratedAt))
+      .limit(1)
       .prepare(),
   ).get({ o: owner, n: name });
 }
 
-/** Redirects of models with this short name, any owner (bare names shared with the caller). */
+/** Redirects of models with this short name, any owner, newest first (bare names shared with the caller). */
 export function findRedirectsByShortName(db: Db, name: string): RedirectRow[] {
-  return db.select().from(modelRedirects).where(eq(modelRedirects.modelName, name)).all();
+  return db
+    .select()
+    .from(modelRedirects)
+    .where(eq(modelRedirects.modelName, name))
+    .orderBy(desc(modelRedirects.migratedAt))
+    .all();
 }
 
 /**

@@ -99,6 +99,14 @@ export function deleteToken(db: Db, hash: string): void {
   db.delete(tokens).where(eq(tokens.hash, hash)).run();
 }
 
+/** Moves a token's expiry to at least `expiresAt` (never shortens it). */
+export function extendToken(db: Db, hash: string, expiresAt: number): void {
+  db.update(tokens)
+    .set({ expiresAt })
+    .where(and(eq(tokens.hash, hash), lt(tokens.expiresAt, expiresAt)))
+    .run();
+}
+
 /** Revokes every user token of `user` except `keep` (after a password change). */
 export function deleteUserTokens(db: Db, user: string, keep?: string): void {
   const rows = db

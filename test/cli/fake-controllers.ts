@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { ConnectError, ServiceImpl } from "@connectrpc/connect";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import {
   MigrationSchema,
@@ -16,6 +16,7 @@ import {
   type Migration,
   type StartMigrationRequest,
 } from "../../gen/ts/ferry/v1/migration_pb.js";
+import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
 import { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { ClientStore } from "../../src/client/store/store.js";
@@ -51,6 +52,8 @@ export interface Script {
   /** Precheck failures StartMigration reports. */
   failures?: { code: string; subject: string; message: string }[];
   stepMs?: number;
+  /** StartMigration fails with this (e.g. UNAVAILABLE: the start may have happened). */
+  startError?: ConnectError;
 }
 
 export interface Fakes {
@@ -60,6 +63,8 @@ export interface Fakes {
   started: StartMigrationRequest[];
   /** Migration tokens the destination issued. */
   tokens: string[];
+  /** Migration tokens revoked on the destination (CompleteMigration), with the migration id sent. */
+  revoked: { token: string; migrationId: string }[];
   script: Script;
   migration?: Migration;
   close(): Promise<void>;
@@ -86,7 +91,7 @@ async function controller(name: string, uuid: string, services: ReturnType<typeo
 }
 
 export async function startFakes(script: Script): Promise<Fakes> {
-  const fakes = { started: [], tokens: [], script } as unknown as Fakes;
+  const fakes = { started: [], tokens: [], revoked: [], script } as unknown as Fakes;
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
   const set = (phase: MigrationPhase, msg: string, failure = "") => {
@@ -127,6 +132,7 @@ export async function startFakes(script: Script): Promise<Fakes> {
   const migration: Partial<ServiceImpl<typeof MigrationService>> = {
     startMigration(req) {
       fakes.started.push(req);
+      if (fakes.script.startError) throw fakes.script.startError;
       const failures = fakes.script.failures ?? [];
       if (req.dryRun) return { plan: ["QUIESCE: lock the model", "IMPORT: copy it"], failures };
       if (failures.length) {
@@ -197,11 +203,22 @@ export async function startFakes(script: Script): Promise<Fakes> {
       return { token };
     },
   };
+  const dstTarget: Partial<ServiceImpl<typeof MigrationTargetService>> = {
+    completeMigration(req, ctx) {
+      const token = (ctx.requestHeader.get("authorization") ?? "").replace(/^Bearer /, "");
+      if (!fakes.tokens.includes(token)) throw permissionDenied("not a migration token");
+      fakes.revoked.push({ token, migrationId: req.migrationId });
+      return {};
+    },
+  };
   const src = await controller("src", SRC_UUID, [
     serviceRegistration(MigrationService, migration),
     serviceRegistration(ModelService, srcModels),
   ]);
-  const dst = await controller("dst", DST_UUID, [serviceRegistration(ControllerService, dstController)]);
+  const dst = await controller("dst", DST_UUID, [
+    serviceRegistration(ControllerService, dstController),
+    serviceRegistration(MigrationTargetService, dstTarget),
+  ]);
 
   const home = mkdtempSync(join(tmpdir(), "ferry-home-"));
   const store = new ClientStore(home);

@@ -3,6 +3,7 @@
 // sends, and exactly what it prints.
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { PhaseTimingSchema } from "../../gen/ts/ferry/v1/migration_pb.js";
@@ -163,6 +164,27 @@ describe("ferry migrate", () => {
     expect(r.stderr).toContain(missingUsersAdvisory(["bob", "carol"]));
     expect(f.started[0]!.dryRun).toBe(true);
     expect(f.migration).toBeUndefined();
+    // The unused token is revoked on the destination (alone: no migration id).
+    expect(f.revoked).toEqual([{ token: f.tokens[0], migrationId: "" }]);
+  });
+
+  it("revokes the token after a definite refusal, keeps it when the start may have happened", async () => {
+    const refused = await setup({ steps: [], failures });
+    expect((await run(refused, (ctx) => migrate(ctx, {}, "web", "dst"))).code).toBe(1);
+    expect(refused.revoked).toEqual([{ token: refused.tokens[0], migrationId: "" }]);
+    await refused.close();
+    fakes = undefined;
+    for (const code of [Code.Unavailable, Code.DeadlineExceeded, Code.Internal]) {
+      const f = await setup({ steps: [], startError: new ConnectError("source went away", code) });
+      expect((await run(f, (ctx) => migrate(ctx, {}, "web", "dst"))).code).toBe(1);
+      expect(f.tokens).toHaveLength(1);
+      expect(f.revoked).toEqual([]);
+      await f.close();
+      fakes = undefined;
+    }
+    const started = await setup({ steps: [], stepMs: 1000 });
+    expect((await run(started, (ctx) => migrate(ctx, {}, "web", "dst"))).code).toBe(0);
+    expect(started.revoked).toEqual([]);
   });
 
   it("--dry-run without failures exits 0", async () => {
@@ -170,6 +192,7 @@ describe("ferry migrate", () => {
     const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, "web", "dst"));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("All prechecks passed. Run 'ferry migrate web dst' to start the migration.");
+    expect(f.revoked).toEqual([{ token: f.tokens[0], migrationId: "" }]);
   });
 });
 

@@ -3,6 +3,7 @@
 // every controller; bob (who has read access to the model) knows only the
 // source; carol never had access. One scenario, in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { parse } from "yaml";
 import { missingUsersAdvisory } from "../../src/domain/prechecks.js";
 import { buildOnce, eventually, FERRYD, ferry, ok, tempHome, type Result } from "./harness.js";
@@ -117,6 +118,13 @@ describe("ferry migrate end to end", () => {
     expect(real.stdout).toBe("");
     expect(real.stderr).toContain(missingUsersAdvisory(["bob"]));
     await ok(admin, ["model-config", "team=ops"]); // still writable
+    // Neither token (the dry run's, the refused start's) is left valid on the destination.
+    const oddDb = new Database(join(admin, "controllers", "odd", "ferry.db"), { readonly: true });
+    try {
+      expect(oddDb.prepare("SELECT count(*) AS n FROM tokens WHERE kind = 'migration'").get()).toEqual({ n: 0 });
+    } finally {
+      oddDb.close();
+    }
   }, 30_000);
 
   it("migrates with --wait while the source shows progress, refuses writes and keeps reads", async () => {

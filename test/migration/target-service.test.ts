@@ -249,7 +249,23 @@ describe("a whole migration on the destination", () => {
     const v2 = await svc.validate({ modelUuid: uuid, entityCounts: counts(), digest: exp.sha256 });
     expect(v2).toMatchObject({ mismatches: [], digest: exp.sha256, entityCounts: counts() });
 
+    // The calling token ("t") is about to expire; Activate extends it by 7 days.
+    dst.db
+      .insert(tokens)
+      .values({
+        hash: "t",
+        kind: "migration",
+        user: "admin",
+        modelUuid: uuid,
+        createdAt: 0,
+        expiresAt: Date.now() + 1000,
+      })
+      .run();
     const act = await svc.activate({ modelUuid: uuid, migrationId: migrationId() });
+    const week = 7 * 24 * 3600 * 1000;
+    const extended = dst.db.select().from(tokens).all()[0]!;
+    expect(extended.hash).toBe("t");
+    expect(extended.expiresAt).toBeGreaterThan(Date.now() + week - 60_000);
     const again = await svc.activate({ modelUuid: uuid, migrationId: migrationId() });
     expect(again.activateTime).toEqual(act.activateTime);
     expect(scheduled).toContain(uuid);
@@ -283,7 +299,33 @@ describe("a whole migration on the destination", () => {
       .run();
     await svc.completeMigration({ modelUuid: uuid, migrationId: migrationId() });
     await svc.completeMigration({ modelUuid: uuid, migrationId: migrationId() });
-    expect(dst.db.select().from(tokens).all()).toEqual([]);
+    // Only the calling token ("t") is revoked; another token of the model lives on.
+    expect(
+      dst.db
+        .select()
+        .from(tokens)
+        .all()
+        .map((t) => t.hash),
+    ).toEqual(["h"]);
+  });
+
+  it("CompleteMigration without a migration id revokes only the calling (unused) token", async () => {
+    for (const hash of ["t", "h"]) {
+      dst.db
+        .insert(tokens)
+        .values({ hash, kind: "migration", user: "admin", modelUuid: uuid, createdAt: 0, expiresAt: 9e12 })
+        .run();
+    }
+    await svc.completeMigration({ modelUuid: uuid });
+    expect(
+      dst.db
+        .select()
+        .from(tokens)
+        .all()
+        .map((t) => t.hash),
+    ).toEqual(["h"]);
+    const bad = await failure(svc.completeMigration({ modelUuid: uuid, migrationId: "nonsense" }));
+    expect(bad.code).toBe(Code.InvalidArgument);
   });
 
   it("refuses a corrupted chunk with DATA_LOSS and leaves nothing behind", async () => {
@@ -357,5 +399,35 @@ describe("a whole migration on the destination", () => {
     expect(await svc.getImportState({ modelUuid: uuid })).toMatchObject({ exists: true, migrationId: migrationId() });
     expect(await svc.abort({ modelUuid: uuid })).toMatchObject({ removed: true });
     expect(await svc.abort({ modelUuid: uuid })).toMatchObject({ removed: false });
+  });
+
+  it("an Abort naming another attempt leaves this attempt's import (running or finished) alone", async () => {
+    const other = `${uuid}:7`;
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    async function* slow(): AsyncGenerator<ImportMsg> {
+      const it = importStream(exp);
+      yield (await it.next()).value as ImportMsg;
+      yield (await it.next()).value as ImportMsg;
+      await stalled;
+      for (;;) {
+        const n = await it.next();
+        if (n.done) return;
+        yield n.value;
+      }
+    }
+    const running = svc.import(slow());
+    await new Promise((r) => setTimeout(r, 50));
+    // A late cleanup of another attempt neither cancels nor removes it.
+    const late = svc.abort({ modelUuid: uuid, migrationId: other });
+    release();
+    expect((await running).digest).toBe(exp.sha256);
+    expect(await late).toMatchObject({ removed: false });
+    expect(await svc.abort({ modelUuid: uuid, migrationId: other })).toMatchObject({ removed: false });
+    expect(await svc.getImportState({ modelUuid: uuid })).toMatchObject({ exists: true, migrationId: migrationId() });
+    expect((await failure(svc.abort({ modelUuid: uuid, migrationId: "x" }))).code).toBe(Code.InvalidArgument);
+    // Its own attempt's Abort removes it.
+    expect(await svc.abort({ modelUuid: uuid, migrationId: migrationId() })).toMatchObject({ removed: true });
+    expect(await svc.getImportState({ modelUuid: uuid })).toMatchObject({ exists: false });
   });
 });

@@ -5,18 +5,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
+import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { MESSAGES, type Phase } from "../../src/domain/phases.js";
 import { exportModel } from "../../src/migration/export.js";
 import { createSecretBox } from "../../src/migration/secrets.js";
 import { DEFAULT_WORKER_OPTIONS, MigrationWorker } from "../../src/migration/worker.js";
 import { ensurePki, type Pki } from "../../src/pki/index.js";
 import { createChangeHub } from "../../src/services/changes.js";
+import { principalKey } from "../../src/services/context.js";
+import { createMigrationService } from "../../src/services/migration-service.js";
 import { openStore, type Store } from "../../src/store/db.js";
-import { getMigration, insertMigration } from "../../src/store/migration-repo.js";
+import { getMigration, insertMigration, updateMigration } from "../../src/store/migration-repo.js";
 import { createModelRow } from "../../src/store/model-repo.js";
 import { findRedirectByUuid } from "../../src/store/redirect-repo.js";
 import { models, users } from "../../src/store/schema.js";
@@ -32,6 +35,10 @@ interface Script {
   state: { exists: boolean; activated: boolean };
   activate: () => void;
   calls: string[];
+  /** Abort throws this (e.g. FAILED_PRECONDITION / MODEL_ACTIVATED). */
+  abortError?: ConnectError;
+  /** LatestLogTime throws this (e.g. a revoked token). */
+  logsError?: ConnectError;
 }
 
 let dir: string;
@@ -56,8 +63,16 @@ beforeAll(async () => {
         getImportState: () => (rec("getImportState"), { ...script.state, migrationId: "" }),
         validate: () => (rec("validate"), { mismatches: [] }),
         activate: () => (rec("activate"), script.activate(), {}),
-        abort: () => (rec("abort"), { removed: script.state.exists }),
-        latestLogTime: () => (rec("latestLogTime"), { seq: 0n }),
+        abort: () => {
+          rec("abort");
+          if (script.abortError) throw script.abortError;
+          return { removed: script.state.exists };
+        },
+        latestLogTime: () => {
+          rec("latestLogTime");
+          if (script.logsError) throw script.logsError;
+          return { seq: 0n };
+        },
         transferLogs: async (reqs) => {
           let n = 0n;
           for await (const r of reqs) n += BigInt(r.entries.length);
@@ -187,5 +202,99 @@ describe("the commit point", () => {
     const model = store.db.select().from(models).where(eq(models.uuid, uuid)).get()!;
     expect(model.migrationMode).toBe("none");
     expect(model.status).toBe("available");
+  });
+});
+
+describe("AbortMigration at the commit point", () => {
+  function abortAs(id: string) {
+    const svc = createMigrationService({
+      store,
+      controller: { uuid: "3b4e0c57-0000-4000-8000-000000000001", name: "src", version: "1.0.0" } as never,
+      changes: createChangeHub(),
+      secrets: createSecretBox(dir),
+      worker: { start() {}, requestAbort() {} },
+    });
+    const values = createContextValues().set(principalKey, {
+      kind: "user",
+      user: "admin",
+      controllerAccess: "superuser",
+      tokenHash: "x",
+    });
+    return Promise.resolve().then(() => svc.abortMigration!({ id } as never, { values } as never));
+  }
+
+  it("is refused once activating is recorded, and leaves no failure behind", async () => {
+    const { id } = sourceAt("VALIDATION", MESSAGES.activating);
+    const err = await abortAs(id).then(
+      () => undefined,
+      (e: unknown) => e as ConnectError,
+    );
+    expect(err?.code).toBe(Code.FailedPrecondition);
+    expect(err?.rawMessage).toContain("past the point of no return");
+    expect(err?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("MIGRATION_COMMITTED");
+    const row = getMigration(store.db, id)!;
+    expect([row.failure, row.abortRequested]).toEqual(["", false]);
+  });
+
+  it("is accepted while validating, before activating", async () => {
+    const { id } = sourceAt("VALIDATION", MESSAGES.validatingAgents);
+    await abortAs(id);
+    expect(getMigration(store.db, id)!.abortRequested).toBe(true);
+  });
+
+  it("a failure recorded before the commit point does not survive to DONE", async () => {
+    script = { state: { exists: true, activated: true }, activate: () => {}, calls: [] };
+    const { id } = sourceAt("VALIDATION", MESSAGES.activating);
+    store.tx((db) => updateMigration(db, id, { failure: "stale cause" }));
+    worker!.resume();
+    expect(await finalPhase(id)).toBe("DONE");
+    expect(getMigration(store.db, id)!.failure).toBe("");
+  });
+});
+
+describe("permanent refusals", () => {
+  it("after SUCCESS, a destination refusing the logs for good does not hold the migration: it reaps", async () => {
+    for (const code of [Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.FailedPrecondition]) {
+      script = {
+        state: { exists: true, activated: true },
+        activate: () => {},
+        calls: [],
+        logsError: new ConnectError("token revoked", code),
+      };
+      const { id, uuid } = sourceAt("LOGTRANSFER", MESSAGES.transferringLogs(0));
+      worker!.resume();
+      expect(await finalPhase(id)).toBe("DONE");
+      expect(script.calls.filter((c) => c === "latestLogTime")).toHaveLength(1);
+      expect(findRedirectByUuid(store.db, uuid)?.controllerUuid).toBe(DST);
+      await worker!.stop();
+      worker = undefined;
+      store.close();
+    }
+  });
+
+  it("an ABORT the destination refuses because it activated the model keeps the model frozen", async () => {
+    script = {
+      state: { exists: true, activated: true },
+      activate: () => {},
+      calls: [],
+      abortError: new ConnectError("model was already activated", Code.FailedPrecondition, undefined, [
+        { desc: ErrorInfoSchema, value: { reason: "MODEL_ACTIVATED", domain: "ferry" } },
+      ]),
+    };
+    const { id, uuid } = sourceAt("ABORT", MESSAGES.aborted("user requested abort"));
+    worker!.resume();
+    let row = getMigration(store.db, id)!;
+    for (let i = 0; i < 300 && !row.failure; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      row = getMigration(store.db, id)!;
+    }
+    expect(row.phase).toBe("ABORT");
+    expect(row.failure).toMatch(/activated the model and owns it.*an operator must intervene/);
+    expect(row.targetToken).not.toBe("");
+    const model = store.db.select().from(models).where(eq(models.uuid, uuid)).get()!;
+    expect(model.migrationMode).toBe("exporting");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(getMigration(store.db, id)!.phase).toBe("ABORT");
+    expect(script.calls.filter((c) => c === "abort")).toHaveLength(1);
   });
 });

@@ -65,6 +65,9 @@ describe("while a migration runs", () => {
     const st = (await src.model.getStatus({ model: "admin/frozen" })).status!;
     expect(st.model?.status?.current).toBe("busy");
     expect(st.model?.status?.message).toMatch(/^migrating: /);
+    const conf = await src.model.getModelConfig({ model: "admin/frozen" });
+    expect(Object.keys(conf.config).length).toBeGreaterThan(0);
+    expect(conf.etag).not.toBe("");
     const shown = (await src.model.getModel({ model: "admin/frozen" })).model!;
     expect(shown.migration?.id).toBe(m.id);
     expect(shown.migration?.startTime).toBeDefined();

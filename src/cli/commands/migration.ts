@@ -59,6 +59,19 @@ async function migrationToken(dst: Session, modelUuid: string, sourceUuid: strin
   }
 }
 
+/** Codes by which the source definitely refused to start (nothing used the token). */
+const DEFINITE_REFUSALS = new Set<Code>([
+  Code.InvalidArgument,
+  Code.FailedPrecondition,
+  Code.PermissionDenied,
+  Code.Unauthenticated,
+  Code.NotFound,
+  Code.AlreadyExists,
+  Code.OutOfRange,
+  Code.Unimplemented,
+]);
+
+/** Ends an unused migration token on the destination (no migration id: only this token). */
 async function revokeToken(address: string, caPem: string, modelUuid: string, token: string): Promise<void> {
   try {
     await connect({ address, caPem, token }).migrationTarget.completeMigration({ modelUuid });
@@ -86,6 +99,10 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
   ctx.controllerInUse = source.name;
   const dryRun = Boolean(opts.dryRun);
   let res;
+  // Whether the token is known to be unused afterwards: a dry run, or a start
+  // the source definitely refused. On UNAVAILABLE, DEADLINE_EXCEEDED,
+  // INTERNAL and the like the start may have succeeded and the token must live.
+  let unused = dryRun;
   try {
     res = await source.clients.migration.startMigration({
       model: found.uuid,
@@ -99,6 +116,7 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
       },
     });
   } catch (err) {
+    if (err instanceof ConnectError && DEFINITE_REFUSALS.has(err.code)) unused = true;
     if (err instanceof PreconditionError && err.violations.length) {
       if (dryRun) ctx.out(dryRunHeader(target.display, source.name, destination));
       throw precheckError(failuresOf(err), target.display, destination);
@@ -107,8 +125,7 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
   } finally {
     // A dry run (or a refused start) leaves the token unused: end it on the
     // destination now rather than letting it live until it expires.
-    if (dryRun || !res?.migration?.id)
-      await revokeToken(dstRecord.apiEndpoints[0], dstRecord.caCert, found.uuid, token);
+    if (unused) await revokeToken(dstRecord.apiEndpoints[0], dstRecord.caCert, found.uuid, token);
   }
   if (dryRun) {
     ctx.out(dryRunHeader(target.display, source.name, destination));
