@@ -117,13 +117,6 @@ export function deleteUserTokens(db: Db, user: string, keep?: string): void {
   for (const r of rows) if (r.hash !== keep) deleteToken(db, r.hash);
 }
 
-/** Revokes the migration tokens bound to a model (when its migration ends). */
-export function deleteMigrationTokens(db: Db, modelUuid: string): void {
-  db.delete(tokens)
-    .where(and(eq(tokens.kind, "migration"), eq(tokens.modelUuid, modelUuid)))
-    .run();
-}
-
 export function deleteExpiredTokens(db: Db, now: number): number {
   return db.delete(tokens).where(lt(tokens.expiresAt, now)).run().changes;
 }
