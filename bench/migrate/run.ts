@@ -101,7 +101,7 @@ async function benchSize(units: number): Promise<void> {
         `total ${(totalMs / 1000).toFixed(2)} s, raw SQLite copy ${copyMs.toFixed(0)} ms, ratio ${(totalMs / copyMs).toFixed(1)}x, ` +
         `peak RSS src ${peakRssMiB(src.proc.pid!).toFixed(0)} MiB dst ${peakRssMiB(dst.proc.pid!).toFixed(0)} MiB`,
     );
-    console.log(`        phases: ${phases.join(", ")}`);
+    console.log(`        phases: ${phases.join(", ")}; log entries transferred: ${last.progress?.logsDone ?? 0n}`);
   } finally {
     await Promise.all([src.stop(), dst.stop()]);
     src.cleanup();
