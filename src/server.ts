@@ -15,6 +15,7 @@ import { exportModel } from "./migration/export.js";
 import { createSecretBox } from "./migration/secrets.js";
 import { MigrationWorker, workerOptionsFromEnv } from "./migration/worker.js";
 import { ensurePki } from "./pki/index.js";
+import { createAgentPresence, createAgentService } from "./services/agent-service.js";
 import { authenticate } from "./services/auth.js";
 import { bootstrapController } from "./services/bootstrap.js";
 import { principalKey } from "./services/context.js";
@@ -115,6 +116,8 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     // The source side of migrations: the destination's token is kept sealed
     // with a key in the data dir; the worker drives migrations in the background.
     const secrets = createSecretBox(config.dataDir);
+    // Agents watching their model's migration status: the worker waits for their reports.
+    const agents = createAgentPresence();
     const worker = new MigrationWorker({
       store,
       controller: identity,
@@ -123,6 +126,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       secrets,
       exportModel,
       log: logger,
+      agents,
       options: workerOptionsFromEnv(),
     });
     const services = [
@@ -147,8 +151,6 @@ export async function startController(opts: StartOptions): Promise<RunningContro
           migrationSummary: migrationSummaryOf(store),
         }),
       ),
-      // Declared now, implemented by the migration and agent work: every call
-      // answers UNIMPLEMENTED until then.
       serviceRegistration(
         MigrationService,
         createMigrationService({ store, controller: identity, changes, secrets, worker, log: logger }),
@@ -157,7 +159,10 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         MigrationTargetService,
         createMigrationTargetService({ store, controller: identity, changes, simulator, log: logger }),
       ),
-      serviceRegistration(AgentService, {}),
+      serviceRegistration(
+        AgentService,
+        createAgentService({ store, changes, presence: agents, tokenTtlMs: config.tokenTtlMs }),
+      ),
     ];
 
     const server = await startServer({

@@ -86,6 +86,7 @@ export const MESSAGES = {
   validatingAgents: "validating, waiting for agents to report back",
   checkingMachines: "checking machines in migrated model",
   activating: "activating model in destination controller",
+  switchingAgents: "successful, waiting for agents to switch to destination controller",
   transferringLogs: (sent: number) => `successful, transferring logs to destination controller (${sent} sent)`,
   reaping: "successful, removing model from source controller",
   aborted: (cause: string) => `aborted, removing model from destination controller: ${cause}`,

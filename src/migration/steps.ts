@@ -15,6 +15,7 @@ import { setModelStatus } from "../store/status-repo.js";
 import { readModelInfo, readSourceFacts } from "./prechecks-run.js";
 import { enterPhase } from "./record.js";
 import { describeError, errorReason, isPermanentRefusal, isRetryable } from "./target-client.js";
+import { waitForAgents } from "./agents.js";
 import { sleep, StepFailed, Stopping, Unreachable, type MigrationTask } from "./task.js";
 import { importDocument, transferLogs, uploadBinary } from "./transfer.js";
 
@@ -41,9 +42,8 @@ const quiesce: Step = async (t, row) => {
   const all = collapseMissingUsers(failures);
   if (all.length) throw new StepFailed(all.map((x) => x.message).join("; "));
   t.message(MESSAGES.quiescing);
-  // Agents are simulated and none connect to this controller, so there is
-  // nobody to ask to stop and report back: the spec says skip the wait.
-  t.deps.log.info("migration: model has no agents connected; not waiting for agent reports", { migration: row.id });
+  // The agents connected now stop making changes and report back.
+  await waitForAgents(t, "QUIESCE", MESSAGES.quiescing);
   t.inject("QUIESCE");
   t.checkAbort();
   t.enter("IMPORT", { message: MESSAGES.exporting });
@@ -200,7 +200,8 @@ const validation: Step = async (t, row) => {
   if (!st.exists) throw new StepFailed("the imported model is missing on destination controller");
   t.checkAbort();
   if (sentActivate) t.message(MESSAGES.validatingAgents);
-  t.deps.log.info("migration: model has no agents connected; not waiting for agent reports", { migration: row.id });
+  // The agents prove they can reach the destination with their own credentials.
+  await waitForAgents(t, "VALIDATION", MESSAGES.validatingAgents);
   const exported = parseCounts(row.exportCounts);
   const v = await t.call(
     "validate",
@@ -232,8 +233,9 @@ const validation: Step = async (t, row) => {
 
 const success: Step = async (t, row) => {
   await t.pause("SUCCESS").catch(() => undefined);
-  // No agents to switch over to the destination (none are connected).
   t.deps.log.info("migration: point of no return passed; destination owns the model", { migration: row.id });
+  // The agents switch to the destination; failures are only logged.
+  await waitForAgents(t, "SUCCESS", MESSAGES.switchingAgents);
   t.enter("LOGTRANSFER", { message: MESSAGES.transferringLogs(0), progress: { logsDone: 0 } });
 };
 

@@ -6,6 +6,7 @@ import type { ControllerIdentity } from "../domain/controller.js";
 import type { Phase } from "../domain/phases.js";
 import type { Db, Store } from "../store/db.js";
 import { getMigration, type MigrationRow, type ProgressRecord } from "../store/migration-repo.js";
+import type { AgentPresence } from "../services/agent-service.js";
 import type { ChangeHub } from "../services/changes.js";
 import type { LogSink, Simulator } from "../services/simulator.js";
 import { enterPhase, setMessage, setProgress, type PhaseChange } from "./record.js";
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   failPhase?: Phase;
   /** Test knob: flip a byte of every binary sent, as a damaged transfer would. */
   corruptBinaries?: boolean;
+  /** How long QUIESCE, VALIDATION and SUCCESS wait for agent reports. */
+  agentTimeoutMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -46,6 +49,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   unaryTimeoutMs: 15_000,
   progressIntervalMs: 250,
   phaseDelayMs: 0,
+  agentTimeoutMs: 15 * 60_000,
 };
 
 export interface WorkerDeps {
@@ -56,6 +60,8 @@ export interface WorkerDeps {
   secrets: SecretBox;
   exportModel: ExportFn;
   log: LogSink;
+  /** Agents connected to this controller (none when absent: the waits are skipped). */
+  agents?: AgentPresence;
   options: WorkerOptions;
   now?: () => number;
 }

@@ -38,6 +38,7 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
  * long a down destination is retried before an abort (before SUCCESS). The
  * FERRY_MIGRATION_TEST_* / FAIL_PHASE knobs exist for tests only: a slow
  * phase (to observe the frozen model) and a failure injected into a phase.
+ * FERRY_MIGRATION_AGENT_TIMEOUT_MS bounds each wait for agent reports.
  */
 export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerOptions {
   const fail = env.FERRY_MIGRATION_FAIL_PHASE;
@@ -50,6 +51,7 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Work
     phaseDelayMs: envNumber(env, "FERRY_MIGRATION_TEST_DELAY_MS", 0),
     failPhase: fail ? (fail as Phase) : undefined,
     corruptBinaries: env.FERRY_MIGRATION_TEST_CORRUPT_BINARY === "1",
+    agentTimeoutMs: envNumber(env, "FERRY_MIGRATION_AGENT_TIMEOUT_MS", DEFAULT_WORKER_OPTIONS.agentTimeoutMs),
   };
 }
 

@@ -23,6 +23,7 @@ const PUBLIC_SERVICES = new Set([
 ]);
 
 const MIGRATION_TARGET_SERVICE = "ferry.v1.MigrationTargetService";
+const AGENT_SERVICE = "ferry.v1.AgentService";
 
 export function isPublicMethod(method: DescMethod): boolean {
   return PUBLIC_SERVICES.has(method.parent.typeName) || PUBLIC_METHODS.has(`${method.parent.typeName}/${method.name}`);
@@ -80,6 +81,10 @@ export function authenticate(
     };
   }
   if (row.kind === "agent") {
+    // An agent token is good for its model's AgentService calls and nothing else.
+    if (service !== AGENT_SERVICE && !isPublic) {
+      throw permissionDenied("agent token is only valid for AgentService", "TOKEN_SCOPE");
+    }
     return {
       kind: "agent",
       user: row.user,
@@ -97,6 +102,9 @@ export function authenticate(
       "MigrationTargetService needs a migration token (ControllerService.CreateMigrationToken)",
       "TOKEN_SCOPE",
     );
+  }
+  if (service === AGENT_SERVICE && !isPublic) {
+    throw permissionDenied("AgentService needs an agent login (AgentService.AgentLogin)", "TOKEN_SCOPE");
   }
   return { kind: "user", user: user.name, controllerAccess: user.access, tokenHash: hash };
 }

@@ -367,3 +367,21 @@ export const logTransfers = sqliteTable("log_transfers", {
   count: integer("count").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Agents' reports on a migration phase (the source side): one row per agent
+ * and phase, replaced when the agent reports again. The worker waits for
+ * these in QUIESCE, VALIDATION and SUCCESS; kept in the store so a restarted
+ * worker still sees the reports that arrived before.
+ */
+export const migrationMinionReports = sqliteTable(
+  "migration_minion_reports",
+  {
+    migrationId: text("migration_id").notNull(),
+    phase: text("phase").notNull(),
+    tag: text("tag").notNull(),
+    success: integer("success", { mode: "boolean" }).notNull(),
+    reportedAt: integer("reported_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.migrationId, t.phase, t.tag] })],
+);

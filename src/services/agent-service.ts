@@ -1,0 +1,169 @@
+// AgentService: machine and unit agents (simulated) talking to their
+// controller (migration.md §6). Agents log in with their tag and password
+// (the scrypt hash travels with the model) and get a token of kind "agent"
+// bound to the model, good only for this service. While an agent watches its
+// model's migration status it counts as connected: the migration worker waits
+// for reports from the agents connected when a phase starts.
+import type { ServiceImpl } from "@connectrpc/connect";
+import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
+import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { hashToken, newToken, verifyPassword } from "../domain/credentials.js";
+import { isPhase } from "../domain/phases.js";
+import { phaseFromProto, phaseToProto } from "../migration/mapping.js";
+import { findModelByUuid } from "../store/access-repo.js";
+import { getAgentPasswordHash, parseAgentTag, recordMinionReport, setAgentStatus } from "../store/agent-repo.js";
+import type { Store } from "../store/db.js";
+import { getMigration, latestMigration, type MigrationRow } from "../store/migration-repo.js";
+import { insertToken } from "../store/user-repo.js";
+import type { ChangeHub } from "./changes.js";
+import { principalOf, type Principal } from "./context.js";
+import { badField, notFound, permissionDenied, unauthenticated } from "./errors.js";
+import { migratingError } from "./model-access.js";
+import { ChangeWaiter } from "./model-service-streams.js";
+
+/** Which agents have an open WatchMigrationStatus stream, per model. */
+export interface AgentPresence {
+  /** Marks `tag` connected on `modelUuid`; call the returned function when its stream ends. */
+  connect(modelUuid: string, tag: string): () => void;
+  /** The tags connected now, sorted. */
+  connected(modelUuid: string): string[];
+}
+
+export function createAgentPresence(): AgentPresence {
+  const byModel = new Map<string, Map<string, number>>();
+  return {
+    connect(modelUuid, tag) {
+      let m = byModel.get(modelUuid);
+      if (!m) byModel.set(modelUuid, (m = new Map()));
+      m.set(tag, (m.get(tag) ?? 0) + 1);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const cur = byModel.get(modelUuid);
+        if (!cur) return;
+        const n = (cur.get(tag) ?? 1) - 1;
+        if (n > 0) cur.set(tag, n);
+        else cur.delete(tag);
+        if (!cur.size) byModel.delete(modelUuid);
+      };
+    },
+    connected(modelUuid) {
+      return [...(byModel.get(modelUuid)?.keys() ?? [])].sort();
+    },
+  };
+}
+
+export interface AgentServiceDeps {
+  store: Store;
+  changes: ChangeHub;
+  presence: AgentPresence;
+  tokenTtlMs: number;
+  now?: () => number;
+}
+
+/** Phases from which agents are told where the destination is. */
+const TARGET_PHASES = new Set(["VALIDATION", "SUCCESS", "LOGTRANSFER", "REAP", "DONE", "REAPFAILED"]);
+
+function agentOf(ctx: Parameters<ServiceImpl<typeof AgentService>["reportStatus"]>[1]): Principal & {
+  modelUuid: string;
+} {
+  const p = principalOf(ctx);
+  if (p.kind !== "agent" || !p.modelUuid) throw permissionDenied("this call needs an agent login", "TOKEN_SCOPE");
+  return p as Principal & { modelUuid: string };
+}
+
+function statusUpdate(row: MigrationRow | undefined) {
+  if (!row) return { migrationId: "", phase: MigrationPhase.UNSPECIFIED, targetAddresses: [], targetCaCert: "" };
+  const withTarget = TARGET_PHASES.has(row.phase);
+  return {
+    migrationId: row.id,
+    phase: phaseToProto(row.phase),
+    targetAddresses: withTarget ? (JSON.parse(row.targetAddresses) as string[]) : [],
+    targetCaCert: withTarget ? row.targetCaCert : "",
+  };
+}
+
+export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<typeof AgentService>> {
+  const { store } = deps;
+  const now = () => (deps.now ?? Date.now)();
+  return {
+    async agentLogin(req) {
+      if (!req.modelUuid) throw badField("model_uuid", "required");
+      if (!req.tag) throw badField("tag", "required");
+      const tag = parseAgentTag(req.tag) ? req.tag : undefined;
+      const model = findModelByUuid(store.db, req.modelUuid);
+      const hash = model && tag ? getAgentPasswordHash(store.db, req.modelUuid, req.tag) : undefined;
+      // Same work whether or not the agent exists or has a password.
+      const ok = await verifyPassword(req.password, hash ?? null);
+      if (!ok || !model || !tag) throw unauthenticated("invalid agent credentials", "INVALID_CREDENTIALS");
+      const token = newToken();
+      const t = now();
+      store.tx((db) =>
+        insertToken(db, {
+          hash: hashToken(token),
+          kind: "agent",
+          user: req.tag,
+          modelUuid: req.modelUuid,
+          now: t,
+          expiresAt: t + deps.tokenTtlMs,
+        }),
+      );
+      return { token };
+    },
+
+    reportStatus(req, ctx) {
+      const p = agentOf(ctx);
+      const model = findModelByUuid(store.db, p.modelUuid);
+      if (!model) throw notFound("model", "MODEL_NOT_FOUND");
+      // A migrating model is frozen: agents stop making changes in QUIESCE.
+      if (model.migrationMode !== "none") throw migratingError(store.db, model);
+      if (!req.status?.current) throw badField("status.current", "required");
+      const changed = store.tx((db) =>
+        setAgentStatus(db, p.modelUuid, p.user, { status: req.status!.current, message: req.status!.message }, now()),
+      );
+      if (changed) deps.changes.publish(p.modelUuid, "status");
+      return {};
+    },
+
+    async *watchMigrationStatus(_req, ctx) {
+      const p = agentOf(ctx);
+      if (!findModelByUuid(store.db, p.modelUuid)) throw notFound("model", "MODEL_NOT_FOUND");
+      // Subscribe before the first read, so no change between them is lost.
+      const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["status"], ctx.signal);
+      const disconnect = deps.presence.connect(p.modelUuid, p.user);
+      try {
+        let last = statusUpdate(latestMigration(store.db, p.modelUuid));
+        yield last;
+        let lastKey = `${last.migrationId}|${last.phase}`;
+        for (;;) {
+          const more = await waiter.next();
+          if (ctx.signal.aborted) break;
+          waiter.clear();
+          last = statusUpdate(latestMigration(store.db, p.modelUuid));
+          const key = `${last.migrationId}|${last.phase}`;
+          if (key !== lastKey) {
+            yield last;
+            lastKey = key;
+          }
+          if (!more) break; // the model is gone (migrated away): the last phase was sent
+        }
+      } finally {
+        disconnect();
+        waiter.close();
+      }
+    },
+
+    reportMigrationMinion(req, ctx) {
+      const p = agentOf(ctx);
+      const row = req.migrationId ? getMigration(store.db, req.migrationId) : undefined;
+      if (!row || row.modelUuid !== p.modelUuid) throw notFound(`migration "${req.migrationId}"`);
+      const phase = phaseFromProto(req.phase);
+      if (!phase || !isPhase(phase)) throw badField("phase", "unknown phase");
+      store.tx((db) =>
+        recordMinionReport(db, { migrationId: row.id, phase, tag: p.user, success: req.success, now: now() }),
+      );
+      return {};
+    },
+  };
+}
