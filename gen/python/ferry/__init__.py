@@ -1,0 +1,5 @@
+"""Python client for the Ferry controller API.
+
+``ferry.v1`` is generated from proto/ (``npm run generate``); ``ferry.client``
+is the hand-written helper. Put gen/python on ``sys.path`` (PYTHONPATH).
+"""

@@ -1,0 +1,86 @@
+"""Helpers every Python caller of a Ferry controller needs next to the
+generated ``ferry.v1`` stubs: a channel over TLS pinned to the controller's CA
+with bearer-token auth, and reading a MODEL_MIGRATED error as a typed redirect.
+Hand-written; not generated. Needs grpcio and grpcio-status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Tuple
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from ferry.v1 import errors_pb2
+
+REASON_MODEL_MIGRATED = "MODEL_MIGRATED"
+
+
+def connect(
+    address: str,
+    ca_pem: str | bytes,
+    token: Optional[str] = None,
+    options: Sequence[Tuple[str, object]] = (),
+) -> grpc.Channel:
+    """A channel to ``address`` ("host:port") that trusts only ``ca_pem`` and,
+    with a token, sends ``authorization: Bearer <token>`` on every call."""
+    if isinstance(ca_pem, str):
+        ca_pem = ca_pem.encode()
+    creds = grpc.ssl_channel_credentials(root_certificates=ca_pem)
+    if token:
+        creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
+    return grpc.secure_channel(address, creds, options=list(options))
+
+
+@dataclass
+class Redirect:
+    """Where a migrated model lives now."""
+
+    model: str  # "owner/name"
+    model_uuid: str
+    controller_name: str
+    controller_uuid: str
+    addresses: list = field(default_factory=list)
+    ca_cert: str = ""  # PEM
+    ca_fingerprint: str = ""
+    migration_id: str = ""
+
+    def connect(self, token: Optional[str] = None, options: Sequence[Tuple[str, object]] = ()) -> grpc.Channel:
+        """A channel to the destination, pinned to the CA the redirect carries."""
+        if not self.addresses:
+            raise ValueError("redirect has no addresses")
+        return connect(self.addresses[0], self.ca_cert, token, options)
+
+
+def as_redirect(err: grpc.RpcError) -> Optional[Redirect]:
+    """The redirect in a FAILED_PRECONDITION / MODEL_MIGRATED error, else None."""
+    if not isinstance(err, grpc.Call) or err.code() != grpc.StatusCode.FAILED_PRECONDITION:
+        return None
+    st = rpc_status.from_call(err)
+    if st is None:
+        return None
+    migrated = False
+    found = None
+    for any_detail in st.details:
+        if any_detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            any_detail.Unpack(info)
+            migrated = migrated or info.reason == REASON_MODEL_MIGRATED
+        elif any_detail.Is(errors_pb2.ModelRedirect.DESCRIPTOR):
+            found = errors_pb2.ModelRedirect()
+            any_detail.Unpack(found)
+    if not migrated or found is None:
+        return None
+    model = f"{found.model_owner}/{found.model_name}" if found.model_owner else found.model_name
+    return Redirect(
+        model=model,
+        model_uuid=found.model_uuid,
+        controller_name=found.controller_name,
+        controller_uuid=found.controller_uuid,
+        addresses=list(found.addresses),
+        ca_cert=found.ca_cert,
+        ca_fingerprint=found.ca_fingerprint,
+        migration_id=found.migration_id,
+    )

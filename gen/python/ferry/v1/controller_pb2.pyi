@@ -1,0 +1,223 @@
+import datetime
+
+from ferry.v1 import resources_pb2 as _resources_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Controller(_message.Message):
+    __slots__ = ("name", "uuid", "version", "cloud", "cloud_type", "region", "api_addresses", "ca_cert", "ca_fingerprint", "controller_model_uuid", "regions")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UUID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CLOUD_FIELD_NUMBER: _ClassVar[int]
+    CLOUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    API_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    CA_CERT_FIELD_NUMBER: _ClassVar[int]
+    CA_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    CONTROLLER_MODEL_UUID_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    uuid: str
+    version: str
+    cloud: str
+    cloud_type: str
+    region: str
+    api_addresses: _containers.RepeatedScalarFieldContainer[str]
+    ca_cert: str
+    ca_fingerprint: str
+    controller_model_uuid: str
+    regions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., uuid: _Optional[str] = ..., version: _Optional[str] = ..., cloud: _Optional[str] = ..., cloud_type: _Optional[str] = ..., region: _Optional[str] = ..., api_addresses: _Optional[_Iterable[str]] = ..., ca_cert: _Optional[str] = ..., ca_fingerprint: _Optional[str] = ..., controller_model_uuid: _Optional[str] = ..., regions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetControllerInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetControllerInfoResponse(_message.Message):
+    __slots__ = ("controller",)
+    CONTROLLER_FIELD_NUMBER: _ClassVar[int]
+    controller: Controller
+    def __init__(self, controller: _Optional[_Union[Controller, _Mapping]] = ...) -> None: ...
+
+class LoginRequest(_message.Message):
+    __slots__ = ("user", "password")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    password: str
+    def __init__(self, user: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class LoginResponse(_message.Message):
+    __slots__ = ("token", "expire_time", "user")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expire_time: _timestamp_pb2.Timestamp
+    user: User
+    def __init__(self, token: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class LogoutRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LogoutResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class User(_message.Message):
+    __slots__ = ("name", "display_name", "access", "created_by", "create_time", "last_login_time", "disabled")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_LOGIN_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    access: _resources_pb2.ControllerAccess
+    created_by: str
+    create_time: _timestamp_pb2.Timestamp
+    last_login_time: _timestamp_pb2.Timestamp
+    disabled: bool
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ControllerAccess, str]] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_login_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disabled: _Optional[bool] = ...) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WhoAmIResponse(_message.Message):
+    __slots__ = ("user", "controller_name")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    CONTROLLER_NAME_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    controller_name: str
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., controller_name: _Optional[str] = ...) -> None: ...
+
+class CreateUserRequest(_message.Message):
+    __slots__ = ("name", "display_name", "password", "access")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    password: str
+    access: _resources_pb2.ControllerAccess
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., password: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ControllerAccess, str]] = ...) -> None: ...
+
+class CreateUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class ListUsersRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListUsersResponse(_message.Message):
+    __slots__ = ("users", "next_page_token")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[User]
+    next_page_token: str
+    def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SetUserPasswordRequest(_message.Message):
+    __slots__ = ("user", "password")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    password: str
+    def __init__(self, user: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class SetUserPasswordResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GrantModelAccessRequest(_message.Message):
+    __slots__ = ("user", "model", "access")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    model: str
+    access: _resources_pb2.ModelAccess
+    def __init__(self, user: _Optional[str] = ..., model: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ModelAccess, str]] = ...) -> None: ...
+
+class GrantModelAccessResponse(_message.Message):
+    __slots__ = ("access",)
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    access: _resources_pb2.ModelAccess
+    def __init__(self, access: _Optional[_Union[_resources_pb2.ModelAccess, str]] = ...) -> None: ...
+
+class RevokeModelAccessRequest(_message.Message):
+    __slots__ = ("user", "model", "access")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    model: str
+    access: _resources_pb2.ModelAccess
+    def __init__(self, user: _Optional[str] = ..., model: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ModelAccess, str]] = ...) -> None: ...
+
+class RevokeModelAccessResponse(_message.Message):
+    __slots__ = ("access",)
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    access: _resources_pb2.ModelAccess
+    def __init__(self, access: _Optional[_Union[_resources_pb2.ModelAccess, str]] = ...) -> None: ...
+
+class SetControllerAccessRequest(_message.Message):
+    __slots__ = ("user", "access")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    access: _resources_pb2.ControllerAccess
+    def __init__(self, user: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ControllerAccess, str]] = ...) -> None: ...
+
+class SetControllerAccessResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CreateMigrationTokenRequest(_message.Message):
+    __slots__ = ("model_uuid", "source_controller_uuid")
+    MODEL_UUID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_CONTROLLER_UUID_FIELD_NUMBER: _ClassVar[int]
+    model_uuid: str
+    source_controller_uuid: str
+    def __init__(self, model_uuid: _Optional[str] = ..., source_controller_uuid: _Optional[str] = ...) -> None: ...
+
+class CreateMigrationTokenResponse(_message.Message):
+    __slots__ = ("token", "expire_time")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, token: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateBackupRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CreateBackupResponse(_message.Message):
+    __slots__ = ("chunk", "total_size", "sha256")
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    chunk: bytes
+    total_size: int
+    sha256: str
+    def __init__(self, chunk: _Optional[bytes] = ..., total_size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,113 @@
+// The generated Go (gen/go) and Python (gen/python) clients against real ferryd
+// processes over TLS: health, login, create/deploy/status, WatchStatus, a 1 ms
+// deadline, the 4 MiB limit, and a migration whose stale call is followed to the
+// destination with each language's redirect helper. The journeys themselves are
+// test/interop/go/main.go and test/interop/python/journey.py.
+//
+// Locally a missing toolchain (go; python3 with grpcio, grpcio-status,
+// grpcio-health-checking) skips its journey; in CI (CI=true, .ci/run installs
+// them) it fails instead.
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+
+const run = promisify(execFile);
+const inCI = !!process.env.CI && process.env.CI !== "false";
+const python = process.env.PYTHON ?? "python3";
+
+function works(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const haveGo = works("go", ["version"]);
+const havePython = works(python, ["-c", "import grpc, grpc_status, grpc_health.v1.health_pb2"]);
+
+const FAST_ENV = { FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
+
+describe("generated clients against a live controller", () => {
+  const started: Ferryd[] = [];
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "ferry-interop-"));
+  });
+  afterAll(async () => {
+    for (const d of started) {
+      await d.stop();
+      d.cleanup();
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** A fresh source and destination controller, and the journey's environment. */
+  async function pair(tag: string): Promise<NodeJS.ProcessEnv> {
+    const src = await startFerryd({ name: `${tag}-src`, env: FAST_ENV });
+    started.push(src);
+    const dst = await startFerryd({ name: `${tag}-dst`, env: FAST_ENV });
+    started.push(dst);
+    const srcCa = join(tmp, `${tag}-src-ca.pem`);
+    const dstCa = join(tmp, `${tag}-dst-ca.pem`);
+    writeFileSync(srcCa, src.caPem);
+    writeFileSync(dstCa, dst.caPem);
+    return {
+      ...process.env,
+      SRC_ADDR: src.address,
+      SRC_CA: srcCa,
+      DST_ADDR: dst.address,
+      DST_CA: dstCa,
+      ADMIN_PASSWORD: src.adminPassword,
+      MODEL: `${tag}-journey`,
+    };
+  }
+
+  async function journey(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+    try {
+      const { stdout } = await run(cmd, args, { cwd, env, maxBuffer: 16 << 20 });
+      return stdout;
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`${cmd} journey failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    }
+  }
+
+  it.skipIf(!haveGo && !inCI)(
+    "Go client (gen/go + ferryclient)",
+    async () => {
+      expect(haveGo, "go is not installed").toBe(true);
+      const env = await pair("go");
+      const out = await journey("go", ["run", "."], join(ROOT, "test", "interop", "go"), env);
+      for (const step of ["health serving", "login", "deploy", "watch status update", "deadline exceeded"]) {
+        expect(out).toContain(`ok ${step}\n`);
+      }
+      expect(out).toContain("ok oversized request\n");
+      expect(out).toContain("ok redirect\n");
+      expect(out).toContain("JOURNEY OK");
+    },
+    300_000,
+  );
+
+  it.skipIf(!havePython && !inCI)(
+    "Python client (gen/python + ferry.client)",
+    async () => {
+      expect(havePython, `${python} with grpcio, grpcio-status, grpcio-health-checking is missing`).toBe(true);
+      const env = await pair("py");
+      env.PYTHONPATH = join(ROOT, "gen", "python");
+      env.PYTHONDONTWRITEBYTECODE = "1";
+      const out = await journey(python, [join(ROOT, "test", "interop", "python", "journey.py")], ROOT, env);
+      for (const step of ["health serving", "login", "deploy", "watch status", "deadline exceeded"]) {
+        expect(out).toContain(`ok ${step}\n`);
+      }
+      expect(out).toContain("ok oversized request\n");
+      expect(out).toContain("ok follow redirect\n");
+      expect(out).toContain("JOURNEY OK");
+    },
+    120_000,
+  );
+});
