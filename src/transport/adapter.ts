@@ -120,40 +120,37 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
     if (opts.authenticate) await opts.authenticate(method, ctx.requestHeader, ctx);
   };
 
+  /** Unary and client-streaming calls: authenticate, run, answer with one message or a status. */
+  const answerOnce = async (
+    call: SurfaceCall,
+    callback: grpc.sendUnaryData<Buffer>,
+    ctx: ReturnType<typeof startCall>,
+    run: () => Promise<unknown>,
+  ): Promise<void> => {
+    try {
+      await authenticate(ctx);
+      const out = encode(await raceAbort(run(), ctx.signal));
+      sendHeader(call, ctx);
+      callback(null, out, appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
+    } catch (err) {
+      callback(errorToStatus(err, ctx, opts.logger));
+    } finally {
+      ctx.abort();
+    }
+  };
+
   switch (spec.kind) {
     case "unary":
       return (call: grpc.ServerUnaryCall<Incoming, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const ctx = startCall(call, service, method, opts);
-        void (async () => {
-          try {
-            await authenticate(ctx);
-            const request = checkRequest(call.request);
-            const out = encode(await raceAbort(Promise.resolve(spec.impl(request, ctx)), ctx.signal));
-            sendHeader(call, ctx);
-            callback(null, out, appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
-          } catch (err) {
-            callback(errorToStatus(err, ctx, opts.logger));
-          } finally {
-            ctx.abort();
-          }
-        })();
+        void answerOnce(call, callback, ctx, () => Promise.resolve(spec.impl(checkRequest(call.request), ctx)));
       };
     case "client_streaming":
       return (call: grpc.ServerReadableStream<Incoming, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const ctx = startCall(call, service, method, opts);
-        void (async () => {
-          try {
-            await authenticate(ctx);
-            const requests = readMessages<AnyMessage>(call as unknown as Readable, ctx.signal);
-            const out = encode(await raceAbort(spec.impl(requests, ctx), ctx.signal));
-            sendHeader(call, ctx);
-            callback(null, out, appendHeaders(new grpc.Metadata(), ctx.responseTrailer));
-          } catch (err) {
-            callback(errorToStatus(err, ctx, opts.logger));
-          } finally {
-            ctx.abort();
-          }
-        })();
+        void answerOnce(call, callback, ctx, () =>
+          spec.impl(readMessages<AnyMessage>(call as unknown as Readable, ctx.signal), ctx),
+        );
       };
     case "server_streaming":
       return (call: grpc.ServerWritableStream<Incoming, Buffer>) => {
