@@ -7,26 +7,16 @@
 // Locally a missing toolchain (go; python3 with grpcio, grpcio-status,
 // grpcio-health-checking) skips its journey; in CI (CI=true, .ci/run installs
 // them) it fails instead.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+import { inCI, python, works } from "../helpers/tools.js";
 
 const run = promisify(execFile);
-const inCI = !!process.env.CI && process.env.CI !== "false";
-const python = process.env.PYTHON ?? "python3";
-
-function works(cmd: string, args: string[]): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const haveGo = works("go", ["version"]);
 const havePython = works(python, ["-c", "import grpc, grpc_status, grpc_health.v1.health_pb2"]);
 

@@ -7,8 +7,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +16,7 @@ import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { serviceRegistration } from "../../src/transport/server.js";
+import { findGrpcurl, inCI } from "../helpers/tools.js";
 import { EchoService, startTestServer } from "./helpers.js";
 
 // Async on purpose: the server runs in this process, so a synchronous child
@@ -28,14 +28,6 @@ const imagePath = join(repoRoot, "gen/ferry.binpb");
 const haveImage = existsSync(imagePath);
 const bufBin = join(repoRoot, "node_modules/.bin/buf");
 
-function findGrpcurl(): string | undefined {
-  const candidates = [
-    process.env.GRPCURL,
-    join(homedir(), "go/bin/grpcurl"),
-    ...(process.env.PATH ?? "").split(delimiter).map((d) => join(d, "grpcurl")),
-  ];
-  return candidates.find((c): c is string => !!c && existsSync(c));
-}
 const grpcurl = findGrpcurl();
 
 // ferry.v1.ModelRedirect straight from the image, so this test does not depend on
@@ -225,7 +217,7 @@ it("has at least one interop tool available", () => {
 });
 
 // In CI a missing tool is a failure, not a skip: .ci/run installs grpcurl.
-it.runIf(process.env.CI)("CI has grpcurl and buf installed", () => {
+it.runIf(inCI)("CI has grpcurl and buf installed", () => {
   expect(grpcurl, "grpcurl missing: .ci/run must go install it").toBeDefined();
   expect(existsSync(bufBin)).toBe(true);
 });
