@@ -87,19 +87,36 @@ func main() {
 	must("get status", err)
 	check("status has pg", len(st.GetStatus().GetApplications()) == 1 && st.GetStatus().GetApplications()[0].GetName() == "pg", "apps %v", st.GetStatus().GetApplications())
 
+	// WatchStatus: the current status at once, then a new one after each change.
 	wctx, wcancel := context.WithCancel(ctx)
 	ws, err := models.WatchStatus(wctx, &ferryv1.WatchStatusRequest{Model: model})
 	must("watch status", err)
 	upd, err := ws.Recv()
 	must("watch status update", err)
 	check("watch status model", upd.GetStatus().GetModel().GetName() == name, "model %v", upd.GetStatus().GetModel().GetName())
+	_, err = models.AddUnits(ctx, &ferryv1.AddUnitsRequest{Model: model, Application: "pg", Count: 1})
+	must("add unit", err)
+	for len(upd.GetStatus().GetApplications()[0].GetUnits()) < 2 {
+		upd, err = ws.Recv()
+		must("watch status change", err)
+	}
+	must("watch status sees the new unit", nil)
 	wcancel()
 
-	dctx, dcancel := context.WithTimeout(ctx, time.Millisecond)
-	time.Sleep(2 * time.Millisecond)
-	_, err = models.GetStatus(dctx, &ferryv1.GetStatusRequest{Model: model})
+	// Deadlines reach the server: a login (a deliberately slow password hash)
+	// with 10 ms to live, and a watch (which never ends by itself) with 300 ms.
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	_, err = ctl.Login(dctx, &ferryv1.LoginRequest{User: "admin", Password: pw})
 	dcancel()
 	check("deadline exceeded", status.Code(err) == codes.DeadlineExceeded, "got %v", err)
+	sctx, scancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	ss, err := models.WatchStatus(sctx, &ferryv1.WatchStatusRequest{Model: model})
+	must("watch with deadline", err)
+	for err == nil {
+		_, err = ss.Recv()
+	}
+	scancel()
+	check("stream deadline exceeded", status.Code(err) == codes.DeadlineExceeded, "got %v", err)
 	_, err = models.GetStatus(ctx, &ferryv1.GetStatusRequest{Model: model})
 	must("works after deadline", err)
 

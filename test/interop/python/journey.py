@@ -8,7 +8,6 @@ the first failure.
 
 import os
 import sys
-import time
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -78,13 +77,22 @@ def main():
     st = models.GetStatus(model_pb2.GetStatusRequest(model=model), timeout=30)
     ok("get status", [a.name for a in st.status.applications] == ["pg"], st.status.applications)
 
+    # WatchStatus: the current status at once, then a new one after each change.
     stream = models.WatchStatus(model_pb2.WatchStatusRequest(model=model), timeout=30)
     upd = next(stream)
-    stream.cancel()
     ok("watch status", upd.status.model.name == name, upd.status.model.name)
+    models.AddUnits(model_pb2.AddUnitsRequest(model=model, application="pg", count=1), timeout=30)
+    while len(upd.status.applications[0].units) < 2:
+        upd = next(stream)
+    stream.cancel()
+    ok("watch status sees the new unit")
 
-    code, err = code_of(lambda: models.GetStatus(model_pb2.GetStatusRequest(model=model), timeout=0.0001))
+    # Deadlines reach the server: a login (a deliberately slow password hash)
+    # with 10 ms to live, and a watch (which never ends by itself) with 300 ms.
+    code, err = code_of(lambda: ctl.Login(controller_pb2.LoginRequest(user="admin", password=pw), timeout=0.01))
     ok("deadline exceeded", code == grpc.StatusCode.DEADLINE_EXCEEDED, err)
+    code, err = code_of(lambda: list(models.WatchStatus(model_pb2.WatchStatusRequest(model=model), timeout=0.3)))
+    ok("stream deadline exceeded", code == grpc.StatusCode.DEADLINE_EXCEEDED, err)
     models.GetStatus(model_pb2.GetStatusRequest(model=model), timeout=30)
     ok("works after deadline")
 

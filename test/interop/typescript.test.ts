@@ -1,0 +1,147 @@
+// The TypeScript journey (gen/ts through src/client, the helpers docs/clients.md
+// shows) against real ferryd processes over TLS, the same steps the Go and Python
+// journeys take: health, login, create, deploy, status, WatchStatus, deadlines on
+// a unary call and on a stream, the 4 MiB limit, a migration watched to DONE, and
+// the stale call read as a RedirectError and followed to the destination.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { ServingStatus } from "../../src/transport/health.js";
+import { connect, RedirectError, type FerryClients } from "../../src/client/index.js";
+import { followMigration } from "../../src/client/migration.js";
+import { startFerryd, type Ferryd } from "../helpers/ferryd.js";
+
+async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    return ConnectError.from(e).code;
+  }
+}
+
+describe("TypeScript client against a live controller", () => {
+  let src: Ferryd;
+  let dst: Ferryd;
+  let c: FerryClients;
+  const open: FerryClients[] = [];
+  const model = "admin/ts-journey";
+
+  async function login(d: Ferryd): Promise<FerryClients> {
+    const anon = connect({ address: d.address, caPem: d.caPem });
+    open.push(anon);
+    const { token } = await anon.controller.login({ user: "admin", password: d.adminPassword });
+    const authed = connect({ address: d.address, caPem: d.caPem, token });
+    open.push(authed);
+    return authed;
+  }
+
+  beforeAll(async () => {
+    const env = { FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
+    [src, dst] = await Promise.all([
+      startFerryd({ name: "ts-src", env }),
+      startFerryd({ name: "ts-dst", env, adminPassword: "dst-admin-pw" }),
+    ]);
+    c = await login(src);
+  }, 60_000);
+  afterAll(async () => {
+    for (const o of open) o.close();
+    for (const d of [src, dst]) {
+      await d?.stop();
+      d?.cleanup();
+    }
+  });
+
+  it("checks health, for the server and for a service", async () => {
+    expect((await c.health.check({})).status).toBe(ServingStatus.SERVING);
+    expect((await c.health.check({ service: "ferry.v1.ModelService" })).status).toBe(ServingStatus.SERVING);
+    expect(await codeOf(c.health.check({ service: "no.such.Service" }))).toBe(Code.NotFound);
+  });
+
+  it("creates, deploys, reads status and watches it change", async () => {
+    await c.model.createModel({ name: "ts-journey" });
+    await c.model.deployApplication({ model, charm: "postgresql", application: "pg", numUnits: 1 });
+    const st = await c.model.getStatus({ model });
+    expect(st.status?.applications.map((a) => a.name)).toEqual(["pg"]);
+
+    const ac = new AbortController();
+    const watch = c.model.watchStatus({ model }, { signal: ac.signal })[Symbol.asyncIterator]();
+    expect((await watch.next()).value.status.model.name).toBe("ts-journey");
+    await c.model.addUnits({ model, application: "pg", count: 1 });
+    for (;;) {
+      const { value } = await watch.next();
+      if (value.status.applications[0].units.length === 2) break;
+    }
+    ac.abort();
+  });
+
+  it("honours deadlines on a unary call and on a stream; the server keeps working", async () => {
+    const anon = connect({ address: src.address, caPem: src.caPem });
+    open.push(anon);
+    await anon.health.check({}); // connected, so the deadline is spent on the server, not on the handshake
+    // Login's password hash is deliberately slow, so 10 ms always runs out on the server.
+    expect(await codeOf(anon.controller.login({ user: "admin", password: src.adminPassword }, { timeoutMs: 10 }))).toBe(
+      Code.DeadlineExceeded,
+    );
+    const watched = (async () => {
+      for await (const _ of c.model.watchStatus({ model }, { timeoutMs: 300 })) void _;
+    })();
+    expect(await codeOf(watched)).toBe(Code.DeadlineExceeded);
+    expect((await c.model.getStatus({ model })).status?.model?.name).toBe("ts-journey");
+    await new Promise((r) => setTimeout(r, 100)); // the call log line follows the status
+    expect(src.output()).toMatch(/"method":"\/ferry\.v1\.ControllerService\/Login"[^\n]*"status":"DEADLINE_EXCEEDED"/);
+  });
+
+  it("refuses a request over 4 MiB with RESOURCE_EXHAUSTED; the server keeps working", async () => {
+    const big = "x".repeat(5 << 20);
+    expect(await codeOf(c.model.updateModelConfig({ model, set: { big } }))).toBe(Code.ResourceExhausted);
+    expect((await c.health.check({})).status).toBe(ServingStatus.SERVING);
+    expect((await c.model.getModelConfig({ model })).config).not.toHaveProperty("big");
+  });
+
+  it("migrates, watches to DONE, and follows the redirect with the destination's CA", async () => {
+    const d = await login(dst);
+    const [srcInfo, dstInfo, m] = await Promise.all([
+      c.controller.getControllerInfo({}),
+      d.controller.getControllerInfo({}),
+      c.model.getModel({ model }),
+    ]);
+    const { token } = await d.controller.createMigrationToken({
+      modelUuid: m.model!.uuid,
+      sourceControllerUuid: srcInfo.controller!.uuid,
+    });
+    const started = await c.migration.startMigration({
+      model,
+      target: {
+        controllerUuid: dstInfo.controller!.uuid,
+        controllerName: "dst",
+        addresses: [dst.address],
+        caCert: dst.caPem,
+        token,
+      },
+    });
+    const phases: MigrationPhase[] = [];
+    const end = await followMigration(c, started.migration!.id, (mig) => phases.push(mig.phase));
+    expect(end.phase).toBe(MigrationPhase.DONE);
+    expect(new Set(phases).size).toBeGreaterThan(1);
+
+    const stale = await c.model.getStatus({ model }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(stale).toBeInstanceOf(RedirectError);
+    const r = (stale as RedirectError).redirect;
+    expect(r).toMatchObject({
+      modelName: "ts-journey",
+      modelOwner: "admin",
+      modelUuid: m.model!.uuid,
+      controllerName: "dst",
+      controllerUuid: dstInfo.controller!.uuid,
+      addresses: [dst.address],
+      caCert: dst.caPem,
+    });
+    const there = await login({ ...dst, address: r.addresses[0]!, caPem: r.caCert });
+    const moved = await there.model.getStatus({ model: r.modelUuid });
+    expect(moved.status?.applications[0]?.units).toHaveLength(2);
+  }, 60_000);
+});
