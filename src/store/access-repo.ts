@@ -28,12 +28,17 @@ export function findModelByName(db: Db, owner: string, name: string): ModelRow |
 
 /** Models named `name` that `user` has been granted access to (any owner). */
 export function findSharedModelsByName(db: Db, user: string, name: string): ModelRow[] {
-  return db
-    .select({ m: models })
-    .from(models)
-    .innerJoin(modelUsers, eq(modelUsers.modelUuid, models.uuid))
-    .where(and(eq(models.name, name), eq(modelUsers.user, user)))
-    .all()
+  // Prepared: it runs on every miss of a bare name, which includes every stale
+  // request for a migrated model before its redirect is found.
+  return prepared(db, "findSharedModelsByName", (d) =>
+    d
+      .select({ m: models })
+      .from(models)
+      .innerJoin(modelUsers, eq(modelUsers.modelUuid, models.uuid))
+      .where(and(eq(models.name, sql.placeholder("name")), eq(modelUsers.user, sql.placeholder("user"))))
+      .prepare(),
+  )
+    .all({ name, user })
     .map((r) => r.m);
 }
 

@@ -61,12 +61,14 @@ export function findRedirectByName(db: Db, owner: string, name: string): Redirec
 
 /** Redirects of models with this short name, any owner, newest first (bare names shared with the caller). */
 export function findRedirectsByShortName(db: Db, name: string): RedirectRow[] {
-  return db
-    .select()
-    .from(modelRedirects)
-    .where(eq(modelRedirects.modelName, name))
-    .orderBy(desc(modelRedirects.migratedAt))
-    .all();
+  return prepared(db, "findRedirectsByShortName", (d) =>
+    d
+      .select()
+      .from(modelRedirects)
+      .where(eq(modelRedirects.modelName, sql.placeholder("n")))
+      .orderBy(desc(modelRedirects.migratedAt))
+      .prepare(),
+  ).all({ n: name });
 }
 
 /**
