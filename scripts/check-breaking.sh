@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The compatibility gate (api.md: field numbers and names are forever once
+# landed): `buf breaking` (FILE rules, buf.yaml) of the working tree's proto/
+# against every earlier version of the contract. With a release tag (v*), that
+# is the tag and every commit since it that changed proto/; without one, every
+# commit before HEAD that changed proto/. Checking each version, not just
+# HEAD~1, catches a break made by any commit of a multi-commit change, not only
+# its last one. Run by .ci/run; `npm run breaking` runs it by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+buf=node_modules/.bin/buf
+
+if ! git rev-parse --verify --quiet HEAD~1 >/dev/null; then
+  echo "buf breaking: no previous commit (new or shallow clone); skipped"
+  exit 0
+fi
+tag=$(git describe --tags --abbrev=0 --match 'v[0-9]*' HEAD~1 2>/dev/null || true)
+if [ -n "$tag" ]; then
+  versions=("$tag" $(git rev-list "$tag"..HEAD~1 -- proto))
+else
+  versions=($(git rev-list HEAD~1 -- proto))
+fi
+if [ ${#versions[@]} -eq 0 ]; then
+  echo "buf breaking: no earlier commit with proto/; skipped"
+  exit 0
+fi
+for v in "${versions[@]}"; do
+  "$buf" breaking --against ".git#ref=$v" || {
+    echo "buf breaking: proto/ breaks the contract as of $(git log -1 --format='%h %s' "$v")" >&2
+    exit 1
+  }
+done
+echo "buf breaking: compatible with ${#versions[@]} earlier version(s) of the contract${tag:+ (since $tag)}"
