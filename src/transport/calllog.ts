@@ -47,6 +47,14 @@ export interface CallTracker {
  * request) is reported as CANCELLED, or DEADLINE_EXCEEDED if its deadline passed:
  * grpc-js does not route its own statuses through interceptors.
  */
+/**
+ * A client whose deadline passes resets the stream (RST_STREAM CANCEL) at its
+ * own deadline, which is our deadline minus the time the request took to
+ * arrive, so the reset often lands just before our deadline timer fires. A
+ * cancel this close to the deadline is that client's deadline.
+ */
+const DEADLINE_SLACK_MS = 25;
+
 export function createCallTracker(hook: CallLogHook): CallTracker {
   let active = 0;
   let idleWaiters: (() => void)[] = [];
@@ -83,7 +91,9 @@ export function createCallTracker(hook: CallLogHook): CallTracker {
           onCancel() {
             const deadline = call.getDeadline();
             const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-            report(deadlineMs <= Date.now() ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
+            report(
+              deadlineMs - Date.now() <= DEADLINE_SLACK_MS ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED,
+            );
           },
         });
       },

@@ -25,29 +25,30 @@ _sym_db = _symbol_database.Default()
 from ferry.v1 import resources_pb2 as ferry_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x66\x65rry/v1/agent.proto\x12\x08\x66\x65rry.v1\x1a\x18\x66\x65rry/v1/resources.proto\"F\n\x11\x41gentLoginRequest\x12\x12\n\nmodel_uuid\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\"#\n\x12\x41gentLoginResponse\x12\r\n\x05token\x18\x01 \x01(\t\";\n\x13ReportStatusRequest\x12$\n\x06status\x18\x01 \x01(\x0b\x32\x14.ferry.v1.StatusInfo\"\x16\n\x14ReportStatusResponse\"\x1d\n\x1bWatchMigrationStatusRequest\"\x8f\x01\n\x1cWatchMigrationStatusResponse\x12\x14\n\x0cmigration_id\x18\x01 \x01(\t\x12\'\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhase\x12\x18\n\x10target_addresses\x18\x03 \x03(\t\x12\x16\n\x0etarget_ca_cert\x18\x04 \x01(\t\"n\n\x1cReportMigrationMinionRequest\x12\x14\n\x0cmigration_id\x18\x01 \x01(\t\x12\'\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhase\x12\x0f\n\x07success\x18\x03 \x01(\x08\"\x1f\n\x1dReportMigrationMinionResponse2\xf9\x02\n\x0c\x41gentService\x12G\n\nAgentLogin\x12\x1b.ferry.v1.AgentLoginRequest\x1a\x1c.ferry.v1.AgentLoginResponse\x12M\n\x0cReportStatus\x12\x1d.ferry.v1.ReportStatusRequest\x1a\x1e.ferry.v1.ReportStatusResponse\x12g\n\x14WatchMigrationStatus\x12%.ferry.v1.WatchMigrationStatusRequest\x1a&.ferry.v1.WatchMigrationStatusResponse0\x01\x12h\n\x15ReportMigrationMinion\x12&.ferry.v1.ReportMigrationMinionRequest\x1a\'.ferry.v1.ReportMigrationMinionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x66\x65rry/v1/agent.proto\x12\x08\x66\x65rry.v1\x1a\x18\x66\x65rry/v1/resources.proto\"`\n\x11\x41gentLoginRequest\x12\x1d\n\nmodel_uuid\x18\x01 \x01(\tR\tmodelUuid\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\x12\x1a\n\x08password\x18\x03 \x01(\tR\x08password\"*\n\x12\x41gentLoginResponse\x12\x14\n\x05token\x18\x01 \x01(\tR\x05token\"C\n\x13ReportStatusRequest\x12,\n\x06status\x18\x01 \x01(\x0b\x32\x14.ferry.v1.StatusInfoR\x06status\"\x16\n\x14ReportStatusResponse\"\x1d\n\x1bWatchMigrationStatusRequest\"\xc2\x01\n\x1cWatchMigrationStatusResponse\x12!\n\x0cmigration_id\x18\x01 \x01(\tR\x0bmigrationId\x12.\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12)\n\x10target_addresses\x18\x03 \x03(\tR\x0ftargetAddresses\x12$\n\x0etarget_ca_cert\x18\x04 \x01(\tR\x0ctargetCaCert\"\x8b\x01\n\x1cReportMigrationMinionRequest\x12!\n\x0cmigration_id\x18\x01 \x01(\tR\x0bmigrationId\x12.\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x18\n\x07success\x18\x03 \x01(\x08R\x07success\"\x1f\n\x1dReportMigrationMinionResponse2\xf9\x02\n\x0c\x41gentService\x12G\n\nAgentLogin\x12\x1b.ferry.v1.AgentLoginRequest\x1a\x1c.ferry.v1.AgentLoginResponse\x12M\n\x0cReportStatus\x12\x1d.ferry.v1.ReportStatusRequest\x1a\x1e.ferry.v1.ReportStatusResponse\x12g\n\x14WatchMigrationStatus\x12%.ferry.v1.WatchMigrationStatusRequest\x1a&.ferry.v1.WatchMigrationStatusResponse0\x01\x12h\n\x15ReportMigrationMinion\x12&.ferry.v1.ReportMigrationMinionRequest\x1a\'.ferry.v1.ReportMigrationMinionResponseB\x8b\x01\n\x0c\x63om.ferry.v1B\nAgentProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03\x46XX\xaa\x02\x08\x46\x65rry.V1\xca\x02\x08\x46\x65rry\\V1\xe2\x02\x14\x46\x65rry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ferry.v1.agent_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\014com.ferry.v1B\nAgentProtoP\001Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\242\002\003FXX\252\002\010Ferry.V1\312\002\010Ferry\\V1\342\002\024Ferry\\V1\\GPBMetadata\352\002\tFerry::V1'
   _globals['_AGENTLOGINREQUEST']._serialized_start=60
-  _globals['_AGENTLOGINREQUEST']._serialized_end=130
-  _globals['_AGENTLOGINRESPONSE']._serialized_start=132
-  _globals['_AGENTLOGINRESPONSE']._serialized_end=167
-  _globals['_REPORTSTATUSREQUEST']._serialized_start=169
-  _globals['_REPORTSTATUSREQUEST']._serialized_end=228
-  _globals['_REPORTSTATUSRESPONSE']._serialized_start=230
-  _globals['_REPORTSTATUSRESPONSE']._serialized_end=252
-  _globals['_WATCHMIGRATIONSTATUSREQUEST']._serialized_start=254
-  _globals['_WATCHMIGRATIONSTATUSREQUEST']._serialized_end=283
-  _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_start=286
-  _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_end=429
-  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_start=431
-  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_end=541
-  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_start=543
-  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_end=574
-  _globals['_AGENTSERVICE']._serialized_start=577
-  _globals['_AGENTSERVICE']._serialized_end=954
+  _globals['_AGENTLOGINREQUEST']._serialized_end=156
+  _globals['_AGENTLOGINRESPONSE']._serialized_start=158
+  _globals['_AGENTLOGINRESPONSE']._serialized_end=200
+  _globals['_REPORTSTATUSREQUEST']._serialized_start=202
+  _globals['_REPORTSTATUSREQUEST']._serialized_end=269
+  _globals['_REPORTSTATUSRESPONSE']._serialized_start=271
+  _globals['_REPORTSTATUSRESPONSE']._serialized_end=293
+  _globals['_WATCHMIGRATIONSTATUSREQUEST']._serialized_start=295
+  _globals['_WATCHMIGRATIONSTATUSREQUEST']._serialized_end=324
+  _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_start=327
+  _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_end=521
+  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_start=524
+  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_end=663
+  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_start=665
+  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_end=696
+  _globals['_AGENTSERVICE']._serialized_start=699
+  _globals['_AGENTSERVICE']._serialized_end=1076
 # @@protoc_insertion_point(module_scope)

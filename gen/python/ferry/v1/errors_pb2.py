@@ -24,15 +24,16 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66\x65rry/v1/errors.proto\x12\x08\x66\x65rry.v1\"\xd0\x01\n\rModelRedirect\x12\x12\n\nmodel_name\x18\x01 \x01(\t\x12\x13\n\x0bmodel_owner\x18\x02 \x01(\t\x12\x12\n\nmodel_uuid\x18\x03 \x01(\t\x12\x17\n\x0f\x63ontroller_uuid\x18\x04 \x01(\t\x12\x17\n\x0f\x63ontroller_name\x18\x05 \x01(\t\x12\x11\n\taddresses\x18\x06 \x03(\t\x12\x0f\n\x07\x63\x61_cert\x18\x07 \x01(\t\x12\x16\n\x0e\x63\x61_fingerprint\x18\x08 \x01(\t\x12\x14\n\x0cmigration_id\x18\t \x01(\t\"I\n\x0eModelMigrating\x12\x12\n\nmodel_uuid\x18\x01 \x01(\t\x12\x14\n\x0cmigration_id\x18\x02 \x01(\t\x12\r\n\x05phase\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66\x65rry/v1/errors.proto\x12\x08\x66\x65rry.v1\"\xc1\x02\n\rModelRedirect\x12\x1d\n\nmodel_name\x18\x01 \x01(\tR\tmodelName\x12\x1f\n\x0bmodel_owner\x18\x02 \x01(\tR\nmodelOwner\x12\x1d\n\nmodel_uuid\x18\x03 \x01(\tR\tmodelUuid\x12\'\n\x0f\x63ontroller_uuid\x18\x04 \x01(\tR\x0e\x63ontrollerUuid\x12\'\n\x0f\x63ontroller_name\x18\x05 \x01(\tR\x0e\x63ontrollerName\x12\x1c\n\taddresses\x18\x06 \x03(\tR\taddresses\x12\x17\n\x07\x63\x61_cert\x18\x07 \x01(\tR\x06\x63\x61\x43\x65rt\x12%\n\x0e\x63\x61_fingerprint\x18\x08 \x01(\tR\rcaFingerprint\x12!\n\x0cmigration_id\x18\t \x01(\tR\x0bmigrationId\"h\n\x0eModelMigrating\x12\x1d\n\nmodel_uuid\x18\x01 \x01(\tR\tmodelUuid\x12!\n\x0cmigration_id\x18\x02 \x01(\tR\x0bmigrationId\x12\x14\n\x05phase\x18\x03 \x01(\tR\x05phaseB\x8c\x01\n\x0c\x63om.ferry.v1B\x0b\x45rrorsProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03\x46XX\xaa\x02\x08\x46\x65rry.V1\xca\x02\x08\x46\x65rry\\V1\xe2\x02\x14\x46\x65rry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ferry.v1.errors_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\014com.ferry.v1B\013ErrorsProtoP\001Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\242\002\003FXX\252\002\010Ferry.V1\312\002\010Ferry\\V1\342\002\024Ferry\\V1\\GPBMetadata\352\002\tFerry::V1'
   _globals['_MODELREDIRECT']._serialized_start=36
-  _globals['_MODELREDIRECT']._serialized_end=244
-  _globals['_MODELMIGRATING']._serialized_start=246
-  _globals['_MODELMIGRATING']._serialized_end=319
+  _globals['_MODELREDIRECT']._serialized_end=357
+  _globals['_MODELMIGRATING']._serialized_start=359
+  _globals['_MODELMIGRATING']._serialized_end=463
 # @@protoc_insertion_point(module_scope)
