@@ -72,6 +72,7 @@ describe("generated clients against a live controller", () => {
   }
 
   const STEPS = [
+    "not found is not a redirect",
     "health serving",
     "login",
     "create model",
@@ -108,6 +109,18 @@ describe("generated clients against a live controller", () => {
       }
       expect(out).toContain("JOURNEY OK");
       expectDeadlinesSeenBy(src);
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveGo && !inCI)(
+    "gen/go builds, vets and passes its helper's tests",
+    async () => {
+      expect(haveGo, "go is not installed").toBe(true);
+      const dir = join(ROOT, "gen", "go");
+      await journey("go", ["vet", "./..."], dir, process.env);
+      const out = await journey("go", ["test", "./..."], dir, process.env);
+      expect(out).toMatch(/^ok\s+github\.com\/ferry\/ferry\/gen\/go\/ferryclient/m);
     },
     300_000,
   );

@@ -159,6 +159,9 @@ func main() {
 	check("redirect", ok && r.Model == model && r.ControllerName == "dst" && r.ControllerUUID == dstInfo.GetController().GetUuid() &&
 		r.ModelUUID == cm.GetModel().GetUuid() && len(r.Addresses) == 1 && r.Addresses[0] == dstAddr && r.CACert == string(dstCA) && r.CAFingerprint != "",
 		"err %v redirect %+v", err, r)
+	_, err = models.GetStatus(ctx, &ferryv1.GetStatusRequest{Model: "admin/no-such-model"})
+	_, isRedirect := ferryclient.AsRedirect(err)
+	check("not found is not a redirect", status.Code(err) == codes.NotFound && !isRedirect, "err %v", err)
 	fconn, err := r.Follow(login(r.Addresses[0], []byte(r.CACert), pw))
 	must("follow redirect", err)
 	defer fconn.Close()

@@ -147,6 +147,9 @@ def main():
         and r.ca_fingerprint != "",
         f"{code} {r}",
     )
+    # Other errors are not redirects.
+    code, err = code_of(lambda: models.GetStatus(model_pb2.GetStatusRequest(model="admin/no-such-model"), timeout=30))
+    ok("not found is not a redirect", code == grpc.StatusCode.NOT_FOUND and client.as_redirect(err) is None, err)
     with r.connect(login(r.addresses[0], r.ca_cert, pw)) as follow:
         fst = model_pb2_grpc.ModelServiceStub(follow).GetStatus(model_pb2.GetStatusRequest(model=r.model_uuid), timeout=30)
     ok("follow redirect", fst.status.model.uuid == r.model_uuid, fst.status.model.uuid)
