@@ -8,7 +8,7 @@
 // grpcio-health-checking) skips its journey; in CI (CI=true, .ci/run installs
 // them) it fails instead.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -129,10 +129,26 @@ describe("generated clients against a live controller", () => {
     "Python client (gen/python + ferry.client)",
     async () => {
       expect(havePython, `${python} with grpcio, grpcio-status, grpcio-health-checking is missing`).toBe(true);
+      // As a user would have it: gen/python pip-installed (from a copy, since
+      // setuptools writes build files next to the sources), not on PYTHONPATH.
+      const source = join(tmp, "py-src");
+      const site = join(tmp, "py-site");
+      cpSync(join(ROOT, "gen", "python"), source, { recursive: true, filter: (f) => !f.includes("__pycache__") });
+      const pip = [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-build-isolation",
+      ];
+      await journey(python, [...pip, "--target", site, source], tmp, process.env);
       const { src, env } = await pair("py");
-      env.PYTHONPATH = join(ROOT, "gen", "python");
+      env.PYTHONPATH = site;
       env.PYTHONDONTWRITEBYTECODE = "1";
-      const out = await journey(python, [join(ROOT, "test", "interop", "python", "journey.py")], ROOT, env);
+      const out = await journey(python, [join(ROOT, "test", "interop", "python", "journey.py")], tmp, env);
+      expect(out).toContain(`ok imported ${join(site, "ferry", "client.py")}\n`);
       for (const step of [...STEPS, "redirect", "follow redirect"]) {
         expect(out).toContain(`ok ${step}\n`);
       }

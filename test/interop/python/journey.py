@@ -1,5 +1,5 @@
 """The Python journey against two real ferryd processes, using the generated
-client in gen/python (on PYTHONPATH) and its ferry.client helper, with pip's
+client in gen/python (pip-installed) and its ferry.client helper, with pip's
 grpcio, grpcio-status and grpcio-health-checking. Run by
 test/interop/clients.test.ts with env SRC_ADDR SRC_CA DST_ADDR DST_CA
 ADMIN_PASSWORD MODEL. Prints one "ok <step>" line per step; exits non-zero on
@@ -57,6 +57,7 @@ def main():
     pw, name = os.environ["ADMIN_PASSWORD"], os.environ["MODEL"]
     model = f"admin/{name}"
 
+    print("ok imported", client.__file__, flush=True)
     token = login(src_addr, src_ca, pw)
     ok("login")
     ch = client.connect(src_addr, src_ca, token)
