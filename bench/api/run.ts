@@ -18,7 +18,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { GetStatusResponseSchema } from "../../gen/ts/ferry/v1/model_pb.js";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { connect, RedirectError, type FerryClients } from "../../src/client/index.js";
-import { followMigration } from "../../src/client/migration.js";
+import { followMigration, startMigrationTo } from "../../src/client/migration.js";
 import { ROOT, startFerryd, type Ferryd } from "../../test/helpers/ferryd.js";
 import { findGhz } from "../../test/helpers/tools.js";
 
@@ -114,26 +114,12 @@ async function login(d: Ferryd): Promise<{ c: FerryClients; token: string }> {
 
 /** Migrates `model` from src to dst the way `ferry migrate` does, to DONE. */
 async function migrate(src: FerryClients, dst: FerryClients, dstd: Ferryd, model: string): Promise<void> {
-  const [srcInfo, dstInfo, m] = await Promise.all([
-    src.controller.getControllerInfo({}),
-    dst.controller.getControllerInfo({}),
-    src.model.getModel({ model }),
-  ]);
-  const { token } = await dst.controller.createMigrationToken({
-    modelUuid: m.model!.uuid,
-    sourceControllerUuid: srcInfo.controller!.uuid,
-  });
-  const started = await src.migration.startMigration({
+  const started = await startMigrationTo(
+    src,
+    { clients: dst, name: "dst", addresses: [dstd.address], caPem: dstd.caPem },
     model,
-    target: {
-      controllerUuid: dstInfo.controller!.uuid,
-      controllerName: "dst",
-      addresses: [dstd.address],
-      caCert: dstd.caPem,
-      token,
-    },
-  });
-  const end = await followMigration(src, started.migration!.id, () => {});
+  );
+  const end = await followMigration(src, started.id, () => {});
   if (end.phase !== MigrationPhase.DONE) throw new Error(`migration ended in ${MigrationPhase[end.phase]}`);
 }
 

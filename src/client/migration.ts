@@ -92,3 +92,52 @@ export async function followMigration(
     await sleep(opts.retryDelayMs ?? 500, opts.signal);
   }
 }
+
+/** Where a migration goes: how the destination's clients were connected, and its alias. */
+export interface MigrationDestination {
+  /** Clients of the destination, logged in as one of its superusers. */
+  clients: FerryClients;
+  /** The alias the source records (and redirects name), e.g. "dst". */
+  name: string;
+  /** The destination's API addresses ("host:port"), as this client reaches them. */
+  addresses: string[];
+  /** PEM of the destination's CA, which the source will pin. */
+  caPem: string;
+}
+
+/**
+ * Starts migrating `model` from `source` to `destination` the way `ferry
+ * migrate` does, for programs: the destination issues a migration-scoped
+ * token bound to the model's UUID and the source controller (no password
+ * travels), then the source's StartMigration runs every precheck and starts.
+ * Resolves with the new migration (or the plan, with `dryRun`); follow it with
+ * `followMigration`.
+ */
+export async function startMigrationTo(
+  source: FerryClients,
+  destination: MigrationDestination,
+  model: string,
+  opts: { dryRun?: boolean } = {},
+): Promise<Migration> {
+  const [found, sourceInfo, destinationInfo] = await Promise.all([
+    source.model.getModel({ model }),
+    source.controller.getControllerInfo({}),
+    destination.clients.controller.getControllerInfo({}),
+  ]);
+  const { token } = await destination.clients.controller.createMigrationToken({
+    modelUuid: found.model!.uuid,
+    sourceControllerUuid: sourceInfo.controller!.uuid,
+  });
+  const res = await source.migration.startMigration({
+    model: found.model!.uuid,
+    dryRun: opts.dryRun ?? false,
+    target: {
+      controllerUuid: destinationInfo.controller!.uuid,
+      controllerName: destination.name,
+      addresses: destination.addresses,
+      caCert: destination.caPem,
+      token,
+    },
+  });
+  return res.migration!;
+}

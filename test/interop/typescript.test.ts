@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { ServingStatus } from "../../src/transport/health.js";
 import { connect, RedirectError, type FerryClients } from "../../src/client/index.js";
-import { followMigration } from "../../src/client/migration.js";
+import { followMigration, startMigrationTo } from "../../src/client/migration.js";
 import { startFerryd, type Ferryd } from "../helpers/ferryd.js";
 
 async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
@@ -103,27 +103,15 @@ describe("TypeScript client against a live controller", () => {
 
   it("migrates, watches to DONE, and follows the redirect with the destination's CA", async () => {
     const d = await login(dst);
-    const [srcInfo, dstInfo, m] = await Promise.all([
-      c.controller.getControllerInfo({}),
-      d.controller.getControllerInfo({}),
-      c.model.getModel({ model }),
-    ]);
-    const { token } = await d.controller.createMigrationToken({
-      modelUuid: m.model!.uuid,
-      sourceControllerUuid: srcInfo.controller!.uuid,
-    });
-    const started = await c.migration.startMigration({
+    const m = await c.model.getModel({ model });
+    const started = await startMigrationTo(
+      c,
+      { clients: d, name: "dst", addresses: [dst.address], caPem: dst.caPem },
       model,
-      target: {
-        controllerUuid: dstInfo.controller!.uuid,
-        controllerName: "dst",
-        addresses: [dst.address],
-        caCert: dst.caPem,
-        token,
-      },
-    });
+    );
+    expect(started.id).toBe(`${m.model!.uuid}:0`);
     const phases: MigrationPhase[] = [];
-    const end = await followMigration(c, started.migration!.id, (mig) => phases.push(mig.phase));
+    const end = await followMigration(c, started.id, (mig) => phases.push(mig.phase));
     expect(end.phase).toBe(MigrationPhase.DONE);
     expect(new Set(phases).size).toBeGreaterThan(1);
 
@@ -138,7 +126,7 @@ describe("TypeScript client against a live controller", () => {
       modelOwner: "admin",
       modelUuid: m.model!.uuid,
       controllerName: "dst",
-      controllerUuid: dstInfo.controller!.uuid,
+      controllerUuid: (await d.controller.getControllerInfo({})).controller!.uuid,
       addresses: [dst.address],
       caCert: dst.caPem,
     });
