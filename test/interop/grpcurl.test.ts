@@ -253,6 +253,28 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     expect(r.stderr).toContain('"field": "name"');
   });
 
+  it("a request over 4 MiB gets RESOURCE_EXHAUSTED, and the controller keeps serving", async () => {
+    const token = await login(srcCa, src.address, src.adminPassword);
+    const big = await exec(
+      grpcurl!,
+      [
+        "-cacert",
+        srcCa,
+        "-H",
+        `authorization: Bearer ${token}`,
+        "-d",
+        "@",
+        src.address,
+        "ferry.v1.ModelService/CreateModel",
+      ],
+      JSON.stringify({ name: "big", config: { big: "x".repeat(5 << 20) } }),
+    );
+    expect(big.code).not.toBe(0);
+    expect(big.stderr).toContain("Code: ResourceExhausted");
+    const health = await g("-d", "{}", src.address, "grpc.health.v1.Health/Check");
+    expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+  });
+
   it("migrates a model with grpcurl alone; the stale call prints the ModelRedirect, which leads to the destination", async () => {
     const token = await login(srcCa, src.address, src.adminPassword);
     const auth = ["-H", `authorization: Bearer ${token}`];
