@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(cd "${1:-.}" && pwd)"
-export PATH="$PWD/node_modules/.bin:${GOBIN:-$(go env GOPATH)/bin}:$PATH"
+gobin="${GOBIN:-}"
+if [ -z "$gobin" ]; then gobin="$(go env GOPATH)/bin"; fi
+export PATH="$PWD/node_modules/.bin:$gobin:$PATH"
 
 rm -rf "$out/gen/go/ferry" "$out/gen/python/ferry/v1"
 buf generate --template buf.gen.clients.yaml --path proto/ferry --output "$out"

@@ -19,7 +19,7 @@ import { GetStatusResponseSchema } from "../../gen/ts/ferry/v1/model_pb.js";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { connect, RedirectError, type FerryClients } from "../../src/client/index.js";
 import { followMigration, startMigrationTo } from "../../src/client/migration.js";
-import { ROOT, startFerryd, type Ferryd } from "../../test/helpers/ferryd.js";
+import { ROOT, startFerryds, stopAll, type Ferryd } from "../../test/helpers/ferryd.js";
 import { findGhz } from "../../test/helpers/tools.js";
 
 const args = process.argv.slice(2);
@@ -125,13 +125,20 @@ async function migrate(src: FerryClients, dst: FerryClients, dstd: Ferryd, model
 
 async function main(): Promise<void> {
   const quiet = { FERRY_LOG_LEVEL: "warn", FERRY_PROVISION_DELAY_MS: "20" };
-  const [ctl, dst] = await Promise.all([
-    startFerryd({ name: "bench", env: quiet }),
-    startFerryd({ name: "bench-dst", env: quiet }),
-  ]);
+  const [ctl, dst] = await startFerryds({ name: "bench", env: quiet }, { name: "bench-dst", env: quiet });
   const work = mkdtempSync(join(tmpdir(), "ferry-bench-"));
   let bare: ReturnType<typeof spawn> | undefined;
   const open: FerryClients[] = [];
+  const cleanup = async () => {
+    for (const o of open) o.close();
+    bare?.kill("SIGTERM");
+    await stopAll([ctl, dst]);
+    rmSync(work, { recursive: true, force: true });
+  };
+  // Stopped from outside (Ctrl-C, a test's timeout): take the servers down too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
   try {
     const { c, token } = await login(ctl);
     const d = (await login(dst)).c;
@@ -160,9 +167,11 @@ async function main(): Promise<void> {
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
-    const barePort = await new Promise<string>((resolve) =>
-      bare!.stdout!.once("data", (chunk) => resolve(String(chunk).trim())),
-    );
+    const barePort = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("the bare grpc-js server did not start within 20 s")), 20_000);
+      bare!.once("exit", (code) => reject(new Error(`the bare grpc-js server exited (${code})`)));
+      bare!.stdout!.once("data", (chunk) => (clearTimeout(t), resolve(String(chunk).trim())));
+    });
     const ca = join(ctl.dataDir, "ca.pem");
 
     const allTargets: Target[] = [
@@ -230,12 +239,7 @@ async function main(): Promise<void> {
       `redirect / GetModel:       ${(rps("redirect") / rps("GetModel")).toFixed(2)} req/s, p50 ${(p50("redirect") / p50("GetModel")).toFixed(2)}x`,
     );
   } finally {
-    for (const o of open) o.close();
-    bare?.kill("SIGTERM");
-    await Promise.all([ctl.stop(), dst.stop()]);
-    ctl.cleanup();
-    dst.cleanup();
-    rmSync(work, { recursive: true, force: true });
+    await cleanup();
   }
 }
 

@@ -1,4 +1,6 @@
-// One structured record per RPC: method, status, duration, peer. For gRPC it is a
+// One structured record per RPC: method, status, duration, peer, and the
+// caller's deadline when it set one (so "DEADLINE_EXCEEDED after 10 ms" reads as
+// a client that gave too little time, not a slow server). For gRPC it is a
 // grpc-js server interceptor (not inside the adapter) so that calls the adapter
 // never sees — unknown methods, requests grpc-js rejects — are still counted; the
 // Connect/gRPC-Web listener (connect-protocol.ts) reports through track().
@@ -17,6 +19,8 @@ export interface CallRecord {
   durationMs: number;
   /** "ip:port" of the caller. */
   peer: string;
+  /** The time the caller gave the call (its deadline as it arrived), when it set one. */
+  timeoutMs?: number;
 }
 
 export type CallLogHook = (record: CallRecord) => void;
@@ -32,7 +36,7 @@ export interface CallTracker {
    * Count a call that does not go through grpc-js (Connect, gRPC-Web). Returns the
    * function that ends it with its gRPC status code; only its first call counts.
    */
-  track(method: string, peer: string): (code: number) => void;
+  track(method: string, peer: string, timeoutMs?: number): (code: number) => void;
   /** Calls whose status has not been sent yet. */
   active(): number;
   /** Resolves when no call is active. */
@@ -51,14 +55,20 @@ export interface CallTracker {
  * A client whose deadline passes resets the stream (RST_STREAM CANCEL) at its
  * own deadline, which is our deadline minus the time the request took to
  * arrive, so the reset often lands just before our deadline timer fires. A
- * cancel this close to the deadline is that client's deadline.
+ * cancel this close to the deadline (at most half the call's time) is that
+ * client's deadline.
  */
 const DEADLINE_SLACK_MS = 25;
+
+/** Milliseconds until a grpc-js deadline (Date, ms since epoch, or Infinity for none). */
+function remainingMs(deadline: grpc.Deadline): number {
+  return (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+}
 
 export function createCallTracker(hook: CallLogHook): CallTracker {
   let active = 0;
   let idleWaiters: (() => void)[] = [];
-  const track = (method: string, peer: string) => {
+  const track = (method: string, peer: string, timeoutMs?: number) => {
     const started = performance.now();
     let reported = false;
     active++;
@@ -77,6 +87,7 @@ export function createCallTracker(hook: CallLogHook): CallTracker {
           status: grpc.status[code] ?? String(code),
           durationMs: Math.round((performance.now() - started) * 1000) / 1000,
           peer,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         });
       } catch {
         // Logging must never affect the call.
@@ -84,16 +95,17 @@ export function createCallTracker(hook: CallLogHook): CallTracker {
     };
   };
   const interceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
-    const report = track(methodDescriptor.path, call.getPeer());
+    // grpc-js has parsed grpc-timeout by now.
+    const timeout = remainingMs(call.getDeadline());
+    const timeoutMs = Number.isFinite(timeout) ? Math.max(0, Math.round(timeout)) : undefined;
+    const report = track(methodDescriptor.path, call.getPeer(), timeoutMs);
+    const slack = Math.min(DEADLINE_SLACK_MS, (timeoutMs ?? Infinity) / 2);
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
           onCancel() {
-            const deadline = call.getDeadline();
-            const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-            report(
-              deadlineMs - Date.now() <= DEADLINE_SLACK_MS ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED,
-            );
+            const expired = remainingMs(call.getDeadline()) <= slack;
+            report(expired ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
           },
         });
       },

@@ -42,7 +42,12 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { codeFromHttpStatus, codeFromString } from "@connectrpc/connect/protocol-connect";
+import {
+  codeFromHttpStatus,
+  codeFromString,
+  parseTimeout as parseConnectTimeout,
+} from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import {
   compressionBrotli,
   compressionGzip,
@@ -363,6 +368,20 @@ function peerOf(req: NodeRequest): string {
   return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
 }
 
+/** The caller's timeout, from connect-timeout-ms (Connect) or grpc-timeout (gRPC-Web), for the call log. */
+function timeoutOf(req: NodeRequest): number | undefined {
+  const header = (name: string) => {
+    const v = req.headers[name];
+    return typeof v === "string" ? v : null;
+  };
+  const connect = header("connect-timeout-ms");
+  const t =
+    connect !== null
+      ? parseConnectTimeout(connect, 2 ** 31).timeoutMs
+      : parseGrpcTimeout(header("grpc-timeout"), 2 ** 31).timeoutMs;
+  return t === undefined ? undefined : Math.round(t);
+}
+
 function createRequestHandler(
   routes: Map<string, UniversalHandler>,
   opts: ConnectProtocolOptions,
@@ -370,7 +389,7 @@ function createRequestHandler(
   const { logger, tracker } = opts;
   return (req, res) => {
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
-    const report = tracker.track(path, peerOf(req));
+    const report = tracker.track(path, peerOf(req), timeoutOf(req));
     let code: number | undefined;
     // The call is over once its response has been sent in full, as for gRPC (the
     // tracker hears of grpc-js calls at sendStatus), or when the stream closes

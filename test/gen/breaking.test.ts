@@ -2,7 +2,7 @@
 // checkout and catches an incompatible change made in any commit of a
 // multi-commit change, not only in the last one. Runs in a throwaway clone.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -20,9 +20,13 @@ beforeAll(() => {
   work = join(mkdtempSync(join(tmpdir(), "ferry-breaking-")), "c");
   execFileSync("git", ["clone", "--quiet", ROOT, work]);
   symlinkSync(join(ROOT, "node_modules"), join(work, "node_modules"));
-  // The working tree's gate, not the committed one, so the test checks what is being changed.
+  // The working tree's gate and contract, not the committed ones, so the test
+  // checks what is being changed.
   writeFileSync(join(work, "scripts", "check-breaking.sh"), readFileSync(join(ROOT, "scripts", "check-breaking.sh")));
-  git("commit", "--quiet", "--allow-empty", "-am", "gate under test");
+  rmSync(join(work, "proto"), { recursive: true });
+  cpSync(join(ROOT, "proto"), join(work, "proto"), { recursive: true });
+  git("add", "-A", "proto", "scripts");
+  git("commit", "--quiet", "--allow-empty", "-m", "gate and contract under test");
 }, 60_000);
 afterAll(() => rmSync(join(work, ".."), { recursive: true, force: true }));
 

@@ -122,3 +122,68 @@ export function clientFor<S extends DescService>(
   });
   return createClient(service, transport);
 }
+
+/** One "rpc" line of a ferryd's call log (see src/transport/calllog.ts). */
+export interface LoggedCall {
+  method: string;
+  status: string;
+  durationMs: number;
+  timeoutMs?: number;
+}
+
+/**
+ * The calls a ferryd logged so far (all of them at FERRY_LOG_LEVEL=debug, the
+ * failed ones at the default level). Only whole JSON lines count: the process
+ * is still writing.
+ */
+export function callLog(d: Pick<Ferryd, "output">): LoggedCall[] {
+  const calls: LoggedCall[] = [];
+  for (const line of d.output().split("\n")) {
+    if (!line.startsWith("{") || !line.endsWith("}")) continue;
+    try {
+      const rec = JSON.parse(line) as { msg?: string } & LoggedCall;
+      if (rec.msg === "rpc") calls.push(rec);
+    } catch {
+      // Not a log line of ours.
+    }
+  }
+  return calls;
+}
+
+/** Polls `cond` until it holds or `timeoutMs` passes; resolves with whether it held. */
+export async function eventually(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
+/**
+ * Starts several ferryds at once. If any fails to start, the others are
+ * stopped and removed before the error is thrown, so nothing is left running.
+ */
+export async function startFerryds(...opts: FerrydOptions[]): Promise<Ferryd[]> {
+  const results = await Promise.allSettled(opts.map((o) => startFerryd(o)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await stopAll(results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<Ferryd>).value);
+}
+
+/** Stops and removes every ferryd given, even when stopping one of them fails. */
+export async function stopAll(ds: (Ferryd | undefined)[]): Promise<void> {
+  await Promise.allSettled(
+    ds.map(async (d) => {
+      if (!d) return;
+      try {
+        await d.stop();
+      } finally {
+        d.cleanup();
+      }
+    }),
+  );
+}

@@ -1,24 +1,25 @@
-// The generated Go (gen/go) and Python (gen/python) clients against real ferryd
-// processes over TLS: health, login, create/deploy/status, WatchStatus, a 1 ms
-// deadline, the 4 MiB limit, and a migration whose stale call is followed to the
-// destination with each language's redirect helper. The journeys themselves are
-// test/interop/go/main.go and test/interop/python/journey.py.
+// The generated Go (gen/go) and Python (gen/python, pip-installed) clients
+// against real ferryd processes over TLS: health, login, create/deploy/status,
+// WatchStatus seeing a change, deadlines on a unary call and a stream that reach
+// the server, the 4 MiB limit, and a migration watched to DONE whose stale call
+// is followed to the destination with each language's redirect helper. The
+// journeys themselves are test/interop/go/main.go and test/interop/python/journey.py.
 //
 // Locally a missing toolchain (go; python3 with grpcio, grpcio-status,
-// grpcio-health-checking) skips its journey; in CI (CI=true, .ci/run installs
-// them) it fails instead.
+// grpcio-health-checking, setuptools) skips its journey; in CI (CI=true,
+// .ci/run installs them) it fails instead.
 import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+import { callLog, eventually, ROOT, startFerryds, stopAll, type Ferryd } from "../helpers/ferryd.js";
 import { inCI, python, works } from "../helpers/tools.js";
 
 const run = promisify(execFile);
 const haveGo = works("go", ["version"]);
-const havePython = works(python, ["-c", "import grpc, grpc_status, grpc_health.v1.health_pb2"]);
+const havePython = works(python, ["-c", "import grpc, grpc_status, grpc_health.v1.health_pb2, setuptools"]);
 
 const FAST_ENV = { FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
 
@@ -29,19 +30,14 @@ describe("generated clients against a live controller", () => {
     tmp = mkdtempSync(join(tmpdir(), "ferry-interop-"));
   });
   afterAll(async () => {
-    for (const d of started) {
-      await d.stop();
-      d.cleanup();
-    }
+    await stopAll(started);
     rmSync(tmp, { recursive: true, force: true });
   });
 
   /** A fresh source and destination controller, and the journey's environment. */
   async function pair(tag: string): Promise<{ src: Ferryd; env: NodeJS.ProcessEnv }> {
-    const src = await startFerryd({ name: `${tag}-src`, env: FAST_ENV });
-    started.push(src);
-    const dst = await startFerryd({ name: `${tag}-dst`, env: FAST_ENV });
-    started.push(dst);
+    const [src, dst] = await startFerryds({ name: `${tag}-src`, env: FAST_ENV }, { name: `${tag}-dst`, env: FAST_ENV });
+    started.push(src!, dst!);
     const srcCa = join(tmp, `${tag}-src-ca.pem`);
     const dstCa = join(tmp, `${tag}-dst-ca.pem`);
     writeFileSync(srcCa, src.caPem);
@@ -58,17 +54,20 @@ describe("generated clients against a live controller", () => {
     return { src, env };
   }
 
-  /** The journey's deadlines reached the server: its call log saw them expire. */
-  function expectDeadlinesSeenBy(src: Ferryd): void {
-    const expired = src
-      .output()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as { msg: string; method?: string; status?: string })
-      .filter((r) => r.msg === "rpc" && r.status === "DEADLINE_EXCEEDED")
-      .map((r) => r.method);
-    expect(expired).toContain("/ferry.v1.ControllerService/Login");
-    expect(expired).toContain("/ferry.v1.ModelService/WatchStatus");
+  /**
+   * The journey's deadlines reached the server: its call log shows the Login
+   * (40 ms) and the WatchStatus (300 ms) with the time their caller gave them,
+   * ended without an answer (DEADLINE_EXCEEDED, or CANCELLED when the client's
+   * reset beat the server's own timer).
+   */
+  async function expectDeadlinesSeenBy(src: Ferryd): Promise<void> {
+    const expired = (method: string, maxMs: number) =>
+      callLog(src).some(
+        (c) => c.method === method && c.timeoutMs !== undefined && c.timeoutMs <= maxMs && c.status !== "OK",
+      );
+    await eventually(() => expired("/ferry.v1.ModelService/WatchStatus", 300));
+    expect(expired("/ferry.v1.ControllerService/Login", 40), "Login with 40 ms").toBe(true);
+    expect(expired("/ferry.v1.ModelService/WatchStatus", 300), "WatchStatus with 300 ms").toBe(true);
   }
 
   const STEPS = [
@@ -108,7 +107,7 @@ describe("generated clients against a live controller", () => {
         expect(out).toContain(`ok ${step}\n`);
       }
       expect(out).toContain("JOURNEY OK");
-      expectDeadlinesSeenBy(src);
+      await expectDeadlinesSeenBy(src);
     },
     300_000,
   );
@@ -128,7 +127,9 @@ describe("generated clients against a live controller", () => {
   it.skipIf(!havePython && !inCI)(
     "Python client (gen/python + ferry.client)",
     async () => {
-      expect(havePython, `${python} with grpcio, grpcio-status, grpcio-health-checking is missing`).toBe(true);
+      expect(havePython, `${python} with grpcio, grpcio-status, grpcio-health-checking, setuptools is missing`).toBe(
+        true,
+      );
       // As a user would have it: gen/python pip-installed (from a copy, since
       // setuptools writes build files next to the sources), not on PYTHONPATH.
       const source = join(tmp, "py-src");
@@ -153,7 +154,7 @@ describe("generated clients against a live controller", () => {
         expect(out).toContain(`ok ${step}\n`);
       }
       expect(out).toContain("JOURNEY OK");
-      expectDeadlinesSeenBy(src);
+      await expectDeadlinesSeenBy(src);
     },
     120_000,
   );

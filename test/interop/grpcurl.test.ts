@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+import { callLog, eventually, ROOT, startFerryds, stopAll, type Ferryd } from "../helpers/ferryd.js";
 import { findGrpcurl, findGrpcurlV1Alpha, inCI } from "../helpers/tools.js";
 
 const grpcurl = findGrpcurl();
@@ -41,6 +41,7 @@ function leadingComment(protoFile: string, declaration: string): string[] {
   const at = lines.findIndex((l) => l.startsWith(declaration));
   const comment: string[] = [];
   for (let i = at - 1; i >= 0 && lines[i]!.startsWith("//"); i--) comment.unshift(lines[i]!);
+  if (at < 0 || comment.length === 0) throw new Error(`no commented "${declaration}" in ${protoFile}`);
   return comment;
 }
 
@@ -60,21 +61,7 @@ const ALL_SERVICES = [
 
 /** How many calls of `method` the controller's call log (debug level) shows. */
 function callsOf(d: Ferryd, method: string): number {
-  return d.output().split(`"method":"${method}"`).length - 1;
-}
-/**
- * The call log line is written when the server sees the call end, which can be
- * a moment after the grpcurl process exited: wait for the count to settle.
- */
-async function settledCallsOf(d: Ferryd, method: string): Promise<number> {
-  let last = callsOf(d, method);
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = callsOf(d, method);
-    if (now === last && i >= 3) return now;
-    last = now;
-  }
-  return last;
+  return callLog(d).filter((c) => c.method === method).length;
 }
 const REFLECT_V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 const REFLECT_V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
@@ -91,10 +78,11 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
   beforeAll(async () => {
     expect(grpcurl, "grpcurl missing: .ci/run must go install it").toBeDefined();
     const env = { FERRY_LOG_LEVEL: "debug", FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
-    [src, dst] = await Promise.all([
-      startFerryd({ name: "curl-src", env }),
-      startFerryd({ name: "curl-dst", env, adminPassword: "dst-admin-pw" }),
-    ]);
+    [src, dst] = await startFerryds(
+      // Each phase takes a moment, so that WatchMigration has changes to stream.
+      { name: "curl-src", env: { ...env, FERRY_MIGRATION_TEST_DELAY_MS: "150" } },
+      { name: "curl-dst", env, adminPassword: "dst-admin-pw" },
+    );
     tmp = mkdtempSync(join(tmpdir(), "ferry-grpcurl-"));
     srcCa = join(tmp, "src-ca.pem");
     dstCa = join(tmp, "dst-ca.pem");
@@ -102,10 +90,7 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     writeFileSync(dstCa, dst.caPem);
   }, 60_000);
   afterAll(async () => {
-    for (const d of [src, dst]) {
-      await d?.stop();
-      d?.cleanup();
-    }
+    await stopAll([src, dst]);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -124,12 +109,40 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     return token;
   }
 
+  it.skipIf(!grpcurlV1Alpha && !inCI)(
+    "an older grpcurl that speaks only reflection v1alpha lists and describes the same",
+    async () => {
+      expect(grpcurlV1Alpha, "grpcurl v1.8.7 missing: .ci/run must go install it").toBeDefined();
+      const old = (...args: string[]) => exec(grpcurlV1Alpha!, ["-cacert", srcCa, ...args]);
+      // First in this file, so no reflection v1 client has called yet, and
+      // none will while this runs.
+      expect(callsOf(src, REFLECT_V1)).toBe(0);
+
+      const list = await old(src.address, "list");
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout.trim().split("\n")).toEqual(ALL_SERVICES);
+      const described = await old(src.address, "describe", "ferry.v1.ControllerService");
+      for (const line of leadingComment("ferry/v1/controller.proto", "service ControllerService")) {
+        expect(described.stdout).toContain(line);
+      }
+      const health = await old("-d", "{}", src.address, "grpc.health.v1.Health/Check");
+      expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+
+      // It really went through v1alpha (one reflection stream per run), and
+      // never asked for v1.
+      await eventually(() => callsOf(src, REFLECT_V1ALPHA) >= 3);
+      expect(callsOf(src, REFLECT_V1ALPHA)).toBeGreaterThanOrEqual(3);
+      expect(callsOf(src, REFLECT_V1)).toBe(0);
+    },
+    60_000,
+  );
+
   it("lists every service through reflection v1", async () => {
-    const before = await settledCallsOf(src, REFLECT_V1);
     const r = await g(src.address, "list");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split("\n")).toEqual(ALL_SERVICES);
-    expect(await settledCallsOf(src, REFLECT_V1)).toBeGreaterThan(before);
+    await eventually(() => callsOf(src, REFLECT_V1) > 0);
+    expect(callsOf(src, REFLECT_V1)).toBeGreaterThan(0);
 
     const methods = await g(src.address, "list", "ferry.v1.ModelService");
     expect(methods.stdout.split("\n")).toEqual(
@@ -156,31 +169,6 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     expect(message.stdout).toMatch(/string ca_fingerprint = 8;/);
     expect(message.stdout).toContain("// SHA-256 fingerprint of that CA certificate's DER bytes");
   });
-
-  it.skipIf(!grpcurlV1Alpha && !inCI)(
-    "an older grpcurl that speaks only reflection v1alpha lists and describes the same",
-    async () => {
-      expect(grpcurlV1Alpha, "grpcurl v1.8.7 missing: .ci/run must go install it").toBeDefined();
-      const old = (...args: string[]) => exec(grpcurlV1Alpha!, ["-cacert", srcCa, ...args]);
-      const v1Before = await settledCallsOf(src, REFLECT_V1);
-      const alphaBefore = await settledCallsOf(src, REFLECT_V1ALPHA);
-
-      const list = await old(src.address, "list");
-      expect(list.code, list.stderr).toBe(0);
-      expect(list.stdout.trim().split("\n")).toEqual(ALL_SERVICES);
-      const described = await old(src.address, "describe", "ferry.v1.ControllerService");
-      for (const line of leadingComment("ferry/v1/controller.proto", "service ControllerService")) {
-        expect(described.stdout).toContain(line);
-      }
-      const health = await old("-d", "{}", src.address, "grpc.health.v1.Health/Check");
-      expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
-
-      // It really went through v1alpha, and never asked for v1.
-      expect(await settledCallsOf(src, REFLECT_V1ALPHA)).toBeGreaterThanOrEqual(alphaBefore + 3);
-      expect(await settledCallsOf(src, REFLECT_V1)).toBe(v1Before);
-    },
-    60_000,
-  );
 
   it("is refused without the controller's CA, or with another controller's", async () => {
     const none = await exec(grpcurl!, [src.address, "list"]);
@@ -331,7 +319,10 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     const migrationId = JSON.parse(start.stdout).migration.id as string;
     expect(migrationId).toBe(`${modelUuid}:0`);
 
-    // WatchMigration streams one JSON object per change and ends after DONE.
+    // WatchMigration streams one JSON object per change (the source pauses in
+    // each phase here) and ends after DONE. grpcurl prints each message as an
+    // indented object; its top-level phase is the one at two levels of indent
+    // (phase timings repeat the key deeper).
     const watch = await g(
       ...auth,
       "-d",
@@ -340,9 +331,12 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
       "ferry.v1.MigrationService/WatchMigration",
     );
     expect(watch.code, watch.stderr).toBe(0);
-    const phases = watch.stdout.match(/"phase": "MIGRATION_PHASE_[A-Z]+"/g) ?? [];
-    expect(phases.length).toBeGreaterThan(1);
-    expect(phases.at(-1)).toBe('"phase": "MIGRATION_PHASE_DONE"');
+    const messages = watch.stdout.match(/^ {2}"migration": \{$/gm) ?? [];
+    const phases = [...watch.stdout.matchAll(/^ {4}"phase": "MIGRATION_PHASE_([A-Z]+)",?$/gm)].map((m) => m[1]);
+    expect(phases).toHaveLength(messages.length);
+    expect(messages.length).toBeGreaterThan(1);
+    expect(new Set(phases).size).toBeGreaterThan(1);
+    expect(phases.at(-1)).toBe("DONE");
 
     // The stale call: FAILED_PRECONDITION with ErrorInfo and ModelRedirect, printed as JSON.
     const stale = await g(...auth, "-d", '{"model":"admin/web"}', src.address, "ferry.v1.ModelService/GetStatus");

@@ -378,4 +378,15 @@ describe("call log", () => {
     expect(t.log.raw.join("")).not.toContain("good-token");
     expect(t.log.raw.join("")).not.toContain("s3cr3t");
   });
+
+  it("records the time the caller gave the call, only when it set a deadline", async () => {
+    const before = t.calls.length;
+    await client.say({ text: "no deadline" }, auth);
+    await client.say({ text: "with deadline" }, { ...auth, timeoutMs: 5000 });
+    await eventually(() => t.calls.length >= before + 2);
+    const [none, some] = t.calls.slice(before, before + 2);
+    expect(none).not.toHaveProperty("timeoutMs");
+    expect(some!.timeoutMs).toBeGreaterThan(4000);
+    expect(some!.timeoutMs).toBeLessThanOrEqual(5000);
+  });
 });

@@ -299,6 +299,18 @@ describe("call log", () => {
     expect(t.log.raw.join("")).not.toContain("s3cr3t");
   });
 
+  it("records the caller's deadline from connect-timeout-ms and from grpc-timeout (gRPC-Web)", async () => {
+    const mark = t.calls.length;
+    await createClient(EchoService, transports["connect (HTTP/2)"]!).say({ text: "x" }, { ...auth, timeoutMs: 7000 });
+    await createClient(EchoService, transports["gRPC-Web (HTTP/2)"]!).say({ text: "x" }, { ...auth, timeoutMs: 9000 });
+    await eventually(() => t.calls.length >= mark + 2);
+    const [connect, web] = t.calls.slice(mark, mark + 2);
+    expect(connect!.timeoutMs).toBeGreaterThan(6000);
+    expect(connect!.timeoutMs).toBeLessThanOrEqual(7000);
+    expect(web!.timeoutMs).toBeGreaterThan(8000);
+    expect(web!.timeoutMs).toBeLessThanOrEqual(9000);
+  });
+
   it("records stream statuses from the end of the stream, for Connect and gRPC-Web", async () => {
     for (const name of ["connect (HTTP/2)", "gRPC-Web (HTTP/2)", "connect (HTTP/1.1)"]) {
       const echo = createClient(EchoService, transports[name]!);

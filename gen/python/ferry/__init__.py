@@ -1,5 +1,6 @@
 """Python client for the Ferry controller API.
 
 ``ferry.v1`` is generated from proto/ (``npm run generate``); ``ferry.client``
-is the hand-written helper. Put gen/python on ``sys.path`` (PYTHONPATH).
+is the hand-written helper. Install with ``pip install ./gen/python`` (package
+``ferry-client``); see docs/clients.md.
 """
