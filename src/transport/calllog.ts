@@ -44,14 +44,6 @@ export interface CallTracker {
 }
 
 /**
- * A grpc-js server interceptor reporting every finished call to `hook`.
- *
- * A call that ends without the handler sending a status (client cancel, deadline,
- * or a status grpc-js sent itself, such as RESOURCE_EXHAUSTED for an oversized
- * request) is reported as CANCELLED, or DEADLINE_EXCEEDED if its deadline passed:
- * grpc-js does not route its own statuses through interceptors.
- */
-/**
  * A client whose deadline passes resets the stream (RST_STREAM CANCEL) at its
  * own deadline, which is our deadline minus the time the request took to
  * arrive, so the reset often lands just before our deadline timer fires. A
@@ -65,6 +57,14 @@ function remainingMs(deadline: grpc.Deadline): number {
   return (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
 }
 
+/**
+ * A grpc-js server interceptor reporting every finished call to `hook`.
+ *
+ * A call that ends without the handler sending a status (client cancel, deadline,
+ * or a status grpc-js sent itself, such as RESOURCE_EXHAUSTED for an oversized
+ * request) is reported as CANCELLED, or DEADLINE_EXCEEDED if its deadline passed:
+ * grpc-js does not route its own statuses through interceptors.
+ */
 export function createCallTracker(hook: CallLogHook): CallTracker {
   let active = 0;
   let idleWaiters: (() => void)[] = [];

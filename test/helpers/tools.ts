@@ -31,7 +31,7 @@ export function findGrpcurl(): string | undefined {
  * grpcurl v1.8.7, the last release that speaks only reflection v1alpha (as do
  * many older tools). .ci/run installs it beside the current one.
  */
-export const GRPCURL_V1ALPHA_DIR = join(homedir(), ".cache", "ferry-tools", "grpcurl-v1.8.7");
+const GRPCURL_V1ALPHA_DIR = join(homedir(), ".cache", "ferry-tools", "grpcurl-v1.8.7");
 export function findGrpcurlV1Alpha(): string | undefined {
   return firstExisting([process.env.GRPCURL_V1ALPHA, join(GRPCURL_V1ALPHA_DIR, "grpcurl")]);
 }
