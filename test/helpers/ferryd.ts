@@ -150,6 +150,29 @@ export function callLog(d: Pick<Ferryd, "output">): LoggedCall[] {
   return calls;
 }
 
+/**
+ * Whether `d` logged a call to `method` that arrived with the caller's deadline
+ * (a timeoutMs of at most `maxMs`) and was not answered after that deadline
+ * passed. Ending unanswered (DEADLINE_EXCEEDED, or CANCELLED when the client's
+ * reset beat our timer) is the usual case; an OK sent within the deadline is
+ * allowed because on a fast machine the answer and the client's timer can cross
+ * on the wire, which is the client's deadline working, not the server ignoring it.
+ */
+export function deadlineReachedServer(d: Pick<Ferryd, "output">, method: string, maxMs: number): boolean {
+  return callLog(d).some(
+    (c) =>
+      c.method === method &&
+      c.timeoutMs !== undefined &&
+      c.timeoutMs <= maxMs &&
+      (c.status !== "OK" || c.durationMs <= c.timeoutMs),
+  );
+}
+
+/** The logged calls to `method`, for a failure message. */
+export function callsTo(d: Pick<Ferryd, "output">, method: string): string {
+  return JSON.stringify(callLog(d).filter((c) => c.method === method));
+}
+
 /** Polls `cond` until it holds or `timeoutMs` passes; resolves with whether it held. */
 export async function eventually(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
   const end = Date.now() + timeoutMs;

@@ -9,7 +9,7 @@ import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { ServingStatus } from "../../src/transport/health.js";
 import { connect, RedirectError, type FerryClients } from "../../src/client/index.js";
 import { followMigration, startMigrationTo } from "../../src/client/migration.js";
-import { callLog, eventually, startFerryds, stopAll, type Ferryd } from "../helpers/ferryd.js";
+import { callsTo, deadlineReachedServer, eventually, startFerryds, stopAll, type Ferryd } from "../helpers/ferryd.js";
 
 async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
   try {
@@ -84,11 +84,11 @@ describe("TypeScript client against a live controller", () => {
     expect((await c.model.getStatus({ model })).status?.model?.name).toBe("ts-journey");
     // Both deadlines reached the server: it logged each call with the time its
     // caller gave it, ended without an answer.
-    const expired = (method: string, maxMs: number) =>
-      callLog(src).some((r) => r.method === method && (r.timeoutMs ?? Infinity) <= maxMs && r.status !== "OK");
-    await eventually(() => expired("/ferry.v1.ModelService/WatchStatus", 300));
-    expect(expired("/ferry.v1.ControllerService/Login", 40)).toBe(true);
-    expect(expired("/ferry.v1.ModelService/WatchStatus", 300)).toBe(true);
+    const login = "/ferry.v1.ControllerService/Login";
+    const watch = "/ferry.v1.ModelService/WatchStatus";
+    await eventually(() => deadlineReachedServer(src, watch, 300));
+    expect(deadlineReachedServer(src, login, 40), callsTo(src, login)).toBe(true);
+    expect(deadlineReachedServer(src, watch, 300), callsTo(src, watch)).toBe(true);
   });
 
   it("refuses a request over 4 MiB with RESOURCE_EXHAUSTED; the server keeps working", async () => {
