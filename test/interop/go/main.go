@@ -104,8 +104,8 @@ func main() {
 	wcancel()
 
 	// Deadlines reach the server: a login (a deliberately slow password hash)
-	// with 40 ms to live, and a watch (which never ends by itself) with 300 ms.
-	dctx, dcancel := context.WithTimeout(ctx, 40*time.Millisecond)
+	// with 15 ms to live, and a watch (which never ends by itself) with 300 ms.
+	dctx, dcancel := context.WithTimeout(ctx, 15*time.Millisecond)
 	_, err = ctl.Login(dctx, &ferryv1.LoginRequest{User: "admin", Password: pw})
 	dcancel()
 	check("deadline exceeded", status.Code(err) == codes.DeadlineExceeded, "got %v", err)
