@@ -1,5 +1,5 @@
 // Typed clients for every Ferry service over one pinned-TLS HTTP/2 connection.
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { SecureClientSessionOptions } from "node:http2";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
@@ -8,6 +8,7 @@ import { MigrationService } from "../../gen/ts/ferry/v1/migration_pb.js";
 import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
 import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
 import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import type { ModelRedirect } from "../../gen/ts/ferry/v1/errors_pb.js";
 import { decodeError } from "./errors.js";
 
 /** Deadline for unary calls that do not set their own. */
@@ -135,4 +136,41 @@ export function clientsOver(
 export function connect(opts: ConnectOptions): FerryClients {
   const sessionManager = new Http2SessionManager(baseUrl(opts.address), {}, pinnedTls(opts.caPem, opts.servername));
   return clientsOver(sessionManager, opts.address, opts);
+}
+
+export interface FollowOptions extends Pick<ConnectOptions, "token" | "unaryTimeoutMs" | "interceptors"> {
+  /** How long each address gets to answer; default 10 s. */
+  probeTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to where a redirect points: the first of its addresses whose
+ * controller answers a health check over TLS pinned to the CA the redirect
+ * carries, so a destination with one dead address is still reached. Rejects
+ * with UNAVAILABLE, naming every address tried, when none answers.
+ */
+export async function followRedirect(
+  redirect: Pick<ModelRedirect, "addresses" | "caCert" | "controllerName">,
+  opts: FollowOptions = {},
+): Promise<FerryClients & { address: string }> {
+  if (redirect.addresses.length === 0) {
+    throw new ConnectError("the redirect has no addresses", Code.FailedPrecondition);
+  }
+  const tried: string[] = [];
+  for (const address of redirect.addresses) {
+    const clients = connect({ ...opts, address, caPem: redirect.caCert });
+    try {
+      await clients.health.check({}, { timeoutMs: opts.probeTimeoutMs ?? 10_000, signal: opts.signal });
+      return { ...clients, address };
+    } catch (err) {
+      clients.close();
+      if (opts.signal?.aborted) throw err;
+      tried.push(`${address} (${err instanceof ConnectError ? err.rawMessage : String(err)})`);
+    }
+  }
+  throw new ConnectError(
+    `could not reach controller ${JSON.stringify(redirect.controllerName)} at ${tried.join(", ")}`,
+    Code.Unavailable,
+  );
 }

@@ -108,7 +108,14 @@ describe("generated clients against a live controller", () => {
       expect(haveGo, "go is not installed").toBe(true);
       const { src, env } = await pair("go");
       const out = await journey("go", ["run", "."], join(ROOT, "test", "interop", "go"), env);
-      for (const step of [...STEPS, "redirect", "follow redirect", "status at destination model"]) {
+      for (const step of [
+        ...STEPS,
+        "redirect",
+        "follow redirect",
+        "status at destination model",
+        "follow past a dead address",
+        "status past a dead address",
+      ]) {
         expect(out).toContain(`ok ${step}\n`);
       }
       expect(out).toContain("JOURNEY OK");
@@ -155,7 +162,13 @@ describe("generated clients against a live controller", () => {
       env.PYTHONDONTWRITEBYTECODE = "1";
       const out = await journey(python, [join(ROOT, "test", "interop", "python", "journey.py")], tmp, env);
       expect(out).toContain(`ok imported ${join(site, "ferry", "client.py")}\n`);
-      for (const step of [...STEPS, "redirect", "follow redirect"]) {
+      for (const step of [
+        ...STEPS,
+        "redirect",
+        "follow redirect",
+        "follow past a dead address",
+        "no address connects",
+      ]) {
         expect(out).toContain(`ok ${step}\n`);
       }
       expect(out).toContain("JOURNEY OK");

@@ -4,12 +4,22 @@
 // a unary call and on a stream, the 4 MiB limit, a migration watched to DONE, and
 // the stale call read as a RedirectError and followed to the destination.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { ServingStatus } from "../../src/transport/health.js";
-import { connect, RedirectError, type FerryClients } from "../../src/client/index.js";
+import { connect, followRedirect, RedirectError, type FerryClients } from "../../src/client/index.js";
 import { followMigration, startMigrationTo } from "../../src/client/migration.js";
 import { callsTo, deadlineReachedServer, eventually, startFerryds, stopAll, type Ferryd } from "../helpers/ferryd.js";
+
+/** "127.0.0.1:<port>" where nothing listens (a port we held and let go). */
+async function deadAddress(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `127.0.0.1:${port}`;
+}
 
 async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
   try {
@@ -130,5 +140,27 @@ describe("TypeScript client against a live controller", () => {
     const there = await login({ ...dst, address: r.addresses[0]!, caPem: r.caCert });
     const moved = await there.model.getStatus({ model: r.modelUuid });
     expect(moved.status?.applications[0]?.units).toHaveLength(2);
+
+    // followRedirect tries the addresses in turn: one that is gone (a port
+    // nothing listens on) before the live one still reaches the destination,
+    // and only gone ones fail with UNAVAILABLE naming what was tried.
+    const gone = await deadAddress();
+    const anon = connect({ address: dst.address, caPem: dst.caPem });
+    open.push(anon);
+    const { token } = await anon.controller.login({ user: "admin", password: dst.adminPassword });
+    const past = await followRedirect({ ...r, addresses: [gone, ...r.addresses] }, { token });
+    try {
+      expect(past.address).toBe(dst.address);
+      expect((await past.model.getStatus({ model: r.modelUuid })).status?.model?.uuid).toBe(r.modelUuid);
+    } finally {
+      past.close();
+    }
+    const none = await followRedirect({ ...r, addresses: [gone] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(none).toBeInstanceOf(ConnectError);
+    expect((none as ConnectError).code).toBe(Code.Unavailable);
+    expect((none as ConnectError).rawMessage).toContain(gone);
   }, 60_000);
 });

@@ -9,19 +9,24 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
 
 	ferryv1 "github.com/ferry/ferry/gen/go/ferry/v1"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
 )
 
 // ReasonModelMigrated is the google.rpc.ErrorInfo reason of a redirect.
 const ReasonModelMigrated = "MODEL_MIGRATED"
 
-// Dial connects to a controller at addr ("host:port") over TLS that trusts
+// Dial connects to a controller at addr ("host:port", or any gRPC target) over TLS that trusts
 // only caPEM (the controller's CA). A non-empty token is sent on every call as
 // "authorization: Bearer <token>".
 func Dial(addr string, caPEM []byte, token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
@@ -97,10 +102,29 @@ func AsRedirect(err error) (*Redirect, bool) {
 	}, true
 }
 
-// Follow dials the redirect's destination, pinned to the CA it carries.
+// Follow connects to the redirect's destination, pinned to the CA it carries.
+// With several addresses the connection tries them in order (gRPC's
+// pick_first) and moves on from one it cannot reach or whose certificate does
+// not verify, so a destination with one dead address is still reached.
 func (r *Redirect) Follow(token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
-	if len(r.Addresses) == 0 {
+	switch len(r.Addresses) {
+	case 0:
 		return nil, errors.New("ferryclient: redirect has no addresses")
+	case 1:
+		return Dial(r.Addresses[0], []byte(r.CACert), token, opts...)
 	}
-	return Dial(r.Addresses[0], []byte(r.CACert), token, opts...)
+	endpoints := make([]resolver.Endpoint, 0, len(r.Addresses))
+	for _, a := range r.Addresses {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			return nil, fmt.Errorf("ferryclient: redirect address %q: %w", a, err)
+		}
+		// ServerName: each address is verified against its own host, as if
+		// dialled on its own (the target's authority is only a label).
+		endpoints = append(endpoints, resolver.Endpoint{Addresses: []resolver.Address{{Addr: a, ServerName: host}}})
+	}
+	addrs := manual.NewBuilderWithScheme("ferry-redirect")
+	addrs.InitialState(resolver.State{Endpoints: endpoints})
+	target := addrs.Scheme() + ":///" + url.PathEscape(r.ControllerName)
+	return Dial(target, []byte(r.CACert), token, append([]grpc.DialOption{grpc.WithResolvers(addrs)}, opts...)...)
 }

@@ -6,6 +6,7 @@ Hand-written; not generated. Needs grpcio and grpcio-status.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Tuple
 
@@ -47,11 +48,56 @@ class Redirect:
     ca_fingerprint: str = ""
     migration_id: str = ""
 
-    def connect(self, token: Optional[str] = None, options: Sequence[Tuple[str, object]] = ()) -> grpc.Channel:
-        """A channel to the destination, pinned to the CA the redirect carries."""
+    def connect(
+        self,
+        token: Optional[str] = None,
+        options: Sequence[Tuple[str, object]] = (),
+        timeout: float = 10.0,
+    ) -> grpc.Channel:
+        """A channel to the destination, pinned to the CA the redirect carries.
+
+        The addresses are tried in order and the first that connects (TCP and a
+        TLS handshake that verifies against ``ca_cert``) is used, so a
+        destination with one dead address is still reached. Each gets at most
+        ``timeout`` seconds. Raises ``ConnectionError`` when none connects.
+        """
         if not self.addresses:
             raise ValueError("redirect has no addresses")
-        return connect(self.addresses[0], self.ca_cert, token, options)
+        failed = []
+        for address in self.addresses:
+            channel = connect(address, self.ca_cert, token, options)
+            if _connects(channel, timeout):
+                return channel
+            channel.close()
+            failed.append(address)
+        raise ConnectionError(f"could not connect to {self.controller_name} at any of {', '.join(failed)}")
+
+
+_SETTLED = (
+    grpc.ChannelConnectivity.READY,
+    grpc.ChannelConnectivity.TRANSIENT_FAILURE,
+    grpc.ChannelConnectivity.SHUTDOWN,
+)
+
+
+def _connects(channel: grpc.Channel, timeout: float) -> bool:
+    """Whether ``channel`` becomes READY before it first fails or ``timeout``
+    passes. (grpc.channel_ready_future would keep retrying a refused address
+    until the timeout; one failure is enough to move on to the next.)"""
+    settled = threading.Event()
+    last = []
+
+    def watch(state: grpc.ChannelConnectivity) -> None:
+        last.append(state)
+        if state in _SETTLED:
+            settled.set()
+
+    channel.subscribe(watch, try_to_connect=True)
+    try:
+        settled.wait(timeout)
+    finally:
+        channel.unsubscribe(watch)
+    return bool(last) and last[-1] == grpc.ChannelConnectivity.READY
 
 
 def as_redirect(err: grpc.RpcError) -> Optional[Redirect]:

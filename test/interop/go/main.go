@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -168,5 +169,19 @@ func main() {
 	fst, err := ferryv1.NewModelServiceClient(fconn).GetStatus(ctx, &ferryv1.GetStatusRequest{Model: r.ModelUUID})
 	must("status at destination", err)
 	check("status at destination model", fst.GetStatus().GetModel().GetUuid() == r.ModelUUID, "uuid %v", fst.GetStatus().GetModel().GetUuid())
+
+	// A destination with an address that is gone (a port nothing listens on)
+	// before its live one is still reached.
+	gone, err := net.Listen("tcp", "127.0.0.1:0")
+	must("reserve a dead port", err)
+	gone.Close()
+	past := *r
+	past.Addresses = append([]string{gone.Addr().String()}, r.Addresses...)
+	pconn, err := past.Follow(login(r.Addresses[0], []byte(r.CACert), pw))
+	must("follow with a dead first address", err)
+	defer pconn.Close()
+	pst, err := ferryv1.NewModelServiceClient(pconn).GetStatus(ctx, &ferryv1.GetStatusRequest{Model: r.ModelUUID})
+	must("follow past a dead address", err)
+	check("status past a dead address", pst.GetStatus().GetModel().GetUuid() == r.ModelUUID, "uuid %v", pst.GetStatus().GetModel().GetUuid())
 	fmt.Println("JOURNEY OK")
 }

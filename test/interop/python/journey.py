@@ -6,7 +6,9 @@ ADMIN_PASSWORD MODEL. Prints one "ok <step>" line per step; exits non-zero on
 the first failure.
 """
 
+import dataclasses
 import os
+import socket
 import sys
 
 import grpc
@@ -154,6 +156,21 @@ def main():
     with r.connect(login(r.addresses[0], r.ca_cert, pw)) as follow:
         fst = model_pb2_grpc.ModelServiceStub(follow).GetStatus(model_pb2.GetStatusRequest(model=r.model_uuid), timeout=30)
     ok("follow redirect", fst.status.model.uuid == r.model_uuid, fst.status.model.uuid)
+    # A destination with an address that is gone (a port nothing listens on)
+    # before its live one is still reached.
+    gone = socket.socket()
+    gone.bind(("127.0.0.1", 0))
+    dead = "127.0.0.1:%d" % gone.getsockname()[1]
+    gone.close()
+    past = dataclasses.replace(r, addresses=[dead, *r.addresses])
+    with past.connect(login(r.addresses[0], r.ca_cert, pw)) as follow:
+        pst = model_pb2_grpc.ModelServiceStub(follow).GetStatus(model_pb2.GetStatusRequest(model=r.model_uuid), timeout=30)
+    ok("follow past a dead address", pst.status.model.uuid == r.model_uuid, pst.status.model.uuid)
+    try:
+        dataclasses.replace(r, addresses=[dead]).connect(timeout=5)
+        ok("no address connects", False, "connected to a dead address")
+    except ConnectionError as e:
+        ok("no address connects", dead in str(e), e)
     ch.close()
     dst.close()
     print("JOURNEY OK")
