@@ -85,7 +85,7 @@ def _connects(channel: grpc.Channel, timeout: float) -> bool:
     passes. (grpc.channel_ready_future would keep retrying a refused address
     until the timeout; one failure is enough to move on to the next.)"""
     settled = threading.Event()
-    last = []
+    last: list[grpc.ChannelConnectivity] = []
 
     def watch(state: grpc.ChannelConnectivity) -> None:
         last.append(state)
