@@ -48,7 +48,12 @@ describe("TypeScript client against a live controller", () => {
 
   beforeAll(async () => {
     const env = { FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
-    [src, dst] = await startFerryds({ name: "ts-src", env }, { name: "ts-dst", env, adminPassword: "dst-admin-pw" });
+    // The source's phases take at least 100 ms each, so the watch sees several
+    // of them however fast the machine is.
+    [src, dst] = await startFerryds(
+      { name: "ts-src", env: { ...env, FERRY_MIGRATION_TEST_DELAY_MS: "100" } },
+      { name: "ts-dst", env, adminPassword: "dst-admin-pw" },
+    );
     c = await login(src);
   }, 60_000);
   afterAll(async () => {
