@@ -32,6 +32,8 @@ export interface ControllerConfig {
   provisionDelayMs: number;
   /** Grace period for in-flight calls on shutdown. */
   shutdownGraceMs: number;
+  /** Test knob FERRY_LOGIN_TEST_DELAY_MS: every login this much slower (deadline tests). */
+  loginTestDelayMs: number;
 }
 
 export type RawOptions = Partial<Record<string, string | boolean | string[] | undefined>>;
@@ -91,5 +93,6 @@ export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = proces
     adminPasswordStdin: flags.adminPasswordStdin === true,
     provisionDelayMs: num("provision delay", str(flags.provisionDelay) ?? str(env.FERRY_PROVISION_DELAY_MS), 300),
     shutdownGraceMs: num("shutdown grace", str(env.FERRY_SHUTDOWN_GRACE_MS), 10_000),
+    loginTestDelayMs: num("login test delay", str(env.FERRY_LOGIN_TEST_DELAY_MS), 0),
   };
 }

@@ -137,6 +137,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
           controller: identity,
           tokenTtlMs: config.tokenTtlMs,
           migrationTokenTtlMs: config.migrationTokenTtlMs,
+          loginDelayMs: config.loginTestDelayMs,
           log: logger,
         }),
       ),

@@ -2,7 +2,8 @@
 // backups.
 
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { setTimeout as delay } from "node:timers/promises";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { ControllerService, type UserSchema } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { ControllerAccess, ModelAccess } from "../../gen/ts/ferry/v1/resources_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -43,6 +44,12 @@ export interface ControllerServiceDeps {
   tokenTtlMs: number;
   /** Lifetime of migration-scoped tokens. */
   migrationTokenTtlMs: number;
+  /**
+   * Test knob (FERRY_LOGIN_TEST_DELAY_MS): a login this much slower, given up
+   * when the call ends, so deadline tests do not depend on how fast the
+   * password hash is on the machine at hand.
+   */
+  loginDelayMs?: number;
   log?: { info(msg: string, fields?: Record<string, unknown>): void };
 }
 
@@ -123,8 +130,12 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       };
     },
 
-    async login(req) {
+    async login(req, ctx) {
       if (!req.user) throw badField("user", "a user name is required");
+      if (deps.loginDelayMs) {
+        await delay(deps.loginDelayMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+        if (ctx.signal.aborted) throw new ConnectError("the call ended before the login finished", Code.Canceled);
+      }
       const u = validateUserName(req.user) ? undefined : getUser(store.db, req.user);
       // Always run the slow hash, so a missing user costs the same time as a
       // wrong password and the answer does not tell them apart.

@@ -49,9 +49,10 @@ describe("TypeScript client against a live controller", () => {
   beforeAll(async () => {
     const env = { FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
     // The source's phases take at least 100 ms each, so the watch sees several
-    // of them however fast the machine is.
+    // of them, and its logins a second, so a 100 ms login deadline runs out on
+    // the server, however fast the machine is.
     [src, dst] = await startFerryds(
-      { name: "ts-src", env: { ...env, FERRY_MIGRATION_TEST_DELAY_MS: "100" } },
+      { name: "ts-src", env: { ...env, FERRY_MIGRATION_TEST_DELAY_MS: "100", FERRY_LOGIN_TEST_DELAY_MS: "1000" } },
       { name: "ts-dst", env, adminPassword: "dst-admin-pw" },
     );
     c = await login(src);
@@ -88,10 +89,10 @@ describe("TypeScript client against a live controller", () => {
     const anon = connect({ address: src.address, caPem: src.caPem });
     open.push(anon);
     await anon.health.check({}); // connected, so the deadline is spent on the server, not on the handshake
-    // Login's password hash is deliberately slow, so 15 ms runs out on the server (it takes 35-80 ms).
-    expect(await codeOf(anon.controller.login({ user: "admin", password: src.adminPassword }, { timeoutMs: 15 }))).toBe(
-      Code.DeadlineExceeded,
-    );
+    // Logins on this source take a second (FERRY_LOGIN_TEST_DELAY_MS).
+    expect(
+      await codeOf(anon.controller.login({ user: "admin", password: src.adminPassword }, { timeoutMs: 100 })),
+    ).toBe(Code.DeadlineExceeded);
     const watched = (async () => {
       for await (const _ of c.model.watchStatus({ model }, { timeoutMs: 300 })) void _;
     })();
@@ -102,7 +103,7 @@ describe("TypeScript client against a live controller", () => {
     const login = "/ferry.v1.ControllerService/Login";
     const watch = "/ferry.v1.ModelService/WatchStatus";
     await eventually(() => deadlineReachedServer(src, watch, 300));
-    expect(deadlineReachedServer(src, login, 15), callsTo(src, login)).toBe(true);
+    expect(deadlineReachedServer(src, login, 100), callsTo(src, login)).toBe(true);
     expect(deadlineReachedServer(src, watch, 300), callsTo(src, watch)).toBe(true);
   });
 

@@ -104,9 +104,10 @@ func main() {
 	must("watch status sees the new unit", nil)
 	wcancel()
 
-	// Deadlines reach the server: a login (a deliberately slow password hash)
-	// with 15 ms to live, and a watch (which never ends by itself) with 300 ms.
-	dctx, dcancel := context.WithTimeout(ctx, 15*time.Millisecond)
+	// Deadlines reach the server: a login (slowed to a second on the source
+	// by the test) with 100 ms to live, and a watch (which never ends by
+	// itself) with 300 ms.
+	dctx, dcancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	_, err = ctl.Login(dctx, &ferryv1.LoginRequest{User: "admin", Password: pw})
 	dcancel()
 	check("deadline exceeded", status.Code(err) == codes.DeadlineExceeded, "got %v", err)
