@@ -79,8 +79,9 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     expect(grpcurl, "grpcurl missing: .ci/run must go install it").toBeDefined();
     const env = { FERRY_LOG_LEVEL: "debug", FERRY_MIGRATION_RETRY_MS: "1500", FERRY_PROVISION_DELAY_MS: "5" };
     [src, dst] = await startFerryds(
-      // Each phase takes a moment, so that WatchMigration has changes to stream.
-      { name: "curl-src", env: { ...env, FERRY_MIGRATION_TEST_DELAY_MS: "150" } },
+      // Each phase takes a moment, so that WatchMigration (a grpcurl process
+      // started after StartMigration returns) has changes to stream.
+      { name: "curl-src", env: { ...env, FERRY_MIGRATION_TEST_DELAY_MS: "250" } },
       { name: "curl-dst", env, adminPassword: "dst-admin-pw" },
     );
     tmp = mkdtempSync(join(tmpdir(), "ferry-grpcurl-"));

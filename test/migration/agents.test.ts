@@ -158,10 +158,15 @@ describe("agents", () => {
         password: passwords["machine-0"]!,
       });
       const ctl = new AbortController();
+      // The server counts the agent as connected before it sends the first
+      // message, so once that arrives the migration will wait for it.
+      let registered!: () => void;
+      const connected = new Promise<void>((r) => (registered = r));
       const watching = (async () => {
-        for await (const _ of clientFor(slow.d, AgentService, token).watchMigrationStatus({}, { signal: ctl.signal }));
+        for await (const _ of clientFor(slow.d, AgentService, token).watchMigrationStatus({}, { signal: ctl.signal }))
+          registered();
       })().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 300));
+      await Promise.race([connected, watching]);
       const m = await migrate(slow, dst, "admin/silent", uuid);
       const end = await waitPhase(slow, m.id, [MigrationPhase.DONE, MigrationPhase.ABORTDONE], 30_000);
       ctl.abort();

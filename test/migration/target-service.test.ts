@@ -380,14 +380,19 @@ describe("a whole migration on the destination", () => {
   it("lets an abort cancel an import whose stream stalled, and removes it", async () => {
     let release!: () => void;
     const stalled = new Promise<void>((r) => (release = r));
+    // Resolves once the service has taken both messages and waits for a third:
+    // the import is registered and running.
+    let reachedStall!: () => void;
+    const atStall = new Promise<void>((r) => (reachedStall = r));
     async function* slow(): AsyncGenerator<ImportMsg> {
       const it = importStream(exp);
       yield (await it.next()).value as ImportMsg;
       yield (await it.next()).value as ImportMsg;
+      reachedStall();
       await stalled;
     }
     const running = failure(svc.import(slow()));
-    await new Promise((r) => setTimeout(r, 50));
+    await atStall;
     expect(await svc.abort({ modelUuid: uuid })).toMatchObject({ removed: false }); // the import removed its own rows
     const e = await running;
     expect(e.code).toBe(Code.Aborted);
@@ -405,10 +410,15 @@ describe("a whole migration on the destination", () => {
     const other = `${uuid}:7`;
     let release!: () => void;
     const stalled = new Promise<void>((r) => (release = r));
+    // Resolves once the service has taken both messages and waits for a third:
+    // the import is registered and running.
+    let reachedStall!: () => void;
+    const atStall = new Promise<void>((r) => (reachedStall = r));
     async function* slow(): AsyncGenerator<ImportMsg> {
       const it = importStream(exp);
       yield (await it.next()).value as ImportMsg;
       yield (await it.next()).value as ImportMsg;
+      reachedStall();
       await stalled;
       for (;;) {
         const n = await it.next();
@@ -417,7 +427,7 @@ describe("a whole migration on the destination", () => {
       }
     }
     const running = svc.import(slow());
-    await new Promise((r) => setTimeout(r, 50));
+    await atStall;
     // A late cleanup of another attempt neither cancels nor removes it.
     const late = svc.abort({ modelUuid: uuid, migrationId: other });
     release();

@@ -455,10 +455,12 @@ describe.skipIf(!curl)("plain curl", () => {
 
 describe("shutdown", () => {
   it("ends a Connect health watch on drain and lets an in-flight Connect call finish", async () => {
+    let running = 0;
     const s = await startTestServer({
       services: [
         serviceRegistration(EchoService, {
           async say(req) {
+            running++;
             await sleep(req.delayMs);
             return { text: "finished" };
           },
@@ -485,7 +487,7 @@ describe("shutdown", () => {
       await eventually(() => statuses.length === 1);
       const inflight = createClient(EchoService, transport).say({ delayMs: 300 });
       const slowH1 = createClient(EchoService, h1).say({ delayMs: 300 });
-      await sleep(50);
+      await eventually(() => running === 2); // both in flight: their handlers are running
       const started = performance.now();
       await s.running.shutdown(5000);
       expect(performance.now() - started).toBeLessThan(2000);

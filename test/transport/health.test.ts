@@ -87,10 +87,12 @@ describe("grpc.health.v1.Health over TLS", () => {
 
 describe("graceful shutdown", () => {
   it("lets an in-flight call finish and refuses new connections", async () => {
+    let running = 0;
     t = await startTestServer({
       services: [
         serviceRegistration(EchoService, {
           async say(req) {
+            running++;
             await sleep(req.delayMs);
             return { text: "finished" };
           },
@@ -99,7 +101,7 @@ describe("graceful shutdown", () => {
     });
     const client = createClient(EchoService, t.transport);
     const inflight = client.say({ delayMs: 300 });
-    await sleep(50);
+    await eventually(() => running === 1); // in flight: the handler is running
     const stopping = t.running.shutdown(5000);
     expect(t.running.health.get("")).toBe(S.NOT_SERVING);
     expect((await inflight).text).toBe("finished");
