@@ -33,6 +33,36 @@ function ferry(args: string[], opts: { home?: string; input?: string; mayFail?: 
   });
 }
 
+/** Runs `ferry args` without printing it, and returns what it wrote to stdout. */
+function ferryOutput(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FERRY, ...args], {
+      env: { ...process.env, FERRY_HOME: home, FERRY_ADMIN_PASSWORD: "demo-admin-password" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`ferry ${args.join(" ")} exited ${code}`)),
+    );
+  });
+}
+
+/** Waits (quietly) until every unit of the current model is idle. */
+async function untilSettled(timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const doc = JSON.parse(await ferryOutput(["status", "--format", "json"])) as {
+      applications?: Record<string, { units?: Record<string, { "agent-status"?: { current?: string } }> }>;
+    };
+    const units = Object.values(doc.applications ?? {}).flatMap((a) => Object.values(a.units ?? {}));
+    if (units.length > 0 && units.every((u) => u["agent-status"]?.current === "idle")) return;
+    if (Date.now() > end) throw new Error("the model's units did not settle in time");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 function note(text: string): void {
   console.log(`\n# ${text}`);
 }
@@ -52,7 +82,7 @@ async function main(): Promise<void> {
   await ferry(["add-user", "bob"], { input: "bob-password\n" });
   await ferry(["add-user", "bob", "-c", "dst"], { input: "bob-password\n" });
   await ferry(["grant", "bob", "read", "migrate"]);
-  await new Promise((r) => setTimeout(r, 1500)); // let the simulated machines start
+  await untilSettled(); // the source's prechecks want started machines and idle units
   await ferry(["status"]);
 
   note("Check first: --dry-run runs every precheck on both controllers and changes nothing.");
