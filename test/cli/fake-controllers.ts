@@ -119,8 +119,11 @@ export async function startFakes(script: Script): Promise<Fakes> {
       await wait();
       set(P.ABORT, `aborted, removing model from destination controller: ${fakes.script.abortCause}`);
       await wait();
-      set(P.ABORTDONE, `aborted, removing model from destination controller: ${fakes.script.abortCause}`);
-      fakes.migration!.failure = fakes.script.abortCause;
+      set(
+        P.ABORTDONE,
+        `aborted, removing model from destination controller: ${fakes.script.abortCause}`,
+        fakes.script.abortCause,
+      );
     }
   };
   const lookup = (id: string) => {
@@ -161,15 +164,25 @@ export async function startFakes(script: Script): Promise<Fakes> {
     getMigration: (req) => ({ migration: lookup(req.id) }),
     async *watchMigration(req, ctx) {
       const m = lookup(req.id);
+      // Every state the walk passes through, in order, even when several
+      // happen before the client reads the next message (a loaded machine).
+      const queue = [create(MigrationSchema, m)];
       let wake = () => undefined as void;
-      const listener = () => wake();
+      const listener = () => {
+        queue.push(create(MigrationSchema, m));
+        wake();
+      };
       listeners.add(listener);
       watched();
       try {
         for (;;) {
+          while (queue.length > 0) {
+            const snap = queue.shift()!;
+            yield { migration: snap };
+            if ([P.DONE, P.ABORTDONE, P.REAPFAILED].includes(snap.phase)) return;
+          }
           const next = new Promise<void>((r) => (wake = r));
-          yield { migration: create(MigrationSchema, m) };
-          if ([P.DONE, P.ABORTDONE, P.REAPFAILED].includes(m.phase)) return;
+          if (queue.length > 0) continue;
           await Promise.race([next, new Promise((r) => ctx.signal.addEventListener("abort", r))]);
           if (ctx.signal.aborted) return;
         }
@@ -181,8 +194,7 @@ export async function startFakes(script: Script): Promise<Fakes> {
       const m = lookup(req.id);
       if (m.phase >= P.SUCCESS && m.phase <= P.DONE) throw failedPrecondition("TOO_LATE", "too late to abort");
       aborted = true;
-      set(P.ABORT, "aborted, removing model from destination controller: user requested abort");
-      m.failure = "user requested abort";
+      set(P.ABORT, "aborted, removing model from destination controller: user requested abort", "user requested abort");
       setTimeout(() => set(P.ABORTDONE, m.statusMessage, "user requested abort"), 20);
       return { migration: m };
     },
