@@ -14,6 +14,7 @@ import type { ChangeHub, ModelChangeKind } from "./changes.js";
 import type { Principal } from "./context.js";
 import { badField, notFound } from "./errors.js";
 import { toFullStatus, toLogEntry } from "./model-mapping.js";
+import { statusParts } from "./status-parts.js";
 import { findRedirectFor, redirectError, resolveModel } from "./model-access.js";
 import { findModelByUuid } from "../store/access-repo.js";
 import { clock, describeModel, modelFor, readTx, type ModelServiceDeps } from "./model-service-support.js";
@@ -108,7 +109,18 @@ function batches(rows: LogRow[]): LogEntry[][] {
 /** Bound on cached status documents (each a few KiB for small models). */
 const STATUS_CACHE_MAX = 256;
 
-type StreamHandlers = Pick<ServiceImpl<typeof ModelService>, "getStatus" | "watchStatus" | "streamLogs">;
+interface CachedStatus {
+  /** store.generation() it was built at. */
+  generation: number;
+  status: FullStatus;
+  /** Its StreamStatus parts, once asked for. */
+  parts?: FullStatus[];
+}
+
+type StreamHandlers = Pick<
+  ServiceImpl<typeof ModelService>,
+  "getStatus" | "watchStatus" | "streamStatus" | "streamLogs"
+>;
 
 export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
   const { store } = deps;
@@ -126,24 +138,42 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
   // loops, `ferry status` in scripts), and building it is most of the cost of
   // a status call. Cache it per model and viewpoint (admins see every model
   // user, others only themselves) until anything in the store changes.
-  const cache = new Map<string, { generation: number; status: FullStatus }>();
+  const cache = new Map<string, CachedStatus>();
 
-  function statusOf(p: Principal, modelUuid: string, access: ModelAccessLevel): FullStatus | undefined {
+  /** The cache entry for the model as `p` sees it, built if stale; its `time` is when it was built. */
+  function entryOf(p: Principal, modelUuid: string, access: ModelAccessLevel): CachedStatus | undefined {
     const key = access === "admin" ? `${modelUuid}|admin` : `${modelUuid}|${access}|${p.user}`;
     const generation = store.generation();
     const hit = cache.get(key);
-    const now = clock(deps);
-    if (hit && hit.generation === generation) return { ...hit.status, time: timestampFromMs(now) };
+    if (hit && hit.generation === generation) return hit;
     const status = readTx(store, (db) => {
       const snap = loadModelSnapshot(db, modelUuid);
       if (!snap) return undefined;
       const counts = { machines: snap.machines.length, units: snap.units.length };
-      return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access, counts), now);
+      return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access, counts), clock(deps));
     });
     if (cache.size >= STATUS_CACHE_MAX) cache.clear();
-    if (status) cache.set(key, { generation, status });
-    else cache.delete(key);
-    return status;
+    if (!status) {
+      cache.delete(key);
+      return undefined;
+    }
+    const entry: CachedStatus = { generation, status };
+    cache.set(key, entry);
+    return entry;
+  }
+
+  function statusOf(p: Principal, modelUuid: string, access: ModelAccessLevel): FullStatus | undefined {
+    const entry = entryOf(p, modelUuid, access);
+    return entry && { ...entry.status, time: timestampFromMs(clock(deps)) };
+  }
+
+  /** StreamStatus's parts, cut once per cached status (cutting a big one costs about as much as building it). */
+  function partsOf(p: Principal, modelUuid: string, access: ModelAccessLevel): FullStatus[] | undefined {
+    const entry = entryOf(p, modelUuid, access);
+    if (!entry) return undefined;
+    entry.parts ??= statusParts(entry.status);
+    const [first, ...rest] = entry.parts;
+    return [{ ...first!, time: timestampFromMs(clock(deps)) }, ...rest];
   }
 
   return {
@@ -152,6 +182,16 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       const status = statusOf(principal, model.uuid, access);
       if (!status) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
       return { status };
+    },
+
+    async *streamStatus(req, ctx) {
+      const { model, principal, access } = modelFor(deps, ctx, req.model, "read");
+      const parts = partsOf(principal, model.uuid, access);
+      if (!parts) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
+      for (const part of parts) {
+        if (ctx.signal.aborted) return;
+        yield { status: part };
+      }
     },
 
     async *watchStatus(req, ctx) {

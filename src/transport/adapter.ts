@@ -25,6 +25,7 @@ import {
   type MethodImplSpec,
   type ServiceImpl,
 } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import type { Logger } from "./log.js";
 import { raceAbort } from "./signals.js";
 import { appendHeaders, errorToStatus, metadataToHeaders } from "./status.js";
@@ -109,9 +110,11 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
   const encode = (init: unknown): Buffer => {
     const bytes = toBinary(method.output, create(method.output, init as AnyMessage));
     if (bytes.byteLength > maxSend) {
-      throw new ConnectError(
+      throw adapterError(
         `response message of ${bytes.byteLength} bytes exceeds the ${maxSend}-byte limit`,
         Code.ResourceExhausted,
+        "RESPONSE_TOO_LARGE",
+        { bytes: String(bytes.byteLength), limit: String(maxSend) },
       );
     }
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -189,6 +192,23 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
  * for something the caller did), so decoding never throws and the adapter answers
  * INVALID_ARGUMENT instead, through the normal error path.
  */
+/**
+ * The errors the adapter itself raises carry a google.rpc.ErrorInfo like every
+ * service error (api.md), in the same domain.
+ */
+const ERROR_DOMAIN = "ferry.v1";
+
+function adapterError(
+  message: string,
+  code: Code,
+  reason: string,
+  metadata: Record<string, string> = {},
+): ConnectError {
+  return new ConnectError(message, code, undefined, [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) },
+  ]);
+}
+
 class MalformedRequest {
   constructor(readonly error: ConnectError) {}
 }
@@ -199,7 +219,11 @@ function decodeRequest(method: DescMethod, bytes: Buffer): AnyMessage | Malforme
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return new MalformedRequest(
-      new ConnectError(`request is not a valid ${method.input.typeName}: ${reason}`, Code.InvalidArgument),
+      adapterError(
+        `request is not a valid ${method.input.typeName}: ${reason}`,
+        Code.InvalidArgument,
+        "MALFORMED_REQUEST",
+      ),
     );
   }
 }

@@ -83,6 +83,29 @@ describe("WatchStatus", () => {
   });
 });
 
+describe("StreamStatus", () => {
+  it("returns what GetStatus returns, as one part for a small model", async () => {
+    await h.as("alice").deployApplication({ model: "web", charm: "postgresql", application: "pg", numUnits: 2 });
+    const whole = (await h.as("alice").getStatus({ model: "web" })).status!;
+    const parts = [];
+    for await (const res of h.as("alice").streamStatus({ model: "web" })) parts.push(res.status!);
+    expect(parts).toHaveLength(1);
+    expect({ ...parts[0], time: undefined }).toEqual({ ...whole, time: undefined });
+    expect(parts[0]!.applications[0]!.units.map((u) => u.name)).toEqual(["pg/0", "pg/1"]);
+  });
+
+  it("refuses users without access, and unknown models", async () => {
+    const denied = await failure(async () => {
+      for await (const _ of h.as("carol").streamStatus({ model: uuid })) break;
+    });
+    expect(denied.code).toBe(Code.NotFound);
+    const unknown = await failure(async () => {
+      for await (const _ of h.as("alice").streamStatus({ model: "no-such-model" })) break;
+    });
+    expect(unknown.code).toBe(Code.NotFound);
+  });
+});
+
 describe("StreamLogs", () => {
   it("sends history with limit and level, then follows new entries", async () => {
     const alice = h.as("alice");

@@ -251,6 +251,9 @@ describe("errors", () => {
       });
       expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(status.details).toMatch(/^request is not a valid ferry\.test\.v1\.EchoRequest: /);
+      const [bin] = status.metadata.get("grpc-status-details-bin") as Buffer[];
+      const info = fromBinary(StatusSchema, bin!).details.find((d) => d.typeUrl.endsWith("/google.rpc.ErrorInfo"));
+      expect(fromBinary(ErrorInfoSchema, info!.value).reason).toBe("MALFORMED_REQUEST");
     } finally {
       raw.close();
     }
@@ -318,6 +321,11 @@ describe("limits", () => {
     const err = await client.say({ text: "big" }, auth).then(shouldFail, asConnectError);
     expect(err.code).toBe(Code.ResourceExhausted);
     expect(err.rawMessage).toMatch(/exceeds the 4194304-byte limit/);
+    expect(err.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "RESPONSE_TOO_LARGE",
+      domain: "ferry.v1",
+      metadata: { limit: "4194304" },
+    });
   });
 });
 

@@ -1,11 +1,15 @@
 // status: one render, or re-rendered every interval with --watch.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { fetchStatus } from "../../client/status.js";
 import type { CliContext, ModelTarget, Session } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseFormat, structured } from "../output/format.js";
 import { statusDocument } from "../output/status-doc.js";
 import { statusTable } from "../output/status-table.js";
 import type { Opts } from "../run.js";
+
+/** A whole status read, however many parts (the unary default, 30 s, is per call). */
+const STATUS_TIMEOUT_MS = 60_000;
 
 /** "1s", "500ms", "2m", "1.5" (seconds) -> milliseconds. */
 export function parseInterval(s: string): number {
@@ -29,9 +33,10 @@ async function renderOnce(
   format: string,
   color: boolean,
 ): Promise<{ text: string; empty: boolean }> {
-  const res = await session.clients.model.getStatus({ model: target.model });
-  const st = res.status;
-  if (!st) throw new Error("the controller returned no status");
+  // StreamStatus rather than GetStatus: the same snapshot, in parts, so a
+  // model too big for one 4 MiB message still shows.
+  const st = await fetchStatus(session.clients, target.model, { timeoutMs: STATUS_TIMEOUT_MS });
+  if (!st.model) throw new Error("the controller returned no status");
   const empty = !st.machines.length && !st.applications.length;
   if (format === "tabular") return { text: statusTable(st, { controllerName: target.controller, color }), empty };
   return { text: structured(statusDocument(st, target.controller), format as "yaml" | "json"), empty };

@@ -2127,6 +2127,103 @@ func (x *WatchStatusResponse) GetStatus() *FullStatus {
 	return nil
 }
 
+// Request for StreamStatus.
+type StreamStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model: UUID, "name" or "owner/name".
+	Model         string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamStatusRequest) Reset() {
+	*x = StreamStatusRequest{}
+	mi := &file_ferry_v1_model_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamStatusRequest) ProtoMessage() {}
+
+func (x *StreamStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamStatusRequest.ProtoReflect.Descriptor instead.
+func (*StreamStatusRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *StreamStatusRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+// One part of a StreamStatus snapshot. Appending every part's machines,
+// applications and relations, in order, rebuilds the FullStatus GetStatus
+// returns, with one rule: an application whose units did not fit in one part
+// is continued at the start of the next part by an entry with the same name
+// (and the same other fields) holding the rest of its units.
+type StreamStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The slice: `model` and `time` in the first part only; the next machines,
+	// applications (with units) and relations in every part.
+	Status        *FullStatus `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamStatusResponse) Reset() {
+	*x = StreamStatusResponse{}
+	mi := &file_ferry_v1_model_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamStatusResponse) ProtoMessage() {}
+
+func (x *StreamStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamStatusResponse.ProtoReflect.Descriptor instead.
+func (*StreamStatusResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *StreamStatusResponse) GetStatus() *FullStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
 // Request for StreamLogs.
 type StreamLogsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2146,7 +2243,7 @@ type StreamLogsRequest struct {
 
 func (x *StreamLogsRequest) Reset() {
 	*x = StreamLogsRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[38]
+	mi := &file_ferry_v1_model_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2158,7 +2255,7 @@ func (x *StreamLogsRequest) String() string {
 func (*StreamLogsRequest) ProtoMessage() {}
 
 func (x *StreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[38]
+	mi := &file_ferry_v1_model_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2171,7 +2268,7 @@ func (x *StreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*StreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{38}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *StreamLogsRequest) GetModel() string {
@@ -2220,7 +2317,7 @@ type StreamLogsResponse struct {
 
 func (x *StreamLogsResponse) Reset() {
 	*x = StreamLogsResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[39]
+	mi := &file_ferry_v1_model_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2329,7 @@ func (x *StreamLogsResponse) String() string {
 func (*StreamLogsResponse) ProtoMessage() {}
 
 func (x *StreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[39]
+	mi := &file_ferry_v1_model_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2342,7 @@ func (x *StreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*StreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{39}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *StreamLogsResponse) GetEntries() []*LogEntry {
@@ -2399,6 +2496,10 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x12WatchStatusRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"C\n" +
 	"\x13WatchStatusResponse\x12,\n" +
+	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.FullStatusR\x06status\"+\n" +
+	"\x13StreamStatusRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\"D\n" +
+	"\x14StreamStatusResponse\x12,\n" +
 	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.FullStatusR\x06status\"\x8a\x01\n" +
 	"\x11StreamLogsRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n" +
@@ -2407,7 +2508,7 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x05level\x18\x04 \x01(\tR\x05level\x12\x16\n" +
 	"\x06follow\x18\x05 \x01(\bR\x06follow\"B\n" +
 	"\x12StreamLogsResponse\x12,\n" +
-	"\aentries\x18\x01 \x03(\v2\x12.ferry.v1.LogEntryR\aentries2\x8c\f\n" +
+	"\aentries\x18\x01 \x03(\v2\x12.ferry.v1.LogEntryR\aentries2\xdd\f\n" +
 	"\fModelService\x12J\n" +
 	"\vCreateModel\x12\x1c.ferry.v1.CreateModelRequest\x1a\x1d.ferry.v1.CreateModelResponse\x12G\n" +
 	"\n" +
@@ -2428,7 +2529,8 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x0eGetModelConfig\x12\x1f.ferry.v1.GetModelConfigRequest\x1a .ferry.v1.GetModelConfigResponse\x12\\\n" +
 	"\x11UpdateModelConfig\x12\".ferry.v1.UpdateModelConfigRequest\x1a#.ferry.v1.UpdateModelConfigResponse\x12D\n" +
 	"\tGetStatus\x12\x1a.ferry.v1.GetStatusRequest\x1a\x1b.ferry.v1.GetStatusResponse\x12L\n" +
-	"\vWatchStatus\x12\x1c.ferry.v1.WatchStatusRequest\x1a\x1d.ferry.v1.WatchStatusResponse0\x01\x12I\n" +
+	"\vWatchStatus\x12\x1c.ferry.v1.WatchStatusRequest\x1a\x1d.ferry.v1.WatchStatusResponse0\x01\x12O\n" +
+	"\fStreamStatus\x12\x1d.ferry.v1.StreamStatusRequest\x1a\x1e.ferry.v1.StreamStatusResponse0\x01\x12I\n" +
 	"\n" +
 	"StreamLogs\x12\x1b.ferry.v1.StreamLogsRequest\x1a\x1c.ferry.v1.StreamLogsResponse0\x01B\x8b\x01\n" +
 	"\fcom.ferry.v1B\n" +
@@ -2446,7 +2548,7 @@ func file_ferry_v1_model_proto_rawDescGZIP() []byte {
 	return file_ferry_v1_model_proto_rawDescData
 }
 
-var file_ferry_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_ferry_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_ferry_v1_model_proto_goTypes = []any{
 	(*CreateModelRequest)(nil),              // 0: ferry.v1.CreateModelRequest
 	(*CreateModelResponse)(nil),             // 1: ferry.v1.CreateModelResponse
@@ -2486,102 +2588,107 @@ var file_ferry_v1_model_proto_goTypes = []any{
 	(*GetStatusResponse)(nil),               // 35: ferry.v1.GetStatusResponse
 	(*WatchStatusRequest)(nil),              // 36: ferry.v1.WatchStatusRequest
 	(*WatchStatusResponse)(nil),             // 37: ferry.v1.WatchStatusResponse
-	(*StreamLogsRequest)(nil),               // 38: ferry.v1.StreamLogsRequest
-	(*StreamLogsResponse)(nil),              // 39: ferry.v1.StreamLogsResponse
-	nil,                                     // 40: ferry.v1.CreateModelRequest.ConfigEntry
-	nil,                                     // 41: ferry.v1.DeployApplicationRequest.ConfigEntry
-	nil,                                     // 42: ferry.v1.GetApplicationConfigResponse.ConfigEntry
-	nil,                                     // 43: ferry.v1.UpdateApplicationConfigRequest.SetEntry
-	nil,                                     // 44: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
-	nil,                                     // 45: ferry.v1.GetModelConfigResponse.ConfigEntry
-	nil,                                     // 46: ferry.v1.UpdateModelConfigRequest.SetEntry
-	nil,                                     // 47: ferry.v1.UpdateModelConfigResponse.ConfigEntry
-	(*Model)(nil),                           // 48: ferry.v1.Model
-	(*Base)(nil),                            // 49: ferry.v1.Base
-	(*Machine)(nil),                         // 50: ferry.v1.Machine
-	(*Charm)(nil),                           // 51: ferry.v1.Charm
-	(*Application)(nil),                     // 52: ferry.v1.Application
-	(*Unit)(nil),                            // 53: ferry.v1.Unit
-	(*Relation)(nil),                        // 54: ferry.v1.Relation
-	(*timestamppb.Timestamp)(nil),           // 55: google.protobuf.Timestamp
-	(*LogEntry)(nil),                        // 56: ferry.v1.LogEntry
-	(*ConfigValue)(nil),                     // 57: ferry.v1.ConfigValue
+	(*StreamStatusRequest)(nil),             // 38: ferry.v1.StreamStatusRequest
+	(*StreamStatusResponse)(nil),            // 39: ferry.v1.StreamStatusResponse
+	(*StreamLogsRequest)(nil),               // 40: ferry.v1.StreamLogsRequest
+	(*StreamLogsResponse)(nil),              // 41: ferry.v1.StreamLogsResponse
+	nil,                                     // 42: ferry.v1.CreateModelRequest.ConfigEntry
+	nil,                                     // 43: ferry.v1.DeployApplicationRequest.ConfigEntry
+	nil,                                     // 44: ferry.v1.GetApplicationConfigResponse.ConfigEntry
+	nil,                                     // 45: ferry.v1.UpdateApplicationConfigRequest.SetEntry
+	nil,                                     // 46: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
+	nil,                                     // 47: ferry.v1.GetModelConfigResponse.ConfigEntry
+	nil,                                     // 48: ferry.v1.UpdateModelConfigRequest.SetEntry
+	nil,                                     // 49: ferry.v1.UpdateModelConfigResponse.ConfigEntry
+	(*Model)(nil),                           // 50: ferry.v1.Model
+	(*Base)(nil),                            // 51: ferry.v1.Base
+	(*Machine)(nil),                         // 52: ferry.v1.Machine
+	(*Charm)(nil),                           // 53: ferry.v1.Charm
+	(*Application)(nil),                     // 54: ferry.v1.Application
+	(*Unit)(nil),                            // 55: ferry.v1.Unit
+	(*Relation)(nil),                        // 56: ferry.v1.Relation
+	(*timestamppb.Timestamp)(nil),           // 57: google.protobuf.Timestamp
+	(*LogEntry)(nil),                        // 58: ferry.v1.LogEntry
+	(*ConfigValue)(nil),                     // 59: ferry.v1.ConfigValue
 }
 var file_ferry_v1_model_proto_depIdxs = []int32{
-	40, // 0: ferry.v1.CreateModelRequest.config:type_name -> ferry.v1.CreateModelRequest.ConfigEntry
-	48, // 1: ferry.v1.CreateModelResponse.model:type_name -> ferry.v1.Model
-	48, // 2: ferry.v1.ListModelsResponse.models:type_name -> ferry.v1.Model
-	48, // 3: ferry.v1.GetModelResponse.model:type_name -> ferry.v1.Model
-	49, // 4: ferry.v1.AddMachinesRequest.base:type_name -> ferry.v1.Base
-	50, // 5: ferry.v1.AddMachinesResponse.machines:type_name -> ferry.v1.Machine
+	42, // 0: ferry.v1.CreateModelRequest.config:type_name -> ferry.v1.CreateModelRequest.ConfigEntry
+	50, // 1: ferry.v1.CreateModelResponse.model:type_name -> ferry.v1.Model
+	50, // 2: ferry.v1.ListModelsResponse.models:type_name -> ferry.v1.Model
+	50, // 3: ferry.v1.GetModelResponse.model:type_name -> ferry.v1.Model
+	51, // 4: ferry.v1.AddMachinesRequest.base:type_name -> ferry.v1.Base
+	52, // 5: ferry.v1.AddMachinesResponse.machines:type_name -> ferry.v1.Machine
 	10, // 6: ferry.v1.UploadCharmRequest.metadata:type_name -> ferry.v1.UploadCharmMetadata
-	51, // 7: ferry.v1.UploadCharmResponse.charm:type_name -> ferry.v1.Charm
-	51, // 8: ferry.v1.ListCharmsResponse.charms:type_name -> ferry.v1.Charm
-	41, // 9: ferry.v1.DeployApplicationRequest.config:type_name -> ferry.v1.DeployApplicationRequest.ConfigEntry
-	52, // 10: ferry.v1.DeployApplicationResponse.application:type_name -> ferry.v1.Application
-	53, // 11: ferry.v1.AddUnitsResponse.units:type_name -> ferry.v1.Unit
-	54, // 12: ferry.v1.AddRelationResponse.relation:type_name -> ferry.v1.Relation
-	42, // 13: ferry.v1.GetApplicationConfigResponse.config:type_name -> ferry.v1.GetApplicationConfigResponse.ConfigEntry
-	43, // 14: ferry.v1.UpdateApplicationConfigRequest.set:type_name -> ferry.v1.UpdateApplicationConfigRequest.SetEntry
-	44, // 15: ferry.v1.UpdateApplicationConfigResponse.config:type_name -> ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
-	45, // 16: ferry.v1.GetModelConfigResponse.config:type_name -> ferry.v1.GetModelConfigResponse.ConfigEntry
-	46, // 17: ferry.v1.UpdateModelConfigRequest.set:type_name -> ferry.v1.UpdateModelConfigRequest.SetEntry
-	47, // 18: ferry.v1.UpdateModelConfigResponse.config:type_name -> ferry.v1.UpdateModelConfigResponse.ConfigEntry
-	48, // 19: ferry.v1.FullStatus.model:type_name -> ferry.v1.Model
-	50, // 20: ferry.v1.FullStatus.machines:type_name -> ferry.v1.Machine
-	52, // 21: ferry.v1.FullStatus.applications:type_name -> ferry.v1.Application
-	54, // 22: ferry.v1.FullStatus.relations:type_name -> ferry.v1.Relation
-	55, // 23: ferry.v1.FullStatus.time:type_name -> google.protobuf.Timestamp
+	53, // 7: ferry.v1.UploadCharmResponse.charm:type_name -> ferry.v1.Charm
+	53, // 8: ferry.v1.ListCharmsResponse.charms:type_name -> ferry.v1.Charm
+	43, // 9: ferry.v1.DeployApplicationRequest.config:type_name -> ferry.v1.DeployApplicationRequest.ConfigEntry
+	54, // 10: ferry.v1.DeployApplicationResponse.application:type_name -> ferry.v1.Application
+	55, // 11: ferry.v1.AddUnitsResponse.units:type_name -> ferry.v1.Unit
+	56, // 12: ferry.v1.AddRelationResponse.relation:type_name -> ferry.v1.Relation
+	44, // 13: ferry.v1.GetApplicationConfigResponse.config:type_name -> ferry.v1.GetApplicationConfigResponse.ConfigEntry
+	45, // 14: ferry.v1.UpdateApplicationConfigRequest.set:type_name -> ferry.v1.UpdateApplicationConfigRequest.SetEntry
+	46, // 15: ferry.v1.UpdateApplicationConfigResponse.config:type_name -> ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
+	47, // 16: ferry.v1.GetModelConfigResponse.config:type_name -> ferry.v1.GetModelConfigResponse.ConfigEntry
+	48, // 17: ferry.v1.UpdateModelConfigRequest.set:type_name -> ferry.v1.UpdateModelConfigRequest.SetEntry
+	49, // 18: ferry.v1.UpdateModelConfigResponse.config:type_name -> ferry.v1.UpdateModelConfigResponse.ConfigEntry
+	50, // 19: ferry.v1.FullStatus.model:type_name -> ferry.v1.Model
+	52, // 20: ferry.v1.FullStatus.machines:type_name -> ferry.v1.Machine
+	54, // 21: ferry.v1.FullStatus.applications:type_name -> ferry.v1.Application
+	56, // 22: ferry.v1.FullStatus.relations:type_name -> ferry.v1.Relation
+	57, // 23: ferry.v1.FullStatus.time:type_name -> google.protobuf.Timestamp
 	33, // 24: ferry.v1.GetStatusResponse.status:type_name -> ferry.v1.FullStatus
 	33, // 25: ferry.v1.WatchStatusResponse.status:type_name -> ferry.v1.FullStatus
-	56, // 26: ferry.v1.StreamLogsResponse.entries:type_name -> ferry.v1.LogEntry
-	57, // 27: ferry.v1.GetApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	57, // 28: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	57, // 29: ferry.v1.GetModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	57, // 30: ferry.v1.UpdateModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	0,  // 31: ferry.v1.ModelService.CreateModel:input_type -> ferry.v1.CreateModelRequest
-	2,  // 32: ferry.v1.ModelService.ListModels:input_type -> ferry.v1.ListModelsRequest
-	4,  // 33: ferry.v1.ModelService.GetModel:input_type -> ferry.v1.GetModelRequest
-	6,  // 34: ferry.v1.ModelService.DeleteModel:input_type -> ferry.v1.DeleteModelRequest
-	8,  // 35: ferry.v1.ModelService.AddMachines:input_type -> ferry.v1.AddMachinesRequest
-	11, // 36: ferry.v1.ModelService.UploadCharm:input_type -> ferry.v1.UploadCharmRequest
-	13, // 37: ferry.v1.ModelService.ListCharms:input_type -> ferry.v1.ListCharmsRequest
-	15, // 38: ferry.v1.ModelService.DeployApplication:input_type -> ferry.v1.DeployApplicationRequest
-	17, // 39: ferry.v1.ModelService.AddUnits:input_type -> ferry.v1.AddUnitsRequest
-	19, // 40: ferry.v1.ModelService.RemoveUnits:input_type -> ferry.v1.RemoveUnitsRequest
-	21, // 41: ferry.v1.ModelService.AddRelation:input_type -> ferry.v1.AddRelationRequest
-	23, // 42: ferry.v1.ModelService.RemoveRelation:input_type -> ferry.v1.RemoveRelationRequest
-	25, // 43: ferry.v1.ModelService.GetApplicationConfig:input_type -> ferry.v1.GetApplicationConfigRequest
-	27, // 44: ferry.v1.ModelService.UpdateApplicationConfig:input_type -> ferry.v1.UpdateApplicationConfigRequest
-	29, // 45: ferry.v1.ModelService.GetModelConfig:input_type -> ferry.v1.GetModelConfigRequest
-	31, // 46: ferry.v1.ModelService.UpdateModelConfig:input_type -> ferry.v1.UpdateModelConfigRequest
-	34, // 47: ferry.v1.ModelService.GetStatus:input_type -> ferry.v1.GetStatusRequest
-	36, // 48: ferry.v1.ModelService.WatchStatus:input_type -> ferry.v1.WatchStatusRequest
-	38, // 49: ferry.v1.ModelService.StreamLogs:input_type -> ferry.v1.StreamLogsRequest
-	1,  // 50: ferry.v1.ModelService.CreateModel:output_type -> ferry.v1.CreateModelResponse
-	3,  // 51: ferry.v1.ModelService.ListModels:output_type -> ferry.v1.ListModelsResponse
-	5,  // 52: ferry.v1.ModelService.GetModel:output_type -> ferry.v1.GetModelResponse
-	7,  // 53: ferry.v1.ModelService.DeleteModel:output_type -> ferry.v1.DeleteModelResponse
-	9,  // 54: ferry.v1.ModelService.AddMachines:output_type -> ferry.v1.AddMachinesResponse
-	12, // 55: ferry.v1.ModelService.UploadCharm:output_type -> ferry.v1.UploadCharmResponse
-	14, // 56: ferry.v1.ModelService.ListCharms:output_type -> ferry.v1.ListCharmsResponse
-	16, // 57: ferry.v1.ModelService.DeployApplication:output_type -> ferry.v1.DeployApplicationResponse
-	18, // 58: ferry.v1.ModelService.AddUnits:output_type -> ferry.v1.AddUnitsResponse
-	20, // 59: ferry.v1.ModelService.RemoveUnits:output_type -> ferry.v1.RemoveUnitsResponse
-	22, // 60: ferry.v1.ModelService.AddRelation:output_type -> ferry.v1.AddRelationResponse
-	24, // 61: ferry.v1.ModelService.RemoveRelation:output_type -> ferry.v1.RemoveRelationResponse
-	26, // 62: ferry.v1.ModelService.GetApplicationConfig:output_type -> ferry.v1.GetApplicationConfigResponse
-	28, // 63: ferry.v1.ModelService.UpdateApplicationConfig:output_type -> ferry.v1.UpdateApplicationConfigResponse
-	30, // 64: ferry.v1.ModelService.GetModelConfig:output_type -> ferry.v1.GetModelConfigResponse
-	32, // 65: ferry.v1.ModelService.UpdateModelConfig:output_type -> ferry.v1.UpdateModelConfigResponse
-	35, // 66: ferry.v1.ModelService.GetStatus:output_type -> ferry.v1.GetStatusResponse
-	37, // 67: ferry.v1.ModelService.WatchStatus:output_type -> ferry.v1.WatchStatusResponse
-	39, // 68: ferry.v1.ModelService.StreamLogs:output_type -> ferry.v1.StreamLogsResponse
-	50, // [50:69] is the sub-list for method output_type
-	31, // [31:50] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	33, // 26: ferry.v1.StreamStatusResponse.status:type_name -> ferry.v1.FullStatus
+	58, // 27: ferry.v1.StreamLogsResponse.entries:type_name -> ferry.v1.LogEntry
+	59, // 28: ferry.v1.GetApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	59, // 29: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	59, // 30: ferry.v1.GetModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	59, // 31: ferry.v1.UpdateModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	0,  // 32: ferry.v1.ModelService.CreateModel:input_type -> ferry.v1.CreateModelRequest
+	2,  // 33: ferry.v1.ModelService.ListModels:input_type -> ferry.v1.ListModelsRequest
+	4,  // 34: ferry.v1.ModelService.GetModel:input_type -> ferry.v1.GetModelRequest
+	6,  // 35: ferry.v1.ModelService.DeleteModel:input_type -> ferry.v1.DeleteModelRequest
+	8,  // 36: ferry.v1.ModelService.AddMachines:input_type -> ferry.v1.AddMachinesRequest
+	11, // 37: ferry.v1.ModelService.UploadCharm:input_type -> ferry.v1.UploadCharmRequest
+	13, // 38: ferry.v1.ModelService.ListCharms:input_type -> ferry.v1.ListCharmsRequest
+	15, // 39: ferry.v1.ModelService.DeployApplication:input_type -> ferry.v1.DeployApplicationRequest
+	17, // 40: ferry.v1.ModelService.AddUnits:input_type -> ferry.v1.AddUnitsRequest
+	19, // 41: ferry.v1.ModelService.RemoveUnits:input_type -> ferry.v1.RemoveUnitsRequest
+	21, // 42: ferry.v1.ModelService.AddRelation:input_type -> ferry.v1.AddRelationRequest
+	23, // 43: ferry.v1.ModelService.RemoveRelation:input_type -> ferry.v1.RemoveRelationRequest
+	25, // 44: ferry.v1.ModelService.GetApplicationConfig:input_type -> ferry.v1.GetApplicationConfigRequest
+	27, // 45: ferry.v1.ModelService.UpdateApplicationConfig:input_type -> ferry.v1.UpdateApplicationConfigRequest
+	29, // 46: ferry.v1.ModelService.GetModelConfig:input_type -> ferry.v1.GetModelConfigRequest
+	31, // 47: ferry.v1.ModelService.UpdateModelConfig:input_type -> ferry.v1.UpdateModelConfigRequest
+	34, // 48: ferry.v1.ModelService.GetStatus:input_type -> ferry.v1.GetStatusRequest
+	36, // 49: ferry.v1.ModelService.WatchStatus:input_type -> ferry.v1.WatchStatusRequest
+	38, // 50: ferry.v1.ModelService.StreamStatus:input_type -> ferry.v1.StreamStatusRequest
+	40, // 51: ferry.v1.ModelService.StreamLogs:input_type -> ferry.v1.StreamLogsRequest
+	1,  // 52: ferry.v1.ModelService.CreateModel:output_type -> ferry.v1.CreateModelResponse
+	3,  // 53: ferry.v1.ModelService.ListModels:output_type -> ferry.v1.ListModelsResponse
+	5,  // 54: ferry.v1.ModelService.GetModel:output_type -> ferry.v1.GetModelResponse
+	7,  // 55: ferry.v1.ModelService.DeleteModel:output_type -> ferry.v1.DeleteModelResponse
+	9,  // 56: ferry.v1.ModelService.AddMachines:output_type -> ferry.v1.AddMachinesResponse
+	12, // 57: ferry.v1.ModelService.UploadCharm:output_type -> ferry.v1.UploadCharmResponse
+	14, // 58: ferry.v1.ModelService.ListCharms:output_type -> ferry.v1.ListCharmsResponse
+	16, // 59: ferry.v1.ModelService.DeployApplication:output_type -> ferry.v1.DeployApplicationResponse
+	18, // 60: ferry.v1.ModelService.AddUnits:output_type -> ferry.v1.AddUnitsResponse
+	20, // 61: ferry.v1.ModelService.RemoveUnits:output_type -> ferry.v1.RemoveUnitsResponse
+	22, // 62: ferry.v1.ModelService.AddRelation:output_type -> ferry.v1.AddRelationResponse
+	24, // 63: ferry.v1.ModelService.RemoveRelation:output_type -> ferry.v1.RemoveRelationResponse
+	26, // 64: ferry.v1.ModelService.GetApplicationConfig:output_type -> ferry.v1.GetApplicationConfigResponse
+	28, // 65: ferry.v1.ModelService.UpdateApplicationConfig:output_type -> ferry.v1.UpdateApplicationConfigResponse
+	30, // 66: ferry.v1.ModelService.GetModelConfig:output_type -> ferry.v1.GetModelConfigResponse
+	32, // 67: ferry.v1.ModelService.UpdateModelConfig:output_type -> ferry.v1.UpdateModelConfigResponse
+	35, // 68: ferry.v1.ModelService.GetStatus:output_type -> ferry.v1.GetStatusResponse
+	37, // 69: ferry.v1.ModelService.WatchStatus:output_type -> ferry.v1.WatchStatusResponse
+	39, // 70: ferry.v1.ModelService.StreamStatus:output_type -> ferry.v1.StreamStatusResponse
+	41, // 71: ferry.v1.ModelService.StreamLogs:output_type -> ferry.v1.StreamLogsResponse
+	52, // [52:72] is the sub-list for method output_type
+	32, // [32:52] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_ferry_v1_model_proto_init() }
@@ -2600,7 +2707,7 @@ func file_ferry_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_model_proto_rawDesc), len(file_ferry_v1_model_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

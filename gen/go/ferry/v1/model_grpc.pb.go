@@ -37,6 +37,7 @@ const (
 	ModelService_UpdateModelConfig_FullMethodName       = "/ferry.v1.ModelService/UpdateModelConfig"
 	ModelService_GetStatus_FullMethodName               = "/ferry.v1.ModelService/GetStatus"
 	ModelService_WatchStatus_FullMethodName             = "/ferry.v1.ModelService/WatchStatus"
+	ModelService_StreamStatus_FullMethodName            = "/ferry.v1.ModelService/StreamStatus"
 	ModelService_StreamLogs_FullMethodName              = "/ferry.v1.ModelService/StreamLogs"
 )
 
@@ -88,10 +89,17 @@ type ModelServiceClient interface {
 	// Changes the model's config; refuses a stale etag with ABORTED.
 	UpdateModelConfig(ctx context.Context, in *UpdateModelConfigRequest, opts ...grpc.CallOption) (*UpdateModelConfigResponse, error)
 	// Returns the model's full status: model, machines, applications, units,
-	// relations.
+	// relations. One message, so at most 4 MiB: a model of more than about
+	// 30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
+	// StreamStatus has no such limit.
 	GetStatus(ctx context.Context, in *GetStatusRequest, opts ...grpc.CallOption) (*GetStatusResponse, error)
-	// Streams the full status: once at once, then on every change.
+	// Streams the full status: once at once, then on every change. Each update
+	// is one message, with GetStatus's size limit.
 	WatchStatus(ctx context.Context, in *WatchStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchStatusResponse], error)
+	// Returns the same status as GetStatus, one snapshot taken at once, as a
+	// stream of parts of at most 1 MiB each, for models of any size. The
+	// stream ends after the last part.
+	StreamStatus(ctx context.Context, in *StreamStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStatusResponse], error)
 	// Streams the model's log entries, optionally following new ones.
 	StreamLogs(ctx context.Context, in *StreamLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamLogsResponse], error)
 }
@@ -296,9 +304,28 @@ func (c *modelServiceClient) WatchStatus(ctx context.Context, in *WatchStatusReq
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModelService_WatchStatusClient = grpc.ServerStreamingClient[WatchStatusResponse]
 
+func (c *modelServiceClient) StreamStatus(ctx context.Context, in *StreamStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStatusResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[2], ModelService_StreamStatus_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamStatusRequest, StreamStatusResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_StreamStatusClient = grpc.ServerStreamingClient[StreamStatusResponse]
+
 func (c *modelServiceClient) StreamLogs(ctx context.Context, in *StreamLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamLogsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[2], ModelService_StreamLogs_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[3], ModelService_StreamLogs_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -363,10 +390,17 @@ type ModelServiceServer interface {
 	// Changes the model's config; refuses a stale etag with ABORTED.
 	UpdateModelConfig(context.Context, *UpdateModelConfigRequest) (*UpdateModelConfigResponse, error)
 	// Returns the model's full status: model, machines, applications, units,
-	// relations.
+	// relations. One message, so at most 4 MiB: a model of more than about
+	// 30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
+	// StreamStatus has no such limit.
 	GetStatus(context.Context, *GetStatusRequest) (*GetStatusResponse, error)
-	// Streams the full status: once at once, then on every change.
+	// Streams the full status: once at once, then on every change. Each update
+	// is one message, with GetStatus's size limit.
 	WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[WatchStatusResponse]) error
+	// Returns the same status as GetStatus, one snapshot taken at once, as a
+	// stream of parts of at most 1 MiB each, for models of any size. The
+	// stream ends after the last part.
+	StreamStatus(*StreamStatusRequest, grpc.ServerStreamingServer[StreamStatusResponse]) error
 	// Streams the model's log entries, optionally following new ones.
 	StreamLogs(*StreamLogsRequest, grpc.ServerStreamingServer[StreamLogsResponse]) error
 	mustEmbedUnimplementedModelServiceServer()
@@ -432,6 +466,9 @@ func (UnimplementedModelServiceServer) GetStatus(context.Context, *GetStatusRequ
 }
 func (UnimplementedModelServiceServer) WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[WatchStatusResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method WatchStatus not implemented")
+}
+func (UnimplementedModelServiceServer) StreamStatus(*StreamStatusRequest, grpc.ServerStreamingServer[StreamStatusResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method StreamStatus not implemented")
 }
 func (UnimplementedModelServiceServer) StreamLogs(*StreamLogsRequest, grpc.ServerStreamingServer[StreamLogsResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method StreamLogs not implemented")
@@ -763,6 +800,17 @@ func _ModelService_WatchStatus_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModelService_WatchStatusServer = grpc.ServerStreamingServer[WatchStatusResponse]
 
+func _ModelService_StreamStatus_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamStatusRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModelServiceServer).StreamStatus(m, &grpc.GenericServerStream[StreamStatusRequest, StreamStatusResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_StreamStatusServer = grpc.ServerStreamingServer[StreamStatusResponse]
+
 func _ModelService_StreamLogs_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(StreamLogsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -855,6 +903,11 @@ var ModelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchStatus",
 			Handler:       _ModelService_WatchStatus_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "StreamStatus",
+			Handler:       _ModelService_StreamStatus_Handler,
 			ServerStreams: true,
 		},
 		{

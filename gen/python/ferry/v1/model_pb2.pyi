@@ -366,6 +366,18 @@ class WatchStatusResponse(_message.Message):
     status: FullStatus
     def __init__(self, status: _Optional[_Union[FullStatus, _Mapping]] = ...) -> None: ...
 
+class StreamStatusRequest(_message.Message):
+    __slots__ = ("model",)
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    def __init__(self, model: _Optional[str] = ...) -> None: ...
+
+class StreamStatusResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: FullStatus
+    def __init__(self, status: _Optional[_Union[FullStatus, _Mapping]] = ...) -> None: ...
+
 class StreamLogsRequest(_message.Message):
     __slots__ = ("model", "after_seq", "limit", "level", "follow")
     MODEL_FIELD_NUMBER: _ClassVar[int]

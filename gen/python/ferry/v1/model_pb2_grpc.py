@@ -133,6 +133,11 @@ class ModelServiceStub:
                 request_serializer=ferry_dot_v1_dot_model__pb2.WatchStatusRequest.SerializeToString,
                 response_deserializer=ferry_dot_v1_dot_model__pb2.WatchStatusResponse.FromString,
                 _registered_method=True)
+        self.StreamStatus = channel.unary_stream(
+                '/ferry.v1.ModelService/StreamStatus',
+                request_serializer=ferry_dot_v1_dot_model__pb2.StreamStatusRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_model__pb2.StreamStatusResponse.FromString,
+                _registered_method=True)
         self.StreamLogs = channel.unary_stream(
                 '/ferry.v1.ModelService/StreamLogs',
                 request_serializer=ferry_dot_v1_dot_model__pb2.StreamLogsRequest.SerializeToString,
@@ -267,14 +272,26 @@ class ModelServiceServicer:
 
     def GetStatus(self, request, context):
         """Returns the model's full status: model, machines, applications, units,
-        relations.
+        relations. One message, so at most 4 MiB: a model of more than about
+        30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
+        StreamStatus has no such limit.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def WatchStatus(self, request, context):
-        """Streams the full status: once at once, then on every change.
+        """Streams the full status: once at once, then on every change. Each update
+        is one message, with GetStatus's size limit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamStatus(self, request, context):
+        """Returns the same status as GetStatus, one snapshot taken at once, as a
+        stream of parts of at most 1 MiB each, for models of any size. The
+        stream ends after the last part.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -379,6 +396,11 @@ def add_ModelServiceServicer_to_server(servicer, server):
                     servicer.WatchStatus,
                     request_deserializer=ferry_dot_v1_dot_model__pb2.WatchStatusRequest.FromString,
                     response_serializer=ferry_dot_v1_dot_model__pb2.WatchStatusResponse.SerializeToString,
+            ),
+            'StreamStatus': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamStatus,
+                    request_deserializer=ferry_dot_v1_dot_model__pb2.StreamStatusRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_model__pb2.StreamStatusResponse.SerializeToString,
             ),
             'StreamLogs': grpc.unary_stream_rpc_method_handler(
                     servicer.StreamLogs,
@@ -881,6 +903,33 @@ class ModelService:
             '/ferry.v1.ModelService/WatchStatus',
             ferry_dot_v1_dot_model__pb2.WatchStatusRequest.SerializeToString,
             ferry_dot_v1_dot_model__pb2.WatchStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ferry.v1.ModelService/StreamStatus',
+            ferry_dot_v1_dot_model__pb2.StreamStatusRequest.SerializeToString,
+            ferry_dot_v1_dot_model__pb2.StreamStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

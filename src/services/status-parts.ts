@@ -1,0 +1,103 @@
+// StreamStatus: one FullStatus cut into parts of at most STATUS_PART_BYTES
+// encoded, so a model of any size can be read without the 4 MiB message limit.
+// The rule for putting them back is in the proto (StreamStatusResponse) and in
+// src/client/status.ts (mergeStatusParts).
+import { create, toBinary } from "@bufbuild/protobuf";
+import { FullStatusSchema, type FullStatus } from "../../gen/ts/ferry/v1/model_pb.js";
+import {
+  ApplicationSchema,
+  MachineSchema,
+  RelationSchema,
+  UnitSchema,
+  type Application,
+} from "../../gen/ts/ferry/v1/resources_pb.js";
+
+/** The most a part (the FullStatus inside StreamStatusResponse) may encode to. */
+export const STATUS_PART_BYTES = 1024 * 1024;
+
+/** Room left for StreamStatusResponse's own tag and length prefix. */
+const WRAPPER_BYTES = 8;
+
+function varintBytes(n: number): number {
+  let bytes = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** What an element of `len` encoded bytes adds to a repeated message field (tag < 16). */
+function fieldBytes(len: number): number {
+  return 1 + varintBytes(len) + len;
+}
+
+/**
+ * Cuts `status` into parts whose encoding stays within `maxBytes` (an element
+ * that is alone bigger than that gets a part of its own). A status that fits
+ * is returned as its only part, unchanged.
+ */
+export function statusParts(status: FullStatus, maxBytes = STATUS_PART_BYTES): FullStatus[] {
+  const budget = maxBytes - WRAPPER_BYTES;
+  if (toBinary(FullStatusSchema, status).byteLength <= budget) return [status];
+
+  const parts: FullStatus[] = [];
+  let part = create(FullStatusSchema, { model: status.model, time: status.time });
+  let used = toBinary(FullStatusSchema, part).byteLength;
+  const flush = () => {
+    parts.push(part);
+    part = create(FullStatusSchema);
+    used = 0;
+  };
+  /** Makes room for `bytes` more, starting a new part when this one has content. */
+  const room = (bytes: number) => {
+    if (used + bytes > budget && (part.machines.length || part.applications.length || part.relations.length)) {
+      flush();
+    }
+  };
+
+  for (const m of status.machines) {
+    const bytes = fieldBytes(toBinary(MachineSchema, m).byteLength);
+    room(bytes);
+    part.machines.push(m);
+    used += bytes;
+  }
+
+  for (const app of status.applications) {
+    const unitBytes = app.units.map((u) => toBinary(UnitSchema, u).byteLength);
+    const bare: Application = { ...app, units: [] };
+    const bareLen = toBinary(ApplicationSchema, bare).byteLength;
+    const whole = bareLen + unitBytes.reduce((sum, b) => sum + fieldBytes(b), 0);
+    if (fieldBytes(whole) <= budget || app.units.length === 0) {
+      room(fieldBytes(whole)); // whole, in this part or the next
+      part.applications.push(app);
+      used += fieldBytes(whole);
+      continue;
+    }
+    // Bigger than a part: its units go out over as many parts as needed, each
+    // time under an entry with the same other fields.
+    let i = 0;
+    while (i < app.units.length) {
+      // The length prefix of an entry holding up to a whole part: at most 3 bytes.
+      const entryOverhead = 1 + 3 + bareLen;
+      room(entryOverhead + fieldBytes(unitBytes[i]!));
+      const entry: Application = { ...bare, units: [] };
+      used += entryOverhead;
+      do {
+        entry.units.push(app.units[i]!);
+        used += fieldBytes(unitBytes[i]!);
+        i++;
+      } while (i < app.units.length && used + fieldBytes(unitBytes[i]!) <= budget);
+      part.applications.push(entry);
+    }
+  }
+
+  for (const r of status.relations) {
+    const bytes = fieldBytes(toBinary(RelationSchema, r).byteLength);
+    room(bytes);
+    part.relations.push(r);
+    used += bytes;
+  }
+  if (used > 0 || parts.length === 0) parts.push(part);
+  return parts;
+}
