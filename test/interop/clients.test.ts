@@ -90,6 +90,8 @@ describe("generated clients against a live controller", () => {
     "create model",
     "deploy",
     "get status",
+    "fetch status",
+    "fetched status matches",
     "watch status sees the new unit",
     "deadline exceeded",
     "stream deadline exceeded",
@@ -172,6 +174,7 @@ describe("generated clients against a live controller", () => {
       expect(out).toContain(`ok imported ${join(site, "ferry", "client.py")}\n`);
       for (const step of [
         ...STEPS,
+        "merge status parts",
         "redirect",
         "follow redirect",
         "follow past a dead address",

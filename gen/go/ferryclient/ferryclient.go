@@ -1,7 +1,8 @@
-// Package ferryclient holds the two things every Go caller of a Ferry
-// controller needs next to the generated ferry/v1 stubs: a connection over TLS
-// pinned to the controller's CA with bearer-token auth, and reading a
-// MODEL_MIGRATED error as a typed redirect. Hand-written; not generated.
+// Package ferryclient holds what every Go caller of a Ferry controller needs
+// next to the generated ferry/v1 stubs: a connection over TLS pinned to the
+// controller's CA with bearer-token auth, reading a MODEL_MIGRATED error as a
+// typed redirect (and following it), and reading the status of a model of any
+// size. Hand-written; not generated.
 package ferryclient
 
 import (
@@ -10,6 +11,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 
@@ -127,4 +129,49 @@ func (r *Redirect) Follow(token string, opts ...grpc.DialOption) (*grpc.ClientCo
 	addrs.InitialState(resolver.State{Endpoints: endpoints})
 	target := addrs.Scheme() + ":///" + url.PathEscape(r.ControllerName)
 	return Dial(target, []byte(r.CACert), token, append([]grpc.DialOption{grpc.WithResolvers(addrs)}, opts...)...)
+}
+
+// FetchStatus reads a model's full status through StreamStatus, which has no
+// size limit (GetStatus is one message, so it stops at 4 MiB, about 30,000
+// units), and puts the parts back together.
+func FetchStatus(ctx context.Context, models ferryv1.ModelServiceClient, model string, opts ...grpc.CallOption) (*ferryv1.FullStatus, error) {
+	stream, err := models.StreamStatus(ctx, &ferryv1.StreamStatusRequest{Model: model}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var out *ferryv1.FullStatus
+	for {
+		res, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = MergeStatusPart(out, res.GetStatus())
+	}
+	if out == nil {
+		return nil, errors.New("ferryclient: StreamStatus ended without a part")
+	}
+	return out, nil
+}
+
+// MergeStatusPart adds one StreamStatus part to acc (nil for the first) and
+// returns it, by the rule in the proto: machines, applications and relations
+// are appended in order, and an application that opens a part with the name
+// of the one that closed the previous part continues it with more units.
+func MergeStatusPart(acc, part *ferryv1.FullStatus) *ferryv1.FullStatus {
+	if acc == nil {
+		acc = &ferryv1.FullStatus{Model: part.GetModel(), Time: part.GetTime()}
+	}
+	acc.Machines = append(acc.Machines, part.GetMachines()...)
+	for i, app := range part.GetApplications() {
+		if n := len(acc.Applications); i == 0 && n > 0 && acc.Applications[n-1].GetName() == app.GetName() {
+			acc.Applications[n-1].Units = append(acc.Applications[n-1].Units, app.GetUnits()...)
+		} else {
+			acc.Applications = append(acc.Applications, app)
+		}
+	}
+	acc.Relations = append(acc.Relations, part.GetRelations()...)
+	return acc
 }

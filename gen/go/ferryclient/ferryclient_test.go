@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
 )
 
@@ -183,5 +184,27 @@ func TestFollowTriesEachAddressInTurn(t *testing.T) {
 func TestFollowRefusesAnAddressWithoutPort(t *testing.T) {
 	if _, err := (&Redirect{Addresses: []string{"10.0.0.5", "10.0.0.6:17070"}, CACert: string(newTestCA(t).pem)}).Follow(""); err == nil {
 		t.Fatal("an address without a port must be refused")
+	}
+}
+
+func TestMergeStatusPart(t *testing.T) {
+	unit := func(n string) *ferryv1.Unit { return &ferryv1.Unit{Name: n} }
+	parts := []*ferryv1.FullStatus{
+		{Model: &ferryv1.Model{Name: "big"}, Machines: []*ferryv1.Machine{{Id: "0"}},
+			Applications: []*ferryv1.Application{{Name: "a", Units: []*ferryv1.Unit{unit("a/0")}}, {Name: "b", UnitCount: 3, Units: []*ferryv1.Unit{unit("b/0")}}}},
+		// b continues; c is new even though it follows b.
+		{Applications: []*ferryv1.Application{{Name: "b", UnitCount: 3, Units: []*ferryv1.Unit{unit("b/1"), unit("b/2")}}, {Name: "c"}}},
+		{Relations: []*ferryv1.Relation{{Id: 1}}},
+	}
+	var got *ferryv1.FullStatus
+	for _, p := range parts {
+		got = MergeStatusPart(got, p)
+	}
+	want := &ferryv1.FullStatus{Model: &ferryv1.Model{Name: "big"}, Machines: []*ferryv1.Machine{{Id: "0"}},
+		Applications: []*ferryv1.Application{{Name: "a", Units: []*ferryv1.Unit{unit("a/0")}},
+			{Name: "b", UnitCount: 3, Units: []*ferryv1.Unit{unit("b/0"), unit("b/1"), unit("b/2")}}, {Name: "c"}},
+		Relations: []*ferryv1.Relation{{Id: 1}}}
+	if !proto.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }

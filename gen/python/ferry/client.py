@@ -1,6 +1,7 @@
 """Helpers every Python caller of a Ferry controller needs next to the
 generated ``ferry.v1`` stubs: a channel over TLS pinned to the controller's CA
-with bearer-token auth, and reading a MODEL_MIGRATED error as a typed redirect.
+with bearer-token auth, reading a MODEL_MIGRATED error as a typed redirect (and
+following it), and reading the status of a model of any size.
 Hand-written; not generated. Needs grpcio and grpcio-status.
 """
 
@@ -8,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Tuple
+from typing import Iterable, Optional, Sequence, Tuple
 
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from ferry.v1 import errors_pb2
+from ferry.v1 import errors_pb2, model_pb2
 
 REASON_MODEL_MIGRATED = "MODEL_MIGRATED"
 
@@ -130,3 +131,35 @@ def as_redirect(err: grpc.RpcError) -> Optional[Redirect]:
         ca_fingerprint=found.ca_fingerprint,
         migration_id=found.migration_id,
     )
+
+
+def merge_status_parts(parts: Iterable[model_pb2.FullStatus]) -> model_pb2.FullStatus:
+    """One FullStatus from StreamStatus parts, by the rule in the proto:
+    machines, applications and relations appended in order; an application
+    that opens a part with the name of the one that closed the previous part
+    continues it with more units."""
+    out = model_pb2.FullStatus()
+    first = True
+    for part in parts:
+        if first:
+            if part.HasField("model"):
+                out.model.CopyFrom(part.model)
+            if part.HasField("time"):
+                out.time.CopyFrom(part.time)
+            first = False
+        out.machines.extend(part.machines)
+        for i, app in enumerate(part.applications):
+            if i == 0 and out.applications and out.applications[-1].name == app.name:
+                out.applications[-1].units.extend(app.units)
+            else:
+                out.applications.add().CopyFrom(app)
+        out.relations.extend(part.relations)
+    return out
+
+
+def fetch_status(models, model: str, timeout: Optional[float] = None) -> model_pb2.FullStatus:
+    """A model's full status through StreamStatus, which has no size limit
+    (GetStatus is one message, so it stops at 4 MiB, about 30,000 units).
+    ``models`` is a ``model_pb2_grpc.ModelServiceStub``."""
+    stream = models.StreamStatus(model_pb2.StreamStatusRequest(model=model), timeout=timeout)
+    return merge_status_parts(res.status for res in stream)

@@ -87,6 +87,12 @@ func main() {
 	st, err := models.GetStatus(ctx, &ferryv1.GetStatusRequest{Model: model})
 	must("get status", err)
 	check("status has pg", len(st.GetStatus().GetApplications()) == 1 && st.GetStatus().GetApplications()[0].GetName() == "pg", "apps %v", st.GetStatus().GetApplications())
+	// The same status through StreamStatus (any size of model), put back together.
+	fs, err := ferryclient.FetchStatus(ctx, models, model)
+	must("fetch status", err)
+	check("fetched status matches", fs.GetModel().GetUuid() == st.GetStatus().GetModel().GetUuid() && len(fs.GetApplications()) == 1 &&
+		len(fs.GetApplications()[0].GetUnits()) == 1 && fs.GetApplications()[0].GetUnits()[0].GetName() == "pg/0" && len(fs.GetMachines()) == len(st.GetStatus().GetMachines()),
+		"fetched %v", fs)
 
 	// WatchStatus: the current status at once, then a new one after each change.
 	wctx, wcancel := context.WithCancel(ctx)

@@ -60,6 +60,29 @@ def main():
     model = f"admin/{name}"
 
     print("ok imported", client.__file__, flush=True)
+    # The StreamStatus merge rule on parts cut mid-application.
+    R = resources_pb2
+    parts = [
+        model_pb2.FullStatus(
+            model=R.Model(name="big"),
+            machines=[R.Machine(id="0")],
+            applications=[R.Application(name="a", units=[R.Unit(name="a/0")]), R.Application(name="b", unit_count=3, units=[R.Unit(name="b/0")])],
+        ),
+        model_pb2.FullStatus(applications=[R.Application(name="b", unit_count=3, units=[R.Unit(name="b/1"), R.Unit(name="b/2")]), R.Application(name="c")]),
+        model_pb2.FullStatus(relations=[R.Relation(id=1)]),
+    ]
+    merged = client.merge_status_parts(parts)
+    want = model_pb2.FullStatus(
+        model=R.Model(name="big"),
+        machines=[R.Machine(id="0")],
+        applications=[
+            R.Application(name="a", units=[R.Unit(name="a/0")]),
+            R.Application(name="b", unit_count=3, units=[R.Unit(name=f"b/{i}") for i in range(3)]),
+            R.Application(name="c"),
+        ],
+        relations=[R.Relation(id=1)],
+    )
+    ok("merge status parts", merged == want, merged)
     token = login(src_addr, src_ca, pw)
     ok("login")
     ch = client.connect(src_addr, src_ca, token)
@@ -79,6 +102,16 @@ def main():
     ok("deploy")
     st = models.GetStatus(model_pb2.GetStatusRequest(model=model), timeout=30)
     ok("get status", [a.name for a in st.status.applications] == ["pg"], st.status.applications)
+    # The same status through StreamStatus (any size of model), put back together.
+    fs = client.fetch_status(models, model, timeout=30)
+    ok("fetch status")
+    ok(
+        "fetched status matches",
+        fs.model.uuid == st.status.model.uuid
+        and [u.name for a in fs.applications for u in a.units] == ["pg/0"]
+        and len(fs.machines) == len(st.status.machines),
+        fs,
+    )
 
     # WatchStatus: the current status at once, then a new one after each change.
     stream = models.WatchStatus(model_pb2.WatchStatusRequest(model=model), timeout=30)
