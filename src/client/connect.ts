@@ -7,7 +7,7 @@ import { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { MigrationService } from "../../gen/ts/ferry/v1/migration_pb.js";
 import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
 import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
-import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import type { ModelRedirect } from "../../gen/ts/ferry/v1/errors_pb.js";
 import { decodeError } from "./errors.js";
 
@@ -146,8 +146,10 @@ export interface FollowOptions extends Pick<ConnectOptions, "token" | "unaryTime
 
 /**
  * Connects to where a redirect points: the first of its addresses whose
- * controller answers a health check over TLS pinned to the CA the redirect
- * carries, so a destination with one dead address is still reached. Rejects
+ * controller answers a health check with SERVING over TLS pinned to the CA
+ * the redirect carries, so a destination with one dead address is still
+ * reached. Addresses are tried one after another, each for up to
+ * `probeTimeoutMs`. Rejects
  * with UNAVAILABLE, naming every address tried, when none answers.
  */
 export async function followRedirect(
@@ -161,8 +163,13 @@ export async function followRedirect(
   for (const address of redirect.addresses) {
     const clients = connect({ ...opts, address, caPem: redirect.caCert });
     try {
-      await clients.health.check({}, { timeoutMs: opts.probeTimeoutMs ?? 10_000, signal: opts.signal });
-      return { ...clients, address };
+      const { status } = await clients.health.check(
+        {},
+        { timeoutMs: opts.probeTimeoutMs ?? 10_000, signal: opts.signal },
+      );
+      // A controller shutting down answers NOT_SERVING: try the next address.
+      if (status === HealthCheckResponse_ServingStatus.SERVING) return { ...clients, address };
+      throw new ConnectError(`health ${HealthCheckResponse_ServingStatus[status]}`, Code.Unavailable);
     } catch (err) {
       clients.close();
       if (opts.signal?.aborted) throw err;

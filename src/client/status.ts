@@ -2,7 +2,7 @@
 // into the FullStatus GetStatus would return (GetStatus is one message, so it
 // stops at 4 MiB, about 30,000 units).
 import { create } from "@bufbuild/protobuf";
-import type { CallOptions } from "@connectrpc/connect";
+import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
 import { FullStatusSchema, type FullStatus } from "../../gen/ts/ferry/v1/model_pb.js";
 import type { FerryClients } from "./connect.js";
 
@@ -32,11 +32,27 @@ export function mergeStatusParts(parts: Iterable<FullStatus>): FullStatus {
   return out ?? create(FullStatusSchema);
 }
 
-/** The model's full status through StreamStatus, for models of any size. */
-export async function fetchStatus(clients: FerryClients, model: string, opts: CallOptions = {}): Promise<FullStatus> {
+/**
+ * The model's full status through StreamStatus, for models of any size. A
+ * controller from before StreamStatus (UNIMPLEMENTED) is asked with GetStatus.
+ */
+export async function fetchStatus(
+  clients: Pick<FerryClients, "model">,
+  model: string,
+  opts: CallOptions = {},
+): Promise<FullStatus> {
   const parts: FullStatus[] = [];
-  for await (const res of clients.model.streamStatus({ model }, opts)) {
-    if (res.status) parts.push(res.status);
+  try {
+    for await (const res of clients.model.streamStatus({ model }, opts)) {
+      if (res.status) parts.push(res.status);
+    }
+  } catch (err) {
+    if (!(err instanceof ConnectError && err.code === Code.Unimplemented && parts.length === 0)) throw err;
+    const res = await clients.model.getStatus({ model }, opts);
+    if (!res.status) throw new Error("GetStatus returned no status");
+    return res.status;
   }
-  return mergeStatusParts(parts);
+  const status = mergeStatusParts(parts);
+  if (!status.model) throw new Error("StreamStatus ended without a part");
+  return status;
 }

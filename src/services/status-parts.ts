@@ -49,11 +49,13 @@ export function statusParts(status: FullStatus, maxBytes = STATUS_PART_BYTES): F
     part = create(FullStatusSchema);
     used = 0;
   };
-  /** Makes room for `bytes` more, starting a new part when this one has content. */
+  /**
+   * Makes room for `bytes` more, starting a new part unless this one is empty
+   * (the first part's model and time count: they can leave that part with only
+   * them, which merging handles like any other part).
+   */
   const room = (bytes: number) => {
-    if (used + bytes > budget && (part.machines.length || part.applications.length || part.relations.length)) {
-      flush();
-    }
+    if (used + bytes > budget && used > 0) flush();
   };
 
   for (const m of status.machines) {

@@ -187,14 +187,9 @@ function makeHandler(service: DescService, spec: MethodImplSpec, opts: RegisterO
 }
 
 /**
- * A request that failed to decode. grpc-js would answer a throwing deserializer with
- * INTERNAL, but a malformed message is the caller's fault (api.md: never INTERNAL
- * for something the caller did), so decoding never throws and the adapter answers
- * INVALID_ARGUMENT instead, through the normal error path.
- */
-/**
  * The errors the adapter itself raises carry a google.rpc.ErrorInfo like every
- * service error (api.md), in the same domain.
+ * service error (api.md), in the same domain as services/errors.ts's
+ * ERROR_DOMAIN (repeated, not imported: the transport knows nothing of services).
  */
 const ERROR_DOMAIN = "ferry.v1";
 
@@ -209,6 +204,12 @@ function adapterError(
   ]);
 }
 
+/**
+ * A request that failed to decode. grpc-js would answer a throwing deserializer with
+ * INTERNAL, but a malformed message is the caller's fault (api.md: never INTERNAL
+ * for something the caller did), so decoding never throws and the adapter answers
+ * INVALID_ARGUMENT instead, through the normal error path.
+ */
 class MalformedRequest {
   constructor(readonly error: ConnectError) {}
 }

@@ -98,6 +98,18 @@ describe("statusParts / mergeStatusParts", () => {
     expect(equals(FullStatusSchema, mergeStatusParts(tiny), st)).toBe(true);
   });
 
+  it("counts the first part's model and time: no part is over the bound, whatever comes first", () => {
+    // No machines, so an application comes right after a large model header.
+    const st = bigStatus(1, 13);
+    st.machines = [];
+    st.model!.name = "m".repeat(200);
+    for (let maxBytes = 600; maxBytes <= 1400; maxBytes += 7) expectRoundTrip(st, maxBytes);
+    // And a first machine or relation likewise.
+    const other = bigStatus(3, 2);
+    other.model!.name = "m".repeat(300);
+    for (let maxBytes = 400; maxBytes <= 900; maxBytes += 5) expectRoundTrip(other, maxBytes);
+  });
+
   it("does not merge two applications that merely follow each other", () => {
     const st = bigStatus(2, 2);
     const parts = statusParts(st, 200);

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // ReasonModelMigrated is the google.rpc.ErrorInfo reason of a redirect.
@@ -106,14 +107,12 @@ func AsRedirect(err error) (*Redirect, bool) {
 
 // Follow connects to the redirect's destination, pinned to the CA it carries.
 // With several addresses the connection tries them in order (gRPC's
-// pick_first) and moves on from one it cannot reach or whose certificate does
-// not verify, so a destination with one dead address is still reached.
+// pick_first, which starts the next one after 250 ms without an answer) and
+// uses the first that connects and whose certificate verifies for that
+// address's host, so a destination with one dead address is still reached.
 func (r *Redirect) Follow(token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
-	switch len(r.Addresses) {
-	case 0:
+	if len(r.Addresses) == 0 {
 		return nil, errors.New("ferryclient: redirect has no addresses")
-	case 1:
-		return Dial(r.Addresses[0], []byte(r.CACert), token, opts...)
 	}
 	endpoints := make([]resolver.Endpoint, 0, len(r.Addresses))
 	for _, a := range r.Addresses {
@@ -124,6 +123,9 @@ func (r *Redirect) Follow(token string, opts ...grpc.DialOption) (*grpc.ClientCo
 		// ServerName: each address is verified against its own host, as if
 		// dialled on its own (the target's authority is only a label).
 		endpoints = append(endpoints, resolver.Endpoint{Addresses: []resolver.Address{{Addr: a, ServerName: host}}})
+	}
+	if len(r.Addresses) == 1 {
+		return Dial(r.Addresses[0], []byte(r.CACert), token, opts...)
 	}
 	addrs := manual.NewBuilderWithScheme("ferry-redirect")
 	addrs.InitialState(resolver.State{Endpoints: endpoints})
@@ -160,6 +162,7 @@ func FetchStatus(ctx context.Context, models ferryv1.ModelServiceClient, model s
 // returns it, by the rule in the proto: machines, applications and relations
 // are appended in order, and an application that opens a part with the name
 // of the one that closed the previous part continues it with more units.
+// Applications are copied into acc, so the parts themselves are not changed.
 func MergeStatusPart(acc, part *ferryv1.FullStatus) *ferryv1.FullStatus {
 	if acc == nil {
 		acc = &ferryv1.FullStatus{Model: part.GetModel(), Time: part.GetTime()}
@@ -169,7 +172,7 @@ func MergeStatusPart(acc, part *ferryv1.FullStatus) *ferryv1.FullStatus {
 		if n := len(acc.Applications); i == 0 && n > 0 && acc.Applications[n-1].GetName() == app.GetName() {
 			acc.Applications[n-1].Units = append(acc.Applications[n-1].Units, app.GetUnits()...)
 		} else {
-			acc.Applications = append(acc.Applications, app)
+			acc.Applications = append(acc.Applications, proto.Clone(app).(*ferryv1.Application))
 		}
 	}
 	acc.Relations = append(acc.Relations, part.GetRelations()...)

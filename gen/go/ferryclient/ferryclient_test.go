@@ -182,8 +182,12 @@ func TestFollowTriesEachAddressInTurn(t *testing.T) {
 }
 
 func TestFollowRefusesAnAddressWithoutPort(t *testing.T) {
-	if _, err := (&Redirect{Addresses: []string{"10.0.0.5", "10.0.0.6:17070"}, CACert: string(newTestCA(t).pem)}).Follow(""); err == nil {
+	ca := string(newTestCA(t).pem)
+	if _, err := (&Redirect{Addresses: []string{"10.0.0.5", "10.0.0.6:17070"}, CACert: ca}).Follow(""); err == nil {
 		t.Fatal("an address without a port must be refused")
+	}
+	if _, err := (&Redirect{Addresses: []string{"10.0.0.5"}, CACert: ca}).Follow(""); err == nil {
+		t.Fatal("an only address without a port must be refused too")
 	}
 }
 
@@ -206,5 +210,13 @@ func TestMergeStatusPart(t *testing.T) {
 		Relations: []*ferryv1.Relation{{Id: 1}}}
 	if !proto.Equal(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)
+	}
+	// The parts are left as they were: merging them again gives the same.
+	var again *ferryv1.FullStatus
+	for _, p := range parts {
+		again = MergeStatusPart(again, p)
+	}
+	if !proto.Equal(again, want) {
+		t.Fatalf("second merge: got %v\nwant %v", again, want)
 	}
 }

@@ -162,4 +162,7 @@ def fetch_status(models, model: str, timeout: Optional[float] = None) -> model_p
     (GetStatus is one message, so it stops at 4 MiB, about 30,000 units).
     ``models`` is a ``model_pb2_grpc.ModelServiceStub``."""
     stream = models.StreamStatus(model_pb2.StreamStatusRequest(model=model), timeout=timeout)
-    return merge_status_parts(res.status for res in stream)
+    status = merge_status_parts(res.status for res in stream)
+    if not status.HasField("model"):
+        raise RuntimeError("StreamStatus ended without a part")
+    return status
