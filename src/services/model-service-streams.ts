@@ -108,10 +108,18 @@ function batches(rows: LogRow[]): LogEntry[][] {
 
 /** Bound on cached status documents (each a few KiB for small models). */
 const STATUS_CACHE_MAX = 256;
+/**
+ * Bound on their machines + units + relations together, since a document of a
+ * big model is big in memory (100,000 units: about 125,000 of them, some
+ * 100 MiB); a model over the bound is not cached at all.
+ */
+const STATUS_CACHE_WEIGHT = 250_000;
 
 interface CachedStatus {
   /** store.generation() it was built at. */
   generation: number;
+  /** Machines + units + relations. */
+  weight: number;
   status: FullStatus;
   /** Its StreamStatus parts, once asked for. */
   parts?: FullStatus[];
@@ -139,6 +147,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
   // a status call. Cache it per model and viewpoint (admins see every model
   // user, others only themselves) until anything in the store changes.
   const cache = new Map<string, CachedStatus>();
+  let cachedWeight = 0;
 
   /** The cache entry for the model as `p` sees it, built if stale; its `time` is when it was built. */
   function entryOf(p: Principal, modelUuid: string, access: ModelAccessLevel): CachedStatus | undefined {
@@ -152,13 +161,25 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       const counts = { machines: snap.machines.length, units: snap.units.length };
       return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access, counts), clock(deps));
     });
-    if (cache.size >= STATUS_CACHE_MAX) cache.clear();
-    if (!status) {
+    if (hit) {
       cache.delete(key);
-      return undefined;
+      cachedWeight -= hit.weight;
     }
-    const entry: CachedStatus = { generation, status };
-    cache.set(key, entry);
+    if (!status) return undefined;
+    const units = status.applications.reduce((n, a) => n + a.units.length, 0);
+    const entry: CachedStatus = {
+      generation,
+      weight: status.machines.length + units + status.relations.length,
+      status,
+    };
+    if (cache.size >= STATUS_CACHE_MAX || cachedWeight + entry.weight > STATUS_CACHE_WEIGHT) {
+      cache.clear();
+      cachedWeight = 0;
+    }
+    if (entry.weight <= STATUS_CACHE_WEIGHT) {
+      cache.set(key, entry);
+      cachedWeight += entry.weight;
+    }
     return entry;
   }
 
