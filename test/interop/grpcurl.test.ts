@@ -284,6 +284,13 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
       "postgresql",
       "wordpress",
     ]);
+    // StreamStatus, as the README shows it: this small model is one part, the same status.
+    const streamed = await call("ferry.v1.ModelService/StreamStatus", { model: "admin/web" });
+    expect(streamed.status.model.uuid).toBe(modelUuid);
+    expect((streamed.status.applications as { name: string }[]).map((a) => a.name).sort()).toEqual([
+      "postgresql",
+      "wordpress",
+    ]);
     const model = await call("ferry.v1.ModelService/GetModel", { model: "admin/web" });
     expect(model.model.uuid).toBe(modelUuid);
 
