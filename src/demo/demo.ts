@@ -2,7 +2,7 @@
 // and two real controller processes: bootstrap two controllers, fill a model,
 // migrate it with live phase output, show the redirect the source gives stale
 // requests, then clean up. Every command is printed before it runs.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,16 +14,21 @@ const home = mkdtempSync(join(tmpdir(), "ferry-demo-"));
 const otherHome = mkdtempSync(join(tmpdir(), "ferry-demo-other-"));
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
+/** The CLI as a child process, with the demo's environment. */
+function spawnFerry(args: string[], h: string, stdio: StdioOptions): ChildProcess {
+  return spawn(process.execPath, [FERRY, ...args], {
+    env: { ...process.env, FERRY_HOME: h, FERRY_ADMIN_PASSWORD: "demo-admin-password" },
+    stdio,
+  });
+}
+
 function ferry(args: string[], opts: { home?: string; input?: string; mayFail?: boolean } = {}): Promise<number> {
   const h = opts.home ?? home;
   console.log(
     bold(`\n$ ferry ${args.join(" ")}${h === otherHome ? "    # as a second client (another FERRY_HOME)" : ""}`),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FERRY, ...args], {
-      env: { ...process.env, FERRY_HOME: h, FERRY_ADMIN_PASSWORD: "demo-admin-password" },
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "inherit", "inherit"],
-    });
+    const child = spawnFerry(args, h, [opts.input === undefined ? "ignore" : "pipe", "inherit", "inherit"]);
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     child.on("error", reject);
     child.on("close", (code) => {
@@ -36,10 +41,7 @@ function ferry(args: string[], opts: { home?: string; input?: string; mayFail?: 
 /** Runs `ferry args` without printing it, and returns what it wrote to stdout. */
 function ferryOutput(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FERRY, ...args], {
-      env: { ...process.env, FERRY_HOME: home, FERRY_ADMIN_PASSWORD: "demo-admin-password" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawnFerry(args, home, ["ignore", "pipe", "inherit"]);
     let out = "";
     child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
     child.on("error", reject);

@@ -39,41 +39,48 @@ function fieldBytes(len: number): number {
  */
 export function statusParts(status: FullStatus, maxBytes = STATUS_PART_BYTES): FullStatus[] {
   const budget = maxBytes - WRAPPER_BYTES;
-  if (toBinary(FullStatusSchema, status).byteLength <= budget) return [status];
+  // Each element is encoded once, for its size; a message's encoding is its
+  // fields' side by side, so these sizes also add up to the whole status's.
+  const header = toBinary(FullStatusSchema, create(FullStatusSchema, { model: status.model, time: status.time }));
+  const machineBytes = status.machines.map((m) => fieldBytes(toBinary(MachineSchema, m).byteLength));
+  const relationBytes = status.relations.map((r) => fieldBytes(toBinary(RelationSchema, r).byteLength));
+  const apps = status.applications.map((app) => {
+    const unitBytes = app.units.map((u) => fieldBytes(toBinary(UnitSchema, u).byteLength));
+    const bare: Application = { ...app, units: [] };
+    const bareLen = toBinary(ApplicationSchema, bare).byteLength;
+    return { app, bare, bareLen, unitBytes, whole: fieldBytes(bareLen + sum(unitBytes)) };
+  });
+  const total = header.byteLength + sum(machineBytes) + sum(apps.map((a) => a.whole)) + sum(relationBytes);
+  if (total <= budget) return [status];
 
   const parts: FullStatus[] = [];
   let part = create(FullStatusSchema, { model: status.model, time: status.time });
-  let used = toBinary(FullStatusSchema, part).byteLength;
-  const flush = () => {
-    parts.push(part);
-    part = create(FullStatusSchema);
-    used = 0;
-  };
+  let used = header.byteLength;
   /**
    * Makes room for `bytes` more, starting a new part unless this one is empty
    * (the first part's model and time count: they can leave that part with only
    * them, which merging handles like any other part).
    */
   const room = (bytes: number) => {
-    if (used + bytes > budget && used > 0) flush();
+    if (used + bytes > budget && used > 0) {
+      parts.push(part);
+      part = create(FullStatusSchema);
+      used = 0;
+    }
   };
-
-  for (const m of status.machines) {
-    const bytes = fieldBytes(toBinary(MachineSchema, m).byteLength);
-    room(bytes);
-    part.machines.push(m);
-    used += bytes;
+  /** Appends `items` (of `bytes[i]` encoded bytes each) to the list `list` picks, part after part. */
+  function place<T>(items: T[], bytes: number[], list: (p: FullStatus) => T[]): void {
+    items.forEach((item, i) => {
+      room(bytes[i]!);
+      list(part).push(item);
+      used += bytes[i]!;
+    });
   }
 
-  for (const app of status.applications) {
-    const unitBytes = app.units.map((u) => toBinary(UnitSchema, u).byteLength);
-    const bare: Application = { ...app, units: [] };
-    const bareLen = toBinary(ApplicationSchema, bare).byteLength;
-    const whole = bareLen + unitBytes.reduce((sum, b) => sum + fieldBytes(b), 0);
-    if (fieldBytes(whole) <= budget || app.units.length === 0) {
-      room(fieldBytes(whole)); // whole, in this part or the next
-      part.applications.push(app);
-      used += fieldBytes(whole);
+  place(status.machines, machineBytes, (p) => p.machines);
+  for (const { app, bare, bareLen, unitBytes, whole } of apps) {
+    if (whole <= budget || app.units.length === 0) {
+      place([app], [whole], (p) => p.applications); // whole, in this part or the next
       continue;
     }
     // Bigger than a part: its units go out over as many parts as needed, each
@@ -82,24 +89,22 @@ export function statusParts(status: FullStatus, maxBytes = STATUS_PART_BYTES): F
     while (i < app.units.length) {
       // The length prefix of an entry holding up to a whole part: at most 3 bytes.
       const entryOverhead = 1 + 3 + bareLen;
-      room(entryOverhead + fieldBytes(unitBytes[i]!));
+      room(entryOverhead + unitBytes[i]!);
       const entry: Application = { ...bare, units: [] };
       used += entryOverhead;
       do {
         entry.units.push(app.units[i]!);
-        used += fieldBytes(unitBytes[i]!);
+        used += unitBytes[i]!;
         i++;
-      } while (i < app.units.length && used + fieldBytes(unitBytes[i]!) <= budget);
+      } while (i < app.units.length && used + unitBytes[i]! <= budget);
       part.applications.push(entry);
     }
   }
-
-  for (const r of status.relations) {
-    const bytes = fieldBytes(toBinary(RelationSchema, r).byteLength);
-    room(bytes);
-    part.relations.push(r);
-    used += bytes;
-  }
+  place(status.relations, relationBytes, (p) => p.relations);
   if (used > 0 || parts.length === 0) parts.push(part);
   return parts;
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }
