@@ -2,6 +2,7 @@
 // defaults chosen so that `npm start` just works on a fresh machine.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { StoreSpec } from "./store/index.js";
 import { isLogLevel, type LogLevel } from "./transport/log.js";
 
 export const FERRY_VERSION = "1.0.0";
@@ -17,6 +18,8 @@ export interface ControllerConfig {
   /** host:port to listen on; port 0 picks a free one. */
   listen: string;
   dataDir: string;
+  /** The store: the embedded SQLite file in the data dir, or a PostgreSQL database several nodes share. */
+  store: StoreSpec;
   /** Extra host names / IPs for the server certificate and API addresses. */
   hostnames: string[];
   /** Plaintext listener, for local debugging only. */
@@ -63,6 +66,32 @@ function list(v: unknown): string[] {
   return [];
 }
 
+/**
+ * `--store`: "sqlite" (the default: <data-dir>/ferry.db) or a PostgreSQL URL
+ * (postgres://user[:password]@host:port/db; FERRY_STORE). Several ferryd
+ * processes started with the same URL are one controller.
+ */
+export function parseStoreSpec(value: string | undefined, dataDir: string): StoreSpec {
+  if (value === undefined || value === "sqlite") return { engine: "sqlite", file: join(dataDir, "ferry.db") };
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new Error(`invalid --store URL: want postgres://user@host:port/database`);
+    }
+    return { engine: "postgres", url: value };
+  }
+  throw new Error(`invalid --store "${value.slice(0, 40)}": want "sqlite" or a postgres://user@host:port/database URL`);
+}
+
+/** The store for logs and messages: a PostgreSQL URL without its password. */
+export function describeStore(spec: StoreSpec): string {
+  if (spec.engine === "sqlite") return spec.file;
+  const u = new URL(spec.url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
 /** Resolves the configuration from parsed flags and the environment. */
 export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = process.env): ControllerConfig {
   const name = str(flags.name) ?? str(env.FERRY_CONTROLLER_NAME) ?? "ferry";
@@ -75,6 +104,7 @@ export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = proces
   const logLevel = str(flags.logLevel) ?? str(env.FERRY_LOG_LEVEL) ?? "info";
   if (!isLogLevel(logLevel)) throw new Error(`invalid log level "${logLevel}": debug, info, warn or error`);
   const dataHome = str(env.XDG_DATA_HOME) ?? join(homedir(), ".local", "share");
+  const dataDir = str(flags.dataDir) ?? str(env.FERRY_DATA_DIR) ?? join(dataHome, "ferryd", name);
   return {
     name,
     cloud: str(flags.cloud) ?? str(env.FERRY_CLOUD) ?? "localhost",
@@ -83,7 +113,8 @@ export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = proces
     regions,
     agentVersion: str(flags.agentVersion) ?? str(env.FERRY_AGENT_VERSION) ?? FERRY_VERSION,
     listen: str(flags.listen) ?? str(env.FERRY_LISTEN) ?? "127.0.0.1:17070",
-    dataDir: str(flags.dataDir) ?? str(env.FERRY_DATA_DIR) ?? join(dataHome, "ferryd", name),
+    dataDir,
+    store: parseStoreSpec(str(flags.store) ?? str(env.FERRY_STORE), dataDir),
     hostnames: list(flags.hostname ?? env.FERRY_HOSTNAMES),
     insecure: flags.insecure === true || env.FERRY_INSECURE === "1",
     logLevel,

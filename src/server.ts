@@ -9,7 +9,7 @@ import { ControllerService } from "../gen/ts/ferry/v1/controller_pb.js";
 import { MigrationService } from "../gen/ts/ferry/v1/migration_pb.js";
 import { MigrationTargetService } from "../gen/ts/ferry/v1/migration_target_pb.js";
 import { ModelService } from "../gen/ts/ferry/v1/model_pb.js";
-import type { ControllerConfig } from "./config.js";
+import { describeStore, type ControllerConfig } from "./config.js";
 import type { ControllerIdentity } from "./domain/controller.js";
 import { exportModel } from "./migration/export.js";
 import { createSecretBox } from "./migration/secrets.js";
@@ -22,9 +22,8 @@ import { principalKey } from "./services/context.js";
 import { createControllerService } from "./services/controller-service.js";
 import { createMigrationTargetService } from "./services/migration-target-service.js";
 import { createMigrationService, migrationSummaryOf } from "./services/migration-service.js";
-import { createChangeHub, createModelService, createSimulator } from "./services/model-service.js";
-import { openStore, type Store } from "./store/db.js";
-import { deleteExpiredTokens } from "./store/user-repo.js";
+import { createModelService, createSimulator } from "./services/model-service.js";
+import { openStore, type Store } from "./store/index.js";
 import { serviceRegistration, startServer, type Logger, type RunningServer } from "./transport/index.js";
 
 export interface RunningController {
@@ -78,7 +77,8 @@ export async function startController(opts: StartOptions): Promise<RunningContro
   const pki = await ensurePki(config.dataDir, { controllerName: config.name, hostnames: certNames });
   if (pki.caCreated) logger.info("created controller CA", { fingerprint: pki.fingerprint });
 
-  const store = openStore(join(config.dataDir, "ferry.db"));
+  const store = await openStore(config.store);
+  logger.info("store open", { engine: store.engine, store: describeStore(config.store) });
   try {
     const boot = await bootstrapController(
       store,
@@ -109,10 +109,8 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       controllerModelUuid: boot.controllerModelUuid,
     };
 
-    const changes = createChangeHub({
-      onListenerError: (err) => logger.error("change listener failed", { err: String(err) }),
-    });
-    const simulator = createSimulator({ store, changes, delayMs: config.provisionDelayMs, log: logger });
+    const changes = store.changes;
+    const simulator = createSimulator({ store, delayMs: config.provisionDelayMs, log: logger });
     // The source side of migrations: the destination's token is kept sealed
     // with a key in the data dir; the worker drives migrations in the background.
     const secrets = createSecretBox(config.dataDir);
@@ -134,6 +132,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         ControllerService,
         createControllerService({
           store,
+          dataDir: config.dataDir,
           controller: identity,
           tokenTtlMs: config.tokenTtlMs,
           migrationTokenTtlMs: config.migrationTokenTtlMs,
@@ -149,7 +148,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
           changes,
           simulator,
           log: logger,
-          migrationSummary: migrationSummaryOf(store),
+          migrationSummary: migrationSummaryOf,
         }),
       ),
       serviceRegistration(
@@ -158,7 +157,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       ),
       serviceRegistration(
         MigrationTargetService,
-        createMigrationTargetService({ store, controller: identity, changes, simulator, log: logger }),
+        createMigrationTargetService({ store, controller: identity, simulator, log: logger }),
       ),
       serviceRegistration(
         AgentService,
@@ -171,19 +170,25 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       tls: config.insecure ? undefined : { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
       insecure: config.insecure,
       services,
-      authenticate: (method, headers, ctx) => {
-        const p = authenticate(store, method, headers);
+      authenticate: async (method, headers, ctx) => {
+        const p = await authenticate(store, method, headers);
         if (p) ctx.values.set(principalKey, p);
       },
       logger,
       descriptorImage: await loadDescriptorImage(),
     });
     identity.addresses = apiAddresses(host, server.port, config.hostnames);
-    simulator.resume();
-    worker.resume();
+    await simulator.resume();
+    await worker.resume();
 
     // Expired tokens are useless; sweep them hourly so the table stays small.
-    const sweep = setInterval(() => deleteExpiredTokens(store.db, Date.now()), 3600_000);
+    const sweep = setInterval(() => {
+      store
+        .write((tx) => tx.tokens.deleteExpired(Date.now()))
+        .catch((err: unknown) => {
+          logger.warn("token sweep failed", { error: String(err) });
+        });
+    }, 3600_000);
     sweep.unref();
 
     if (config.portFile) {
@@ -208,12 +213,12 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         // in-flight calls finish; both before the store closes.
         await Promise.all([server.shutdown(config.shutdownGraceMs), worker.stop()]);
         simulator.stop();
-        store.close();
+        await store.close();
         logger.info("controller stopped", { name: identity.name });
       })());
     return { identity, port: server.port, server, store, stop };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }

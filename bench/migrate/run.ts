@@ -11,8 +11,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { MigrationService } from "../../gen/ts/ferry/v1/migration_pb.js";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
-import { openStore } from "../../src/store/db.js";
-import { generateModel } from "../../src/store/fixtures.js";
+import { generateModel, openStore } from "../../src/store/index.js";
 import { clientFor, startFerryd, type Ferryd } from "../../test/helpers/ferryd.js";
 
 const sizesArg = process.argv.indexOf("--sizes");
@@ -57,9 +56,9 @@ async function benchSize(units: number): Promise<void> {
   // inserts), then start both controllers.
   let src = await startFerryd({ name: "bsrc", env: { FERRY_LOG_LEVEL: "warn" } });
   await src.stop();
-  const store = openStore(join(src.dataDir, "ferry.db"));
-  const gen = generateModel(store, { units, name: `m${units}`, owner: "admin" });
-  store.close();
+  const store = await openStore({ engine: "sqlite", file: join(src.dataDir, "ferry.db") });
+  const gen = await generateModel(store, { units, name: `m${units}`, owner: "admin" });
+  await store.close();
   const copyMs = rawCopyMs(join(src.dataDir, "ferry.db"), gen.uuid, join(src.dataDir, "raw-copy.db"));
   src = await startFerryd({ name: "bsrc", dataDir: src.dataDir, env: { FERRY_LOG_LEVEL: "warn" } });
   const dst = await startFerryd({ name: "bdst", env: { FERRY_LOG_LEVEL: "warn" } });

@@ -33,11 +33,21 @@ export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   REAPFAILED: [],
 };
 
+/** Phases with nowhere to go: DONE, ABORTDONE, REAPFAILED. */
+export const TERMINAL_PHASES: readonly TerminalPhase[] = PHASES.filter(
+  (p) => TRANSITIONS[p].length === 0,
+) as TerminalPhase[];
+
 export function isPhase(s: string): s is Phase {
   return (PHASES as readonly string[]).includes(s);
 }
 
-export function isTerminal(p: Phase): boolean {
+/** The phases with nowhere to go (kept in step with TRANSITIONS: a test checks). */
+export type TerminalPhase = "DONE" | "ABORTDONE" | "REAPFAILED";
+/** The phases a migration is driven through: each has a step (migration/steps.ts). */
+export type ActivePhase = Exclude<Phase, TerminalPhase>;
+
+export function isTerminal(p: Phase): p is TerminalPhase {
   return TRANSITIONS[p].length === 0;
 }
 
@@ -68,6 +78,34 @@ export class IllegalPhaseChange extends Error {
 /** Checks a transition; throws IllegalPhaseChange for any edge not in the table. */
 export function checkTransition(from: Phase, to: Phase): void {
   if (!TRANSITIONS[from].includes(to)) throw new IllegalPhaseChange(from, to);
+}
+
+/**
+ * The commit point, inside VALIDATION, as data (migrations.activation_sent_at):
+ * "pending" until the worker is about to send Activate, then "sent" for good.
+ * From "sent" on the destination may own the model, so no failure and no
+ * abort request leads to ABORT until the destination says it does not.
+ * Resume-after-restart decides on this, never on a status message.
+ */
+export type ActivationStage = "pending" | "sent";
+
+export const ACTIVATION_TRANSITIONS: Readonly<Record<ActivationStage, readonly ActivationStage[]>> = {
+  pending: ["sent"],
+  sent: [],
+};
+
+export function activationStage(row: { activationSentAt: number | null }): ActivationStage {
+  return row.activationSentAt === null ? "pending" : "sent";
+}
+
+export class IllegalStageChange extends Error {
+  constructor(what: string, from: string, to: string) {
+    super(`illegal ${what} change: ${from} -> ${to}`);
+  }
+}
+
+export function checkActivationTransition(from: ActivationStage, to: ActivationStage): void {
+  if (!ACTIVATION_TRANSITIONS[from].includes(to)) throw new IllegalStageChange("activation stage", from, to);
 }
 
 /**

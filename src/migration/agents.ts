@@ -3,7 +3,6 @@
 // controller when the wait starts, plus any that already reported on it (so a
 // restarted worker, whose agents may not have reconnected yet, still counts
 // the reports stored before). No agent connected: no wait.
-import { listMinionReports } from "../store/agent-repo.js";
 import { sleep, StepFailed, Stopping, type MigrationTask } from "./task.js";
 
 export type AgentPhase = "QUIESCE" | "VALIDATION" | "SUCCESS";
@@ -21,8 +20,9 @@ export function agentProgressMessage(base: string, succeeded: number, pending: n
  */
 export async function waitForAgents(t: MigrationTask, phase: AgentPhase, base: string): Promise<void> {
   const { log, store } = t.deps;
-  const expected = new Set(t.deps.agents?.connected(t.modelUuid) ?? []);
-  for (const r of listMinionReports(store.db, t.id, phase)) expected.add(r.tag);
+  const reportsNow = () => store.read((tx) => tx.migrations.minionReports(t.id, phase));
+  const expected = new Set((await t.deps.agents?.connected(t.modelUuid)) ?? []);
+  for (const r of await reportsNow()) expected.add(r.tag);
   if (!expected.size) {
     log.info("migration: model has no agents connected; not waiting for agent reports", { migration: t.id, phase });
     return;
@@ -35,8 +35,8 @@ export async function waitForAgents(t: MigrationTask, phase: AgentPhase, base: s
   const logged = new Set<string>();
   for (;;) {
     if (t.stopSignal.aborted) throw new Stopping();
-    if (strict) t.checkAbort();
-    const reports = listMinionReports(store.db, t.id, phase);
+    if (strict) await t.checkAbort();
+    const reports = await reportsNow();
     for (const r of reports) expected.add(r.tag);
     const reported = new Map(reports.map((r) => [r.tag, r.success]));
     for (const [tag, ok] of reported) {
@@ -49,7 +49,7 @@ export async function waitForAgents(t: MigrationTask, phase: AgentPhase, base: s
     const pending = [...expected].filter((tag) => !reported.has(tag));
     const msg = agentProgressMessage(base, succeeded, pending.length);
     if (msg !== shown) {
-      t.message(msg, { agentsReported: succeeded, agentsPending: pending.length });
+      await t.message(msg, { agentsReported: succeeded, agentsPending: pending.length });
       shown = msg;
     }
     if (!pending.length) {

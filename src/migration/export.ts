@@ -8,10 +8,9 @@
 import { createHash } from "node:crypto";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { emptyCounts, encodeModelLine, ENTITY_SPECS, lineEncoder } from "../domain/description.js";
-import type { Store } from "../store/db.js";
-import { openModelSnapshot, type ModelSnapshot } from "../store/export-repo.js";
+import type { ModelSnapshot, Store } from "../store/index.js";
 
-export { ModelNotFoundError } from "../store/export-repo.js";
+export { ModelNotFoundError } from "../store/index.js";
 
 /** The most bytes one chunk (document or binary) carries. */
 export const MAX_CHUNK = 1024 * 1024;
@@ -39,7 +38,7 @@ export interface ModelExport {
   /** One binary's bytes in chunks of at most 1 MiB. */
   binary(name: string): AsyncIterable<Uint8Array>;
   /** Ends the snapshot (and any iteration still open). Idempotent. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 // Flush encoded text at this many UTF-16 units: at most 3 bytes each in
@@ -48,20 +47,21 @@ const FLUSH_CHARS = 256 * 1024;
 
 /**
  * The document as byte chunks of at most MAX_CHUNK, counting entities into
- * `counts`. Synchronous: the async wrappers yield to the event loop between
- * chunks so a big export does not stall the controller.
+ * `counts`, reading the snapshot a batch of rows at a time.
  */
-function* documentChunks(snap: ModelSnapshot, counts: Record<string, number>): Generator<Buffer> {
+async function* documentChunks(snap: ModelSnapshot, counts: Record<string, number>): AsyncGenerator<Buffer> {
   let text = encodeModelLine(snap.modelValues);
   for (const spec of ENTITY_SPECS) {
     const encode = lineEncoder(spec);
     let n = 0;
-    for (const row of snap.rows(spec.kind)) {
-      text += encode(row);
-      n++;
-      if (text.length >= FLUSH_CHARS) {
-        yield* split(Buffer.from(text, "utf8"));
-        text = "";
+    for await (const batch of snap.rows(spec.kind)) {
+      for (const row of batch) {
+        text += encode(row);
+        n++;
+        if (text.length >= FLUSH_CHARS) {
+          yield* split(Buffer.from(text, "utf8"));
+          text = "";
+        }
       }
     }
     counts[spec.countKey] = n;
@@ -80,33 +80,34 @@ function* split(buf: Buffer): Generator<Buffer> {
  * model does not exist.
  */
 export async function exportModel(store: Store, modelUuid: string): Promise<ModelExport> {
-  const snap = openModelSnapshot(store.file, modelUuid);
-  // Iterations in progress, so close() can end them (a connection with an
-  // open statement cannot be closed).
-  const open = new Set<Generator<Buffer>>();
+  const snap = await store.openModelSnapshot(modelUuid);
+  // Iterations in progress, so close() can end them first (a connection with
+  // an open statement or cursor cannot be closed).
+  const open = new Set<AsyncGenerator<Buffer>>();
   let closed = false;
 
-  async function* stream(gen: Generator<Buffer>): AsyncGenerator<Uint8Array> {
+  async function* stream(gen: AsyncGenerator<Buffer>): AsyncGenerator<Uint8Array> {
     if (closed) throw new Error("model export is closed");
     open.add(gen);
     try {
-      for (const chunk of gen) {
+      for await (const chunk of gen) {
         yield chunk;
+        // A big export must not hold the event loop: other calls run between chunks.
         await yieldToLoop();
         if (closed) throw new Error("model export was closed during iteration");
       }
     } finally {
-      gen.return(undefined);
+      await gen.return(undefined);
       open.delete(gen);
     }
   }
 
-  const close = () => {
+  const close = async () => {
     if (closed) return;
     closed = true;
-    for (const g of open) g.return(undefined);
+    for (const g of [...open]) await g.return(undefined).catch(() => undefined);
     open.clear();
-    snap.close();
+    await snap.close();
   };
 
   try {
@@ -117,9 +118,12 @@ export async function exportModel(store: Store, modelUuid: string): Promise<Mode
       hash.update(chunk);
       size += chunk.length;
     }
-    const binaries: ExportBinary[] = snap
-      .charms()
-      .map((c) => ({ kind: "charm" as const, name: c.url, size: c.size, sha256: c.sha256 }));
+    const binaries: ExportBinary[] = (await snap.charms()).map((c) => ({
+      kind: "charm" as const,
+      name: c.url,
+      size: c.size,
+      sha256: c.sha256,
+    }));
     return {
       counts,
       entityCount: Object.values(counts).reduce((a, b) => a + b, 0),
@@ -129,14 +133,18 @@ export async function exportModel(store: Store, modelUuid: string): Promise<Mode
       chunks: () => stream(documentChunks(snap, emptyCounts())),
       binary: (name) => {
         if (closed) throw new Error("model export is closed");
-        const bytes = snap.charmArchive(name);
-        if (!bytes) throw new Error(`model ${modelUuid} has no binary ${JSON.stringify(name)}`);
-        return stream(split(bytes));
+        return stream(
+          (async function* () {
+            const bytes = await snap.charmArchive(name);
+            if (!bytes) throw new Error(`model ${modelUuid} has no binary ${JSON.stringify(name)}`);
+            yield* split(bytes);
+          })(),
+        );
       },
       close,
     };
   } catch (err) {
-    close();
+    await close();
     throw err;
   }
 }

@@ -10,7 +10,7 @@ import {
   type ModelMigrationSummary,
 } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { isPhase, type Phase } from "../domain/phases.js";
-import { parseProgress, parseTimings, type MigrationRow, type ProgressRecord } from "../store/migration-repo.js";
+import { parseProgress, parseTimings, type MigrationRow, type ProgressRecord } from "../store/index.js";
 import { MIGRATING_PREFIX } from "./record.js";
 
 export function phaseToProto(p: string): MigrationPhase {

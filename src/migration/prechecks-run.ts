@@ -17,10 +17,7 @@ import {
   type PrecheckFailure,
   type SourceSnapshot,
 } from "../domain/prechecks.js";
-import { findModelByUuid } from "../store/access-repo.js";
-import type { Db, Store } from "../store/db.js";
-import { activeMigration, readPrecheckRows } from "../store/migration-repo.js";
-import { listModelUsers } from "../store/model-repo.js";
+import type { Repos, Store } from "../store/index.js";
 import {
   connectTarget,
   describeError,
@@ -36,12 +33,12 @@ export interface SourceFacts {
 }
 
 /** The model as the destination is told about it; undefined when the model is gone. */
-export function readModelInfo(
-  db: Db,
+export async function readModelInfo(
+  tx: Repos,
   controller: ControllerIdentity,
   modelUuid: string,
-): MigratingModelInfo | undefined {
-  const m = findModelByUuid(db, modelUuid);
+): Promise<MigratingModelInfo | undefined> {
+  const m = await tx.models.byUuid(modelUuid);
   if (!m) return undefined;
   const info: MessageInitShape<typeof MigratingModelInfoSchema> = {
     uuid: m.uuid,
@@ -53,25 +50,25 @@ export function readModelInfo(
     agentVersion: m.agentVersion,
     controllerVersion: controller.version,
     controllerUuid: controller.uuid,
-    users: listModelUsers(db, modelUuid).map((u) => u.user),
+    users: (await tx.models.users(modelUuid)).map((u) => u.user),
   };
   return create(MigratingModelInfoSchema, info);
 }
 
 /** Reads what the source checks decide on (call in one read transaction); undefined when the model is gone. */
-export function readSourceFacts(
-  db: Db,
+export async function readSourceFacts(
+  tx: Repos,
   controller: ControllerIdentity,
   modelUuid: string,
   targetControllerUuid: string,
   /** The migration doing the checking (QUIESCE): it does not count as "another". */
   selfMigrationId?: string,
-): SourceFacts | undefined {
-  const m = findModelByUuid(db, modelUuid);
-  const info = readModelInfo(db, controller, modelUuid);
+): Promise<SourceFacts | undefined> {
+  const m = await tx.models.byUuid(modelUuid);
+  const info = await readModelInfo(tx, controller, modelUuid);
   if (!m || !info) return undefined;
-  const active = activeMigration(db, modelUuid);
-  const rows = readPrecheckRows(db, modelUuid);
+  const active = await tx.migrations.active(modelUuid);
+  const rows = await tx.migrations.precheckRows(modelUuid);
   const snapshot: SourceSnapshot = {
     controllerUuid: controller.uuid,
     model: { uuid: m.uuid, name: m.name, owner: m.owner, life: m.life, isController: m.isController },
@@ -152,9 +149,9 @@ export async function runPrechecks(
   spec: TargetSpec,
   opts: { selfMigrationId?: string; signal?: AbortSignal; unaryTimeoutMs?: number } = {},
 ): Promise<PrecheckResult & { facts?: SourceFacts }> {
-  const facts = store.sqlite
-    .transaction(() => readSourceFacts(store.db, controller, modelUuid, spec.controllerUuid, opts.selfMigrationId))
-    .deferred();
+  const facts = await store.read((tx) =>
+    readSourceFacts(tx, controller, modelUuid, spec.controllerUuid, opts.selfMigrationId),
+  );
   if (!facts) {
     return {
       failures: [{ code: "MODEL_NOT_FOUND", subject: modelUuid, message: "model not found" }],

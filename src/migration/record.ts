@@ -1,20 +1,16 @@
 // Recording a migration's progress on the source. Each function writes the
 // migration row and the model's status line together and must run inside the
-// store.tx of the work it records, so what users see and what the worker
+// write of the work it records, so what users see and what the worker
 // resumes from never disagree with what was done.
-import { eq } from "drizzle-orm";
-import { checkTransition, isPhase, isTerminal, type Phase } from "../domain/phases.js";
-import type { Db } from "../store/db.js";
 import {
-  getMigration,
-  parseProgress,
-  parseTimings,
-  updateMigration,
-  type MigrationRow,
-  type ProgressRecord,
-} from "../store/migration-repo.js";
-import { models } from "../store/schema.js";
-import { setModelStatus } from "../store/status-repo.js";
+  activationStage,
+  checkActivationTransition,
+  checkTransition,
+  isPhase,
+  isTerminal,
+  type Phase,
+} from "../domain/phases.js";
+import { parseProgress, parseTimings, type MigrationRow, type ProgressRecord, type Repos } from "../store/index.js";
 
 export const MIGRATING_PREFIX = "migrating: ";
 
@@ -23,22 +19,25 @@ export function phaseOf(row: Pick<MigrationRow, "phase">): Phase {
   return row.phase;
 }
 
-function mustGet(db: Db, id: string): MigrationRow {
-  const row = getMigration(db, id);
+async function mustGet(tx: Repos, id: string): Promise<MigrationRow> {
+  const row = await tx.migrations.get(id);
   if (!row) throw new Error(`migration ${id} vanished`);
   return row;
 }
 
 /** Shows `message` as the migration's and the model's status (busy) while it runs. */
-function showBusy(db: Db, row: MigrationRow, message: string, now: number): void {
-  const model = db.select({ uuid: models.uuid }).from(models).where(eq(models.uuid, row.modelUuid)).get();
-  if (model) setModelStatus(db, row.modelUuid, { status: "busy", message: MIGRATING_PREFIX + message }, now);
+async function showBusy(tx: Repos, row: MigrationRow, message: string, now: number): Promise<void> {
+  if (await tx.models.byUuid(row.modelUuid)) {
+    await tx.models.setStatus(row.modelUuid, { status: "busy", message: MIGRATING_PREFIX + message }, now);
+  }
 }
+
+export type MigrationUpdate = Partial<Omit<MigrationRow, "id" | "phase" | "activationSentAt">>;
 
 export interface PhaseChange {
   message: string;
   /** Other columns written in the same statement (failure, export digest, ...). */
-  set?: Partial<Omit<MigrationRow, "id" | "phase">>;
+  set?: MigrationUpdate;
   progress?: Partial<ProgressRecord>;
 }
 
@@ -48,8 +47,14 @@ export interface PhaseChange {
  * phases also show the message on the model; terminal ones leave the model
  * to the caller (reaped, or unlocked by an abort).
  */
-export function enterPhase(db: Db, id: string, to: Phase, change: PhaseChange, now: number): MigrationRow {
-  const row = mustGet(db, id);
+export async function enterPhase(
+  tx: Repos,
+  id: string,
+  to: Phase,
+  change: PhaseChange,
+  now: number,
+): Promise<MigrationRow> {
+  const row = await mustGet(tx, id);
   checkTransition(phaseOf(row), to);
   const timings = parseTimings(row);
   const open = timings[timings.length - 1];
@@ -65,35 +70,51 @@ export function enterPhase(db: Db, id: string, to: Phase, change: PhaseChange, n
     ...(progress ? { progress: JSON.stringify(progress) } : {}),
     ...(isTerminal(to) ? { endedAt: now } : {}),
   };
-  updateMigration(db, id, set);
+  await tx.migrations.update(row, set);
   const next = { ...row, ...set };
-  if (!isTerminal(to)) showBusy(db, next, change.message, now);
+  if (!isTerminal(to)) await showBusy(tx, next, change.message, now);
   return next;
 }
 
 /** Changes the status message within the current phase (and the model's status line). */
-export function setMessage(
-  db: Db,
+export async function setMessage(
+  tx: Repos,
   id: string,
   message: string,
   now: number,
   progress?: Partial<ProgressRecord>,
-  extra: Partial<Omit<MigrationRow, "id" | "phase">> = {},
-): MigrationRow {
-  const row = mustGet(db, id);
+  extra: MigrationUpdate = {},
+): Promise<MigrationRow> {
+  const row = await mustGet(tx, id);
   const set = {
     ...extra,
     statusMessage: message,
     ...(progress ? { progress: JSON.stringify({ ...parseProgress(row), ...progress }) } : {}),
   };
-  updateMigration(db, id, set);
+  await tx.migrations.update(row, set);
   const next = { ...row, ...set };
-  showBusy(db, next, message, now);
+  await showBusy(tx, next, message, now);
+  return next;
+}
+
+/**
+ * Records that Activate is about to be sent (the commit point's stage, see
+ * domain/phases ACTIVATION_TRANSITIONS), with its message. Idempotent.
+ */
+export async function markActivationSent(tx: Repos, id: string, message: string, now: number): Promise<MigrationRow> {
+  const row = await mustGet(tx, id);
+  if (phaseOf(row) !== "VALIDATION") throw new Error(`activation outside VALIDATION (${row.phase})`);
+  const from = activationStage(row);
+  if (from !== "sent") checkActivationTransition(from, "sent");
+  const set = { statusMessage: message, activationSentAt: row.activationSentAt ?? now };
+  await tx.migrations.update(row, set);
+  const next = { ...row, ...set };
+  await showBusy(tx, next, message, now);
   return next;
 }
 
 /** Merges counters into the progress record (no message change). */
-export function setProgress(db: Db, id: string, progress: Partial<ProgressRecord>): void {
-  const row = mustGet(db, id);
-  updateMigration(db, id, { progress: JSON.stringify({ ...parseProgress(row), ...progress }) });
+export async function setProgress(tx: Repos, id: string, progress: Partial<ProgressRecord>): Promise<void> {
+  const row = await mustGet(tx, id);
+  await tx.migrations.update(row, { progress: JSON.stringify({ ...parseProgress(row), ...progress }) });
 }

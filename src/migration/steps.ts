@@ -4,14 +4,9 @@
 // in the same transaction as its last piece of work. Failures before SUCCESS
 // throw (the worker turns them into ABORT); after SUCCESS calls retry forever.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { and, eq } from "drizzle-orm";
-import { MESSAGES, type Phase } from "../domain/phases.js";
+import { activationStage, MESSAGES, type ActivePhase } from "../domain/phases.js";
 import { collapseMissingUsers, sourcePrechecks, versionPrechecks } from "../domain/prechecks.js";
-import { countLogEntriesUpTo, type MigrationRow } from "../store/migration-repo.js";
-import { deleteModelData, listModelUsers } from "../store/model-repo.js";
-import { putRedirect } from "../store/redirect-repo.js";
-import { models } from "../store/schema.js";
-import { setModelStatus } from "../store/status-repo.js";
+import { LeaseLost, type MigrationRow } from "../store/index.js";
 import { readModelInfo, readSourceFacts } from "./prechecks-run.js";
 import { enterPhase } from "./record.js";
 import { describeError, errorReason, isPermanentRefusal, isRetryable } from "./target-client.js";
@@ -21,47 +16,44 @@ import { importDocument, transferLogs, uploadBinary } from "./transfer.js";
 
 export type Step = (t: MigrationTask, row: MigrationRow) => Promise<void>;
 
-function facts(t: MigrationTask, row: MigrationRow) {
+async function facts(t: MigrationTask, row: MigrationRow) {
   const { store, controller } = t.deps;
-  const f = store.sqlite
-    .transaction(() => readSourceFacts(store.db, controller, row.modelUuid, row.targetControllerUuid, row.id))
-    .deferred();
+  const f = await store.read((tx) => readSourceFacts(tx, controller, row.modelUuid, row.targetControllerUuid, row.id));
   if (!f) throw new StepFailed("model no longer exists on the source controller");
   return f;
 }
 
 const quiesce: Step = async (t, row) => {
   await t.pause("QUIESCE");
-  t.message(MESSAGES.sourcePrechecks);
-  const f = facts(t, row);
+  await t.message(MESSAGES.sourcePrechecks);
+  const f = await facts(t, row);
   const failures = sourcePrechecks(f.snapshot);
-  t.message(MESSAGES.targetPrechecks);
+  await t.message(MESSAGES.targetPrechecks);
   const res = await t.call("prechecks", (c) => c.target.prechecks({ model: f.info }), "bounded");
   failures.push(...versionPrechecks(res.controllerVersion, f.info));
   failures.push(...res.violations.map((v) => ({ code: v.code, subject: v.subject, message: v.message })));
   const all = collapseMissingUsers(failures);
   if (all.length) throw new StepFailed(all.map((x) => x.message).join("; "));
-  t.message(MESSAGES.quiescing);
+  await t.message(MESSAGES.quiescing);
   // The agents connected now stop making changes and report back.
   await waitForAgents(t, "QUIESCE", MESSAGES.quiescing);
   t.inject("QUIESCE");
-  t.checkAbort();
-  t.enter("IMPORT", { message: MESSAGES.exporting });
+  await t.checkAbort();
+  await t.enter("IMPORT", { message: MESSAGES.exporting });
 };
 
 const importModel: Step = async (t, row) => {
   await t.pause("IMPORT");
-  if (row.statusMessage !== MESSAGES.exporting) t.message(MESSAGES.exporting);
-  const info = t.deps.store.sqlite
-    .transaction(() => readModelInfo(t.deps.store.db, t.deps.controller, row.modelUuid))
-    .deferred();
+  // Display only: the phase, not this message, is what a restart resumes from.
+  if (row.statusMessage !== MESSAGES.exporting) await t.message(MESSAGES.exporting);
+  const info = await t.deps.store.read((tx) => readModelInfo(tx, t.deps.controller, row.modelUuid));
   if (!info) throw new StepFailed("model no longer exists on the source controller");
   // One consistent snapshot. The model is frozen (exporting), so exporting
   // again after a restart yields the same content; the counts and digest
   // Validate compares are recorded from this export either way.
   const exp = await t.deps.exportModel(t.deps.store, row.modelUuid);
   try {
-    t.message(
+    await t.message(
       MESSAGES.importing,
       {
         entitiesDone: 0,
@@ -84,16 +76,16 @@ const importModel: Step = async (t, row) => {
         ),
       "bounded",
     );
-    t.progress({ entitiesDone: Number(res.entityCount) }, true);
+    await t.progress({ entitiesDone: Number(res.entityCount) }, true);
     if (Number(res.entityCount) !== exp.entityCount) {
       throw new StepFailed(`destination imported ${res.entityCount} entities, ${exp.entityCount} were exported`);
     }
     t.inject("IMPORT");
-    t.checkAbort();
-    t.message(MESSAGES.uploading, { uploadStartedAt: t.now() });
+    await t.checkAbort();
+    await t.message(MESSAGES.uploading, { uploadStartedAt: t.now() });
     let done = 0;
     for (const b of exp.binaries) {
-      t.checkAbort();
+      await t.checkAbort();
       const base = done;
       await t.call(
         "upload",
@@ -112,12 +104,12 @@ const importModel: Step = async (t, row) => {
         "bounded",
       );
       done += b.size;
-      t.progress({ bytesDone: done }, true);
+      await t.progress({ bytesDone: done }, true);
     }
-    t.checkAbort();
-    t.enter("PROCESSRELATIONS", { message: MESSAGES.relations });
+    await t.checkAbort();
+    await t.enter("PROCESSRELATIONS", { message: MESSAGES.relations });
   } finally {
-    exp.close();
+    await exp.close();
   }
 };
 
@@ -125,8 +117,8 @@ const processRelations: Step = async (t) => {
   await t.pause("PROCESSRELATIONS");
   // No cross-model relations exist in Ferry yet: nothing to fix up.
   t.inject("PROCESSRELATIONS");
-  t.checkAbort();
-  t.enter("VALIDATION", { message: MESSAGES.validatingAgents });
+  await t.checkAbort();
+  await t.enter("VALIDATION", { message: MESSAGES.validatingAgents });
 };
 
 /** Validate re-exports the whole imported model on the destination: allow for big models. */
@@ -141,7 +133,7 @@ function parseCounts(json: string): Record<string, number> {
 }
 
 /**
- * Activation is the commit point. Once "activating" is recorded the
+ * Activation is the commit point. Once it is recorded as sent the
  * destination may own the model, so no failure leads to ABORT until the
  * destination itself says the model is not active (GetImportState, asked
  * until it answers): never two owners.
@@ -186,7 +178,8 @@ const validation: Step = async (t, row) => {
     // An abort request is decided below, once we know activation did not happen.
     if (err instanceof Stopping) throw err;
   });
-  const sentActivate = row.statusMessage === MESSAGES.activating;
+  // State, not a message: activation_sent_at is set before Activate goes out.
+  const sentActivate = activationStage(row) === "sent";
   const st = await t.call(
     "import state",
     (c) => c.target.getImportState({ modelUuid: row.modelUuid }),
@@ -194,12 +187,12 @@ const validation: Step = async (t, row) => {
   );
   if (st.activated) {
     t.deps.log.info("migration: destination reports the model active", { migration: row.id });
-    t.enter("SUCCESS", COMMITTED);
+    await t.enter("SUCCESS", COMMITTED);
     return;
   }
   if (!st.exists) throw new StepFailed("the imported model is missing on destination controller");
-  t.checkAbort();
-  if (sentActivate) t.message(MESSAGES.validatingAgents);
+  await t.checkAbort();
+  if (sentActivate) await t.message(MESSAGES.validatingAgents);
   // The agents prove they can reach the destination with their own credentials.
   await waitForAgents(t, "VALIDATION", MESSAGES.validatingAgents);
   const exported = parseCounts(row.exportCounts);
@@ -218,17 +211,17 @@ const validation: Step = async (t, row) => {
   );
   if (v.mismatches.length) throw new StepFailed(`validation failed: ${v.mismatches.join("; ")}`);
   t.inject("VALIDATION");
-  t.checkAbort();
-  t.message(MESSAGES.checkingMachines);
+  await t.checkAbort();
+  await t.message(MESSAGES.checkingMachines);
   const got = Number(v.entityCounts.machines ?? -1);
   if ("machines" in exported && got !== exported.machines) {
     throw new StepFailed(`destination has ${got} machines, ${exported.machines} were exported`);
   }
-  t.checkAbort();
+  await t.checkAbort();
   // Recorded BEFORE the call: after a crash we then know to ask first.
-  t.message(MESSAGES.activating);
+  await t.activationSent(MESSAGES.activating);
   await activate(t, row);
-  t.enter("SUCCESS", COMMITTED);
+  await t.enter("SUCCESS", COMMITTED);
 };
 
 const success: Step = async (t, row) => {
@@ -236,18 +229,18 @@ const success: Step = async (t, row) => {
   t.deps.log.info("migration: point of no return passed; destination owns the model", { migration: row.id });
   // The agents switch to the destination; failures are only logged.
   await waitForAgents(t, "SUCCESS", MESSAGES.switchingAgents);
-  t.enter("LOGTRANSFER", { message: MESSAGES.transferringLogs(0), progress: { logsDone: 0 } });
+  await t.enter("LOGTRANSFER", { message: MESSAGES.transferringLogs(0), progress: { logsDone: 0 } });
 };
 
 const logTransfer: Step = async (t, row) => {
   await t.pause("LOGTRANSFER").catch(() => undefined);
   try {
-    t.targetSpec();
+    await t.targetSpec();
   } catch (err) {
     // Without a readable token the destination cannot be reached again; the
     // model already lives there, so finish rather than retry for ever.
     t.deps.log.error("migration: skipping log transfer", { migration: row.id, error: describeError(err) });
-    t.enter("REAP", { message: MESSAGES.reaping });
+    await t.enter("REAP", { message: MESSAGES.reaping });
     return;
   }
   let base = 0;
@@ -260,13 +253,17 @@ const logTransfer: Step = async (t, row) => {
           c,
           row.modelUuid,
           t.stopSignal,
-          (afterSeq) => (base = countLogEntriesUpTo(t.deps.store.db, row.modelUuid, afterSeq)),
-          (sent) => t.message(MESSAGES.transferringLogs(base + sent), { logsDone: base + sent }),
+          async (afterSeq) => {
+            base = await t.deps.store.read((tx) => tx.logs.countUpTo(row.modelUuid, afterSeq));
+          },
+          async (sent) => {
+            await t.message(MESSAGES.transferringLogs(base + sent), { logsDone: base + sent });
+          },
         ),
       "untilRefused",
     );
   } catch (err) {
-    if (err instanceof Stopping || !isPermanentRefusal(err)) throw err;
+    if (err instanceof Stopping || err instanceof LeaseLost || !isPermanentRefusal(err)) throw err;
     // Logs are best effort: a destination that refuses for good (revoked or
     // expired token, model gone there) must not keep the source model for ever.
     t.deps.log.warn("migration: log transfer refused by the destination; skipping the remaining logs", {
@@ -274,7 +271,7 @@ const logTransfer: Step = async (t, row) => {
       error: describeError(err),
     });
   }
-  t.enter("REAP", { message: MESSAGES.reaping });
+  await t.enter("REAP", { message: MESSAGES.reaping });
 };
 
 const REAP_ATTEMPTS = 3;
@@ -283,9 +280,10 @@ const reap: Step = async (t, row) => {
   await t.pause("REAP").catch(() => undefined);
   for (let attempt = 1; ; attempt++) {
     try {
-      t.tx((db) => {
-        const users = listModelUsers(db, row.modelUuid).map((u) => u.user);
-        putRedirect(db, {
+      await t.tx(async (tx) => {
+        await tx.lockModel(row.modelUuid);
+        const users = (await tx.models.users(row.modelUuid)).map((u) => u.user);
+        await tx.redirects.put({
           modelUuid: row.modelUuid,
           modelName: row.modelName,
           modelOwner: row.modelOwner,
@@ -297,14 +295,13 @@ const reap: Step = async (t, row) => {
           users,
           migratedAt: t.now(),
         });
-        deleteModelData(db, row.modelUuid);
+        await tx.models.deleteAll(row.modelUuid);
         // The token stays until CompleteMigration revoked it (worker finalize).
-        enterPhase(db, row.id, "DONE", { message: MESSAGES.reaping }, t.now());
+        await enterPhase(tx, row.id, "DONE", { message: MESSAGES.reaping }, t.now());
       });
-      t.deps.changes.publish(row.modelUuid, "deleted");
       return;
     } catch (err) {
-      if (err instanceof Stopping) throw err;
+      if (err instanceof Stopping || err instanceof LeaseLost) throw err;
       t.deps.log.error("migration: removing the model from the source failed", {
         migration: row.id,
         attempt,
@@ -312,7 +309,7 @@ const reap: Step = async (t, row) => {
       });
       if (attempt >= REAP_ATTEMPTS) {
         const cause = `removing model from source controller failed: ${String(err)}`;
-        t.enter("REAPFAILED", { message: cause, set: { failure: cause } });
+        await t.enter("REAPFAILED", { message: cause, set: { failure: cause } });
         return;
       }
       await sleep(t.opts.retryBaseMs * attempt, t.stopSignal);
@@ -350,7 +347,7 @@ const abort: Step = async (t, row) => {
       return;
     }
   } catch (err) {
-    if (err instanceof Stopping) throw err;
+    if (err instanceof Stopping || err instanceof LeaseLost) throw err;
     // Unlocking is safe anyway: the destination never activated the model
     // (checked before any abort once activation was attempted).
     t.deps.log.warn("migration: could not remove the partial model from the destination yet; will retry", {
@@ -358,14 +355,12 @@ const abort: Step = async (t, row) => {
       error: describeError(err),
     });
   }
-  t.tx((db) => {
-    db.update(models)
-      .set({ migrationMode: "none" })
-      .where(and(eq(models.uuid, row.modelUuid), eq(models.migrationMode, "exporting")))
-      .run();
+  await t.tx(async (tx) => {
+    await tx.lockModel(row.modelUuid);
+    await tx.models.setMigrationMode(row.modelUuid, "none", "exporting");
     // "available again when it ends, keeping the last message after an abort".
-    setModelStatus(db, row.modelUuid, { status: "available", message: MESSAGES.aborted(cause) }, t.now());
-    enterPhase(db, row.id, "ABORTDONE", { message: MESSAGES.aborted(cause) }, t.now());
+    await tx.models.setStatus(row.modelUuid, { status: "available", message: MESSAGES.aborted(cause) }, t.now());
+    await enterPhase(tx, row.id, "ABORTDONE", { message: MESSAGES.aborted(cause) }, t.now());
   });
   t.deps.simulator.schedule(row.modelUuid);
 };
@@ -390,12 +385,13 @@ async function destinationOwnsModel(t: MigrationTask, row: MigrationRow, err: un
       "frozen (NOT unlocked) to avoid two owners; operator intervention required",
     { migration: row.id, model: row.modelUuid, destination: row.targetControllerUuid, error: describeError(err) },
   );
-  if (row.failure !== failure) t.message(row.statusMessage, undefined, { failure });
+  if (row.failure !== failure) await t.message(row.statusMessage, undefined, { failure });
   await sleep(OWNED_RECHECK_MS, t.stopSignal);
   if (t.stopSignal.aborted) throw new Stopping();
 }
 
-export const STEPS: Partial<Record<Phase, Step>> = {
+/** Every phase that is not terminal has a step (a phase without one fails to compile). */
+export const STEPS: Record<ActivePhase, Step> = {
   QUIESCE: quiesce,
   IMPORT: importModel,
   PROCESSRELATIONS: processRelations,

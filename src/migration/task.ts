@@ -4,12 +4,17 @@
 // (steps.ts) only decide what to do; this file decides how to survive doing it.
 import type { ControllerIdentity } from "../domain/controller.js";
 import type { Phase } from "../domain/phases.js";
-import type { Db, Store } from "../store/db.js";
-import { getMigration, type MigrationRow, type ProgressRecord } from "../store/migration-repo.js";
+import type { ChangeHub, Fence, MigrationRow, ProgressRecord, Repos, Store } from "../store/index.js";
 import type { AgentPresence } from "../services/agent-service.js";
-import type { ChangeHub } from "../services/changes.js";
 import type { LogSink, Simulator } from "../services/simulator.js";
-import { enterPhase, setMessage, setProgress, type PhaseChange } from "./record.js";
+import {
+  enterPhase,
+  markActivationSent,
+  setMessage,
+  setProgress,
+  type MigrationUpdate,
+  type PhaseChange,
+} from "./record.js";
 import type { SecretBox } from "./secrets.js";
 import {
   connectTarget,
@@ -125,6 +130,8 @@ export class MigrationTask {
     readonly id: string,
     readonly modelUuid: string,
     readonly stopSignal: AbortSignal,
+    /** The lease this migration's work is done under: every write checks it (fencing). */
+    readonly fence?: Fence,
   ) {
     this.streamSignal = AbortSignal.any([stopSignal, this.abortCtl.signal]);
   }
@@ -137,58 +144,62 @@ export class MigrationTask {
     return (this.deps.now ?? Date.now)();
   }
 
-  row(): MigrationRow {
-    const row = getMigration(this.deps.store.db, this.id);
+  async row(): Promise<MigrationRow> {
+    const row = await this.deps.store.read((tx) => tx.migrations.get(this.id));
     if (!row) throw new Error(`migration ${this.id} vanished`);
     return row;
   }
 
-  /** One transaction of recorded work, then a notification; nothing is written once stopping. */
-  tx<T>(fn: (db: Db) => T): T {
+  /**
+   * One transaction of recorded work (watchers hear of it when it commits);
+   * nothing is written once stopping, and nothing once the lease moved
+   * (the store refuses the write with LeaseLost).
+   */
+  tx<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
     if (this.stopSignal.aborted) throw new Stopping();
-    const out = this.deps.store.tx(fn);
-    this.deps.changes.publish(this.modelUuid, "status");
-    return out;
+    return this.deps.store.write(fn, { fence: this.fence });
   }
 
-  enter(to: Phase, change: PhaseChange): MigrationRow {
-    this.flushProgress();
-    return this.tx((db) => enterPhase(db, this.id, to, change, this.now()));
+  async enter(to: Phase, change: PhaseChange): Promise<MigrationRow> {
+    await this.flushProgress();
+    return this.tx((tx) => enterPhase(tx, this.id, to, change, this.now()));
   }
 
-  message(
-    msg: string,
-    progress?: Partial<ProgressRecord>,
-    extra?: Partial<Omit<MigrationRow, "id" | "phase">>,
-  ): MigrationRow {
-    this.flushProgress();
-    return this.tx((db) => setMessage(db, this.id, msg, this.now(), progress, extra));
+  async message(msg: string, progress?: Partial<ProgressRecord>, extra?: MigrationUpdate): Promise<MigrationRow> {
+    await this.flushProgress();
+    return this.tx((tx) => setMessage(tx, this.id, msg, this.now(), progress, extra));
+  }
+
+  /** Records, before Activate is sent, that it is (the commit point's stage). */
+  async activationSent(msg: string): Promise<MigrationRow> {
+    await this.flushProgress();
+    return this.tx((tx) => markActivationSent(tx, this.id, msg, this.now()));
   }
 
   /** Records counters, at most every progressIntervalMs unless `force`. */
-  progress(patch: Partial<ProgressRecord>, force = false): void {
+  async progress(patch: Partial<ProgressRecord>, force = false): Promise<void> {
     Object.assign(this.pending, patch);
-    if (force || this.now() - this.lastFlush >= this.opts.progressIntervalMs) this.flushProgress();
+    if (force || this.now() - this.lastFlush >= this.opts.progressIntervalMs) await this.flushProgress();
   }
 
-  private flushProgress(): void {
+  private async flushProgress(): Promise<void> {
     if (!Object.keys(this.pending).length) return;
     const patch = this.pending;
     this.pending = {};
     this.lastFlush = this.now();
-    this.tx((db) => setProgress(db, this.id, patch));
+    await this.tx((tx) => setProgress(tx, this.id, patch));
   }
 
   /** Throws AbortRequested when an abort was asked for (by signal or, after a restart, by the row). */
-  checkAbort(): void {
+  async checkAbort(): Promise<void> {
     if (this.stopSignal.aborted) throw new Stopping();
-    if (this.abortCtl.signal.aborted || this.row().abortRequested) throw new AbortRequested();
+    if (this.abortCtl.signal.aborted || (await this.row()).abortRequested) throw new AbortRequested();
   }
 
   /** Test knob FERRY_MIGRATION_TEST_DELAY_MS: a slow phase, still abortable. */
   async pause(_phase: Phase): Promise<void> {
     await sleep(this.opts.phaseDelayMs, this.streamSignal);
-    this.checkAbort();
+    await this.checkAbort();
   }
 
   /** Test knob FERRY_MIGRATION_FAIL_PHASE. */
@@ -199,9 +210,9 @@ export class MigrationTask {
   }
 
   /** The destination as stored; the token is decrypted only into memory. */
-  targetSpec(): TargetSpec {
+  async targetSpec(): Promise<TargetSpec> {
     if (this.spec) return this.spec;
-    const row = this.row();
+    const row = await this.row();
     if (!row.targetToken) throw new StepFailed("the migration token was already discarded");
     let token: string;
     try {
@@ -215,7 +226,7 @@ export class MigrationTask {
   }
 
   async connection(): Promise<TargetConnection> {
-    this.conn ??= await connectTarget(this.targetSpec(), {
+    this.conn ??= await connectTarget(await this.targetSpec(), {
       signal: this.stopSignal,
       unaryTimeoutMs: this.opts.unaryTimeoutMs,
     });

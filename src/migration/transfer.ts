@@ -12,22 +12,24 @@ import type {
   TransferLogsRequestSchema,
   UploadBinaryRequestSchema,
 } from "../../gen/ts/ferry/v1/migration_target_pb.js";
-import type { Store } from "../store/db.js";
+import type { Store } from "../store/index.js";
 import type { ModelExport } from "./export.js";
-import { readLogEntries } from "../store/log-repo.js";
 import type { TargetConnection } from "./target-client.js";
 
 export type ExportFn = (store: Store, modelUuid: string) => Promise<ModelExport>;
 
 const MAX_CHUNK = 1024 * 1024;
 
+/** Progress callbacks may record to the store: awaited, so a failed write stops the stream. */
+type OnBytes = (n: number) => void | Promise<void>;
+
 /** Re-slices a byte stream into pieces of at most 1 MiB (the wire contract). */
-async function* rechunk(src: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
+async function* rechunk(src: AsyncIterable<Uint8Array>, onBytes: OnBytes): AsyncGenerator<Uint8Array> {
   for await (const c of src) {
     for (let off = 0; off < c.length; off += MAX_CHUNK) {
       const piece = c.subarray(off, Math.min(c.length, off + MAX_CHUNK));
       yield piece;
-      onBytes(piece.length);
+      await onBytes(piece.length);
     }
   }
 }
@@ -39,7 +41,7 @@ export async function importDocument(
   model: MigratingModelInfo,
   migrationId: string,
   signal: AbortSignal,
-  onBytes: (sent: number) => void,
+  onBytes: OnBytes,
 ): Promise<ImportResponse> {
   let sent = 0;
   async function* requests(): AsyncGenerator<MessageInitShape<typeof ImportRequestSchema>> {
@@ -63,7 +65,7 @@ export async function uploadBinary(
   modelUuid: string,
   b: ModelExport["binaries"][number],
   signal: AbortSignal,
-  onBytes: (n: number) => void,
+  onBytes: OnBytes,
   corrupt = false,
 ): Promise<void> {
   async function* requests(): AsyncGenerator<MessageInitShape<typeof UploadBinaryRequestSchema>> {
@@ -104,17 +106,18 @@ export async function transferLogs(
   modelUuid: string,
   signal: AbortSignal,
   /** Called once with the source position the destination already has. */
-  onStart: (afterSeq: number) => void,
-  onBatch: (sentSoFar: number) => void,
+  onStart: (afterSeq: number) => Promise<void>,
+  onBatch: (sentSoFar: number) => Promise<void>,
 ): Promise<number> {
   const latest = await conn.target.latestLogTime({ modelUuid }, { signal });
   let afterSeq = Number(latest.seq);
-  onStart(afterSeq);
+  await onStart(afterSeq);
   // Destinations that do not track source positions: resume by time instead.
   const afterTime = afterSeq === 0 && latest.time ? Number(latest.time.seconds) * 1000 + latest.time.nanos / 1e6 : 0;
   let sent = 0;
   for (;;) {
-    const raw = readLogEntries(store.db, modelUuid, { afterSeq, max: LOG_STREAM });
+    const from = afterSeq;
+    const raw = await store.read((tx) => tx.logs.read(modelUuid, { afterSeq: from, max: LOG_STREAM }));
     if (!raw.length) return sent;
     const rows = afterTime ? raw.filter((r) => r.time > afterTime) : raw;
     async function* requests(batch: typeof rows): AsyncGenerator<MessageInitShape<typeof TransferLogsRequestSchema>> {
@@ -135,8 +138,8 @@ export async function transferLogs(
     if (rows.length) {
       await conn.target.transferLogs(requests(rows), { signal });
       sent += rows.length;
-      onBatch(sent);
+      await onBatch(sent);
     }
-    afterSeq = raw[raw.length - 1].seq;
+    afterSeq = raw[raw.length - 1]!.seq;
   }
 }

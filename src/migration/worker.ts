@@ -8,7 +8,7 @@
 // import removed (Abort) before the token is wiped.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { canAbort, isPhase, isTerminal, MESSAGES, type Phase } from "../domain/phases.js";
-import { getMigration, listUnfinishedMigrations, updateMigration, type MigrationRow } from "../store/migration-repo.js";
+import { LeaseLost, type MigrationRow } from "../store/index.js";
 import { phaseOf } from "./record.js";
 import { STEPS } from "./steps.js";
 import { describeError, isRetryable } from "./target-client.js";
@@ -62,11 +62,9 @@ export class MigrationWorker {
   constructor(private readonly deps: WorkerDeps) {}
 
   /** Starts driving a migration in the background (no-op if it already runs). */
-  start(id: string): void {
+  start(id: string, modelUuid: string): void {
     if (this.stopCtl.signal.aborted || this.tasks.has(id)) return;
-    const row = getMigration(this.deps.store.db, id);
-    if (!row) return;
-    const task = new MigrationTask(this.deps, id, row.modelUuid, this.stopCtl.signal);
+    const task = new MigrationTask(this.deps, id, modelUuid, this.stopCtl.signal);
     const done = this.drive(task).finally(() => {
       task.close();
       this.tasks.delete(id);
@@ -75,10 +73,10 @@ export class MigrationWorker {
   }
 
   /** Controller start: pick up every migration that is not finished. */
-  resume(): void {
-    for (const row of listUnfinishedMigrations(this.deps.store.db)) {
+  async resume(): Promise<void> {
+    for (const row of await this.deps.store.read((tx) => tx.migrations.listUnfinished())) {
       this.deps.log.info("migration: resuming", { migration: row.id, phase: row.phase });
-      this.start(row.id);
+      this.start(row.id, row.modelUuid);
     }
   }
 
@@ -110,7 +108,7 @@ export class MigrationWorker {
     try {
       for (;;) {
         if (this.stopping) return;
-        const row = getMigration(this.deps.store.db, task.id);
+        const row = await this.deps.store.read((tx) => tx.migrations.get(task.id));
         if (!row) return;
         const phase = phaseOf(row);
         if (phase !== seen) {
@@ -122,13 +120,14 @@ export class MigrationWorker {
           return;
         }
         try {
-          await STEPS[phase]!(task, row);
+          await STEPS[phase](task, row);
         } catch (err) {
           if (err instanceof Stopping || this.stopping) return;
+          if (err instanceof LeaseLost) throw err;
           if (canAbort(phase)) {
-            const cause = this.causeOf(err, task);
+            const cause = await this.causeOf(err, task);
             log.warn("migration: aborting", { migration: task.id, phase, cause });
-            task.enter("ABORT", { message: MESSAGES.aborted(cause), set: { failure: cause } });
+            await task.enter("ABORT", { message: MESSAGES.aborted(cause), set: { failure: cause } });
           } else {
             // After the point of no return there is no way back: try again.
             log.error("migration: step failed, retrying", { migration: task.id, phase, error: describeError(err) });
@@ -138,6 +137,12 @@ export class MigrationWorker {
       }
     } catch (err) {
       if (err instanceof Stopping || this.stopping) return;
+      if (err instanceof LeaseLost) {
+        // Another node took this migration over: it resumes from the stored
+        // phase; this one writes nothing more for it.
+        log.warn("migration: lease lost; another node drives this migration now", { migration: task.id });
+        return;
+      }
       // Only a failing store gets here (a transaction that recorded a phase
       // change failed); the next controller start resumes from the store.
       log.error("migration: worker task failed", { migration: task.id, error: describeError(err) });
@@ -145,8 +150,8 @@ export class MigrationWorker {
   }
 
   /** The root cause shown to users. */
-  private causeOf(err: unknown, task: MigrationTask): string {
-    if (err instanceof AbortRequested) return task.row().failure || "abort requested";
+  private async causeOf(err: unknown, task: MigrationTask): Promise<string> {
+    if (err instanceof AbortRequested) return (await task.row()).failure || "abort requested";
     if (err instanceof StepFailed) return err.message;
     if (err instanceof ConnectError) return err.rawMessage;
     return err instanceof Error ? err.message : String(err);
@@ -187,6 +192,6 @@ export class MigrationWorker {
       }
     }
     if (this.stopping) return;
-    task.tx((db) => updateMigration(db, row.id, { targetToken: "" }));
+    await task.tx((tx) => tx.migrations.update(row, { targetToken: "" }));
   }
 }

@@ -10,12 +10,7 @@ import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { hashToken, newToken, verifyPassword } from "../domain/credentials.js";
 import { isPhase } from "../domain/phases.js";
 import { phaseFromProto, phaseToProto } from "../migration/mapping.js";
-import { findModelByUuid } from "../store/access-repo.js";
-import { getAgentPasswordHash, parseAgentTag, recordMinionReport, setAgentStatus } from "../store/agent-repo.js";
-import type { Store } from "../store/db.js";
-import { getMigration, latestMigration, type MigrationRow } from "../store/migration-repo.js";
-import { insertToken } from "../store/user-repo.js";
-import type { ChangeHub } from "./changes.js";
+import { parseAgentTag, type ChangeHub, type MigrationRow, type Store } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
 import { badField, notFound, permissionDenied, unauthenticated } from "./errors.js";
 import { migratingError } from "./model-access.js";
@@ -92,15 +87,17 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
       if (!req.modelUuid) throw badField("model_uuid", "required");
       if (!req.tag) throw badField("tag", "required");
       const tag = parseAgentTag(req.tag) ? req.tag : undefined;
-      const model = findModelByUuid(store.db, req.modelUuid);
-      const hash = model && tag ? getAgentPasswordHash(store.db, req.modelUuid, req.tag) : undefined;
+      const { model, hash } = await store.read(async (tx) => {
+        const model = await tx.models.byUuid(req.modelUuid);
+        return { model, hash: model && tag ? await tx.agents.passwordHash(req.modelUuid, req.tag) : undefined };
+      });
       // Same work whether or not the agent exists or has a password.
       const ok = await verifyPassword(req.password, hash ?? null);
       if (!ok || !model || !tag) throw unauthenticated("invalid agent credentials", "INVALID_CREDENTIALS");
       const token = newToken();
       const t = now();
-      store.tx((db) =>
-        insertToken(db, {
+      await store.write((tx) =>
+        tx.tokens.insert({
           hash: hashToken(token),
           kind: "agent",
           user: req.tag,
@@ -112,35 +109,37 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
       return { token };
     },
 
-    reportStatus(req, ctx) {
+    async reportStatus(req, ctx) {
       const p = agentOf(ctx);
-      const model = findModelByUuid(store.db, p.modelUuid);
-      if (!model) throw notFound("model", "MODEL_NOT_FOUND");
-      // A migrating model is frozen: agents stop making changes in QUIESCE.
-      if (model.migrationMode !== "none") throw migratingError(store.db, model);
       if (!req.status?.current) throw badField("status.current", "required");
-      const changed = store.tx((db) =>
-        setAgentStatus(db, p.modelUuid, p.user, { status: req.status!.current, message: req.status!.message }, now()),
-      );
-      if (changed) deps.changes.publish(p.modelUuid, "status");
+      const status = { status: req.status.current, message: req.status.message };
+      await store.write(async (tx) => {
+        await tx.lockModel(p.modelUuid);
+        const model = await tx.models.byUuid(p.modelUuid);
+        if (!model) throw notFound("model", "MODEL_NOT_FOUND");
+        // A migrating model is frozen: agents stop making changes in QUIESCE.
+        if (model.migrationMode !== "none") throw await migratingError(tx, model);
+        await tx.agents.setStatus(p.modelUuid, p.user, status, now());
+      });
       return {};
     },
 
     async *watchMigrationStatus(_req, ctx) {
       const p = agentOf(ctx);
-      if (!findModelByUuid(store.db, p.modelUuid)) throw notFound("model", "MODEL_NOT_FOUND");
+      const latest = () => store.read((tx) => tx.migrations.latest(p.modelUuid));
+      if (!(await store.read((tx) => tx.models.byUuid(p.modelUuid)))) throw notFound("model", "MODEL_NOT_FOUND");
       // Subscribe before the first read, so no change between them is lost.
       const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["status"], ctx.signal);
       const disconnect = deps.presence.connect(p.modelUuid, p.user);
       try {
-        let last = statusUpdate(latestMigration(store.db, p.modelUuid));
+        let last = statusUpdate(await latest());
         yield last;
         let lastKey = `${last.migrationId}|${last.phase}`;
         for (;;) {
           const more = await waiter.next();
           if (ctx.signal.aborted) break;
           waiter.clear();
-          last = statusUpdate(latestMigration(store.db, p.modelUuid));
+          last = statusUpdate(await latest());
           const key = `${last.migrationId}|${last.phase}`;
           if (key !== lastKey) {
             yield last;
@@ -154,15 +153,21 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
       }
     },
 
-    reportMigrationMinion(req, ctx) {
+    async reportMigrationMinion(req, ctx) {
       const p = agentOf(ctx);
-      const row = req.migrationId ? getMigration(store.db, req.migrationId) : undefined;
-      if (!row || row.modelUuid !== p.modelUuid) throw notFound(`migration "${req.migrationId}"`);
       const phase = phaseFromProto(req.phase);
-      if (!phase || !isPhase(phase)) throw badField("phase", "unknown phase");
-      store.tx((db) =>
-        recordMinionReport(db, { migrationId: row.id, phase, tag: p.user, success: req.success, now: now() }),
-      );
+      await store.write(async (tx) => {
+        const row = req.migrationId ? await tx.migrations.get(req.migrationId) : undefined;
+        if (!row || row.modelUuid !== p.modelUuid) throw notFound(`migration "${req.migrationId}"`);
+        if (!phase || !isPhase(phase)) throw badField("phase", "unknown phase");
+        await tx.migrations.recordMinionReport({
+          migrationId: row.id,
+          phase,
+          tag: p.user,
+          success: req.success,
+          now: now(),
+        });
+      });
       return {};
     },
   };

@@ -5,8 +5,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { isControllerAccess } from "../domain/access.js";
 import { hashToken } from "../domain/credentials.js";
-import type { Store } from "../store/db.js";
-import { getToken, getUser } from "../store/user-repo.js";
+import type { Store } from "../store/index.js";
 import type { Principal } from "./context.js";
 import { permissionDenied, unauthenticated } from "./errors.js";
 
@@ -41,12 +40,12 @@ export function bearerToken(headers: Headers): string | undefined {
  * Resolves the caller of `method`. Returns undefined for public methods called
  * without a token; throws UNAUTHENTICATED / PERMISSION_DENIED otherwise.
  */
-export function authenticate(
+export async function authenticate(
   store: Store,
   method: DescMethod,
   headers: Headers,
   now = Date.now(),
-): Principal | undefined {
+): Promise<Principal | undefined> {
   const token = bearerToken(headers);
   const isPublic = isPublicMethod(method);
   if (!token) {
@@ -55,7 +54,11 @@ export function authenticate(
     throw unauthenticated("authentication required: log in first (ferry login)", "NO_CREDENTIALS");
   }
   const hash = hashToken(token);
-  const row = getToken(store.db, hash);
+  // One read for the token and its user: a consistent answer, one round trip of locking.
+  const { row, user } = await store.read(async (tx) => {
+    const row = await tx.tokens.get(hash);
+    return { row, user: row?.kind === "user" ? await tx.users.get(row.user) : undefined };
+  });
   if (!row) {
     if (isPublic) return undefined;
     throw unauthenticated("invalid or revoked token: log in again (ferry login)", "INVALID_TOKEN");
@@ -93,7 +96,6 @@ export function authenticate(
       tokenHash: hash,
     };
   }
-  const user = getUser(store.db, row.user);
   if (!user || user.disabled || !isControllerAccess(user.access)) {
     throw unauthenticated("user is disabled or removed", "USER_DISABLED");
   }

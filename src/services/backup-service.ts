@@ -3,18 +3,18 @@
 // 1 MiB. The first message carries the archive's total size (so a client can
 // show progress and check it got everything), the last one its SHA-256.
 import { createHash } from "node:crypto";
-import { dirname } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { CreateBackupRequest, CreateBackupResponseSchema } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { FERRY_VERSION } from "../config.js";
 import type { ControllerIdentity } from "../domain/controller.js";
-import { MAX_PIECE, snapshotController } from "../store/backup.js";
-import type { Store } from "../store/db.js";
+import { MAX_PIECE, snapshotController, type Store } from "../store/index.js";
 import { superuserOf } from "./context.js";
 
 export interface BackupDeps {
   store: Store;
+  /** The controller's data dir (PKI and secrets; the snapshot is written here first). */
+  dataDir: string;
   controller: ControllerIdentity;
   log?: { info(msg: string, fields?: Record<string, unknown>): void };
 }
@@ -48,7 +48,7 @@ export function createBackupHandler(deps: BackupDeps) {
     const started = Date.now();
     const snap = await snapshotController({
       store: deps.store,
-      dataDir: dirname(deps.store.file),
+      dataDir: deps.dataDir,
       controller: deps.controller,
       createdBy: principal.user,
       ferryVersion: FERRY_VERSION,

@@ -3,15 +3,7 @@
 // a complete controller. Later starts read the identity back.
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "../domain/credentials.js";
-import type { Store } from "../store/db.js";
-import {
-  getControllerModelUuid,
-  getControllerRow,
-  insertControllerRow,
-  type ControllerRow,
-} from "../store/controller-repo.js";
-import { createModelRow } from "../store/model-repo.js";
-import { insertUser } from "../store/user-repo.js";
+import type { ControllerRow, Store } from "../store/index.js";
 
 export interface BootstrapParams {
   name: string;
@@ -37,19 +29,24 @@ export async function bootstrapController(
   params: BootstrapParams,
   adminPassword: () => Promise<string>,
 ): Promise<BootstrapResult> {
-  const existing = getControllerRow(store.db);
-  if (existing) {
-    const uuid = getControllerModelUuid(store.db);
-    if (!uuid) throw new Error("controller model missing from the store");
-    return { row: existing, controllerModelUuid: uuid, created: false };
+  const found = await store.read(async (tx) => ({
+    row: await tx.controller.get(),
+    modelUuid: await tx.models.controllerModelUuid(),
+  }));
+  if (found.row) {
+    if (!found.modelUuid) throw new Error("controller model missing from the store");
+    return { row: found.row, controllerModelUuid: found.modelUuid, created: false };
   }
   const hash = await hashPassword(await adminPassword());
   const now = Date.now();
   const row = { uuid: randomUUID(), createdAt: now, ...params };
   const controllerModelUuid = randomUUID();
-  store.tx((db) => {
-    insertControllerRow(db, row);
-    insertUser(db, {
+  const made = await store.write(async (tx) => {
+    // Another node of a shared store may have bootstrapped since we looked.
+    const raced = await tx.controller.get();
+    if (raced) return false;
+    await tx.controller.insert(row);
+    await tx.users.insert({
       name: "admin",
       displayName: "admin",
       passwordHash: hash,
@@ -57,7 +54,7 @@ export async function bootstrapController(
       createdBy: "",
       now,
     });
-    createModelRow(db, {
+    await tx.models.create({
       ...params,
       uuid: controllerModelUuid,
       name: "controller",
@@ -65,6 +62,8 @@ export async function bootstrapController(
       isController: true,
       now,
     });
+    return true;
   });
+  if (!made) return bootstrapController(store, params, adminPassword);
   return { row: { id: 1, ...row }, controllerModelUuid, created: true };
 }

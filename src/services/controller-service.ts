@@ -16,29 +16,18 @@ import {
 import type { ControllerIdentity } from "../domain/controller.js";
 import { hashPassword, hashToken, MIN_PASSWORD_LENGTH, newToken, verifyPassword } from "../domain/credentials.js";
 import { validateUserName } from "../domain/names.js";
-import { getGrantedAccess } from "../store/access-repo.js";
-import type { Store } from "../store/db.js";
-import {
-  deleteToken,
-  deleteUserTokens,
-  getUser,
-  insertToken,
-  insertUser,
-  listUsers,
-  recordLogin,
-  setControllerAccess,
-  setModelAccess,
-  setPasswordHash,
-  type UserRow,
-} from "../store/user-repo.js";
+import { isUniqueViolation, type Store, type UserRow } from "../store/index.js";
 import { createBackupHandler } from "./backup-service.js";
 import { principalOf, superuserOf, userOf } from "./context.js";
 import { alreadyExists, badField, ferryError, notFound, permissionDenied, unauthenticated } from "./errors.js";
 import { resolveModel } from "./model-access.js";
+import { liveModel } from "./model-service-support.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 
 export interface ControllerServiceDeps {
   store: Store;
+  /** The controller's data dir (backups carry its PKI and secrets). */
+  dataDir: string;
   controller: ControllerIdentity;
   /** Lifetime of login tokens. */
   tokenTtlMs: number;
@@ -98,10 +87,10 @@ function checkPassword(password: string, field = "password"): void {
   if (password.length > 1024) throw badField(field, "password is too long (max 1024 characters)");
 }
 
-function existingUser(store: Store, name: string, field = "user"): UserRow {
+async function existingUser(store: Store, name: string, field = "user"): Promise<UserRow> {
   const err = validateUserName(name);
   if (err) throw badField(field, err);
-  const u = getUser(store.db, name);
+  const u = await store.read((tx) => tx.users.get(name));
   if (!u) throw notFound(`user "${name}"`, "USER_NOT_FOUND");
   return u;
 }
@@ -110,7 +99,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
   const { store, controller } = deps;
   return {
     // Streams a backup archive; lives in its own module (backup-service.ts).
-    createBackup: createBackupHandler({ store, controller, log: deps.log }),
+    createBackup: createBackupHandler({ store, dataDir: deps.dataDir, controller, log: deps.log }),
 
     getControllerInfo() {
       return {
@@ -136,7 +125,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
         await delay(deps.loginDelayMs, undefined, { signal: ctx.signal }).catch(() => undefined);
         if (ctx.signal.aborted) throw new ConnectError("the call ended before the login finished", Code.Canceled);
       }
-      const u = validateUserName(req.user) ? undefined : getUser(store.db, req.user);
+      const u = validateUserName(req.user) ? undefined : await store.read((tx) => tx.users.get(req.user));
       // Always run the slow hash, so a missing user costs the same time as a
       // wrong password and the answer does not tell them apart.
       const ok = await verifyPassword(req.password, u?.passwordHash);
@@ -146,23 +135,23 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       const token = newToken();
       const now = Date.now();
       const expiresAt = now + deps.tokenTtlMs;
-      store.tx((db) => {
-        insertToken(db, { hash: hashToken(token), kind: "user", user: u.name, now, expiresAt });
-        recordLogin(db, u.name, now);
+      await store.write(async (tx) => {
+        await tx.tokens.insert({ hash: hashToken(token), kind: "user", user: u.name, now, expiresAt });
+        await tx.users.recordLogin(u.name, now);
       });
       deps.log?.info("user logged in", { user: u.name });
       return { token, expireTime: timestampFromMs(expiresAt), user: userToProto({ ...u, lastLoginAt: now }) };
     },
 
-    logout(_req, ctx) {
+    async logout(_req, ctx) {
       const p = principalOf(ctx);
-      deleteToken(store.db, p.tokenHash);
+      await store.write((tx) => tx.tokens.delete(p.tokenHash));
       return {};
     },
 
-    whoAmI(_req, ctx) {
+    async whoAmI(_req, ctx) {
       const p = userOf(ctx);
-      const u = getUser(store.db, p.user);
+      const u = await store.read((tx) => tx.users.get(p.user));
       if (!u) throw unauthenticated("user no longer exists", "USER_DISABLED");
       return { user: userToProto(u), controllerName: controller.name };
     },
@@ -175,35 +164,39 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       if (req.displayName.length > 200) throw badField("display_name", "display name is too long (max 200 characters)");
       const access = req.access === ControllerAccess.UNSPECIFIED ? "login" : controllerAccessFromProto(req.access);
       if (!access) throw badField("access", "unknown controller access level");
-      if (getUser(store.db, req.name)) throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
+      if (await store.read((tx) => tx.users.exists(req.name))) {
+        throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
+      }
       const hash = req.password ? await hashPassword(req.password) : null;
       try {
-        const row = insertUser(store.db, {
-          name: req.name,
-          displayName: req.displayName,
-          passwordHash: hash,
-          access,
-          createdBy: p.user,
-          now: Date.now(),
-        });
+        const row = await store.write((tx) =>
+          tx.users.insert({
+            name: req.name,
+            displayName: req.displayName,
+            passwordHash: hash,
+            access,
+            createdBy: p.user,
+            now: Date.now(),
+          }),
+        );
         deps.log?.info("user created", { user: req.name, by: p.user });
         return { user: userToProto(row) };
       } catch (e) {
         // Two concurrent creates of the same name: the second loses the race.
-        if (getUser(store.db, req.name)) throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
+        if (isUniqueViolation(e)) throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
         throw e;
       }
     },
 
-    listUsers(req, ctx) {
+    async listUsers(req, ctx) {
       const p = userOf(ctx);
       if (p.controllerAccess !== "superuser") {
-        const me = getUser(store.db, p.user);
+        const me = await store.read((tx) => tx.users.get(p.user));
         return { users: me ? [userToProto(me)] : [], nextPageToken: "" };
       }
       const size = pageSize(req.pageSize);
       const after = decodePageToken(req.pageToken, "page_token");
-      const rows = listUsers(store.db, after, size + 1);
+      const rows = await store.read((tx) => tx.users.list(after, size + 1));
       const page = rows.slice(0, size);
       return {
         users: page.map(userToProto),
@@ -217,41 +210,42 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       if (target !== p.user && p.controllerAccess !== "superuser") {
         throw permissionDenied("permission denied: only a superuser may set another user's password");
       }
-      existingUser(store, target);
+      await existingUser(store, target);
       checkPassword(req.password);
       const hash = await hashPassword(req.password);
-      store.tx((db) => {
-        setPasswordHash(db, target, hash);
+      await store.write(async (tx) => {
+        await tx.users.setPasswordHash(target, hash);
         // A new password ends every other session of that user.
-        deleteUserTokens(db, target, target === p.user ? p.tokenHash : undefined);
+        await tx.tokens.deleteUserTokens(target, target === p.user ? p.tokenHash : undefined);
       });
       deps.log?.info("password changed", { user: target, by: p.user });
       return {};
     },
 
-    grantModelAccess(req, ctx) {
+    async grantModelAccess(req, ctx) {
       const p = userOf(ctx);
       const level = modelAccessFromProto(req.access);
       if (!level) throw badField("access", "access must be read, write or admin");
       // A write: the model's users travel with it, so a migrating model refuses it.
-      const { model } = resolveModel(store, p, req.model, "admin", { write: true });
-      existingUser(store, req.user);
-      const result = store.tx((db) => {
-        const current = getGrantedAccess(db, model.uuid, req.user) as ModelAccessLevel | undefined;
+      const { model } = await store.read((tx) => resolveModel(tx, p, req.model, "admin", { write: true }));
+      await existingUser(store, req.user);
+      const result = await store.write(async (tx) => {
+        await liveModel(tx, model.uuid);
+        const current = (await tx.models.grantedAccess(model.uuid, req.user)) as ModelAccessLevel | undefined;
         const next = maxModelAccess(current, level);
-        setModelAccess(db, model.uuid, req.user, next);
+        await tx.models.setAccess(model.uuid, req.user, next);
         return next;
       });
       deps.log?.info("model access granted", { user: req.user, model: model.uuid, access: result, by: p.user });
       return { access: modelAccessToProto(result) };
     },
 
-    revokeModelAccess(req, ctx) {
+    async revokeModelAccess(req, ctx) {
       const p = userOf(ctx);
       const level = modelAccessFromProto(req.access);
       if (!level) throw badField("access", "access must be read, write or admin");
-      const { model } = resolveModel(store, p, req.model, "admin", { write: true });
-      existingUser(store, req.user);
+      const { model } = await store.read((tx) => resolveModel(tx, p, req.model, "admin", { write: true }));
+      await existingUser(store, req.user);
       if (req.user === model.owner) {
         throw ferryError(
           Code.FailedPrecondition,
@@ -259,10 +253,11 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
           `cannot revoke access of the model owner "${model.owner}"`,
         );
       }
-      const result = store.tx((db) => {
-        const current = getGrantedAccess(db, model.uuid, req.user) as ModelAccessLevel | undefined;
+      const result = await store.write(async (tx) => {
+        await liveModel(tx, model.uuid);
+        const current = (await tx.models.grantedAccess(model.uuid, req.user)) as ModelAccessLevel | undefined;
         const next = accessAfterRevoke(current, level);
-        setModelAccess(db, model.uuid, req.user, next);
+        await tx.models.setAccess(model.uuid, req.user, next);
         return next;
       });
       deps.log?.info("model access revoked", {
@@ -274,20 +269,20 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       return { access: modelAccessToProto(result) };
     },
 
-    setControllerAccess(req, ctx) {
+    async setControllerAccess(req, ctx) {
       const p = superuserOf(ctx);
       const access = controllerAccessFromProto(req.access);
       if (!access) throw badField("access", "access must be login, add-model or superuser");
-      existingUser(store, req.user);
+      await existingUser(store, req.user);
       if (req.user === "admin" && access !== "superuser") {
         throw ferryError(Code.FailedPrecondition, "LAST_SUPERUSER", "the admin user must stay a superuser");
       }
-      setControllerAccess(store.db, req.user, access);
+      await store.write((tx) => tx.users.setControllerAccess(req.user, access));
       deps.log?.info("controller access set", { user: req.user, access, by: p.user });
       return {};
     },
 
-    createMigrationToken(req, ctx: HandlerContext) {
+    async createMigrationToken(req, ctx: HandlerContext) {
       const p = superuserOf(ctx);
       const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
       if (!UUID_RE.test(req.modelUuid)) throw badField("model_uuid", "must be a model UUID");
@@ -299,15 +294,17 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       const token = newToken();
       const now = Date.now();
       const expiresAt = now + deps.migrationTokenTtlMs;
-      insertToken(store.db, {
-        hash: hashToken(token),
-        kind: "migration",
-        user: p.user,
-        modelUuid: req.modelUuid,
-        sourceControllerUuid: req.sourceControllerUuid,
-        now,
-        expiresAt,
-      });
+      await store.write((tx) =>
+        tx.tokens.insert({
+          hash: hashToken(token),
+          kind: "migration",
+          user: p.user,
+          modelUuid: req.modelUuid,
+          sourceControllerUuid: req.sourceControllerUuid,
+          now,
+          expiresAt,
+        }),
+      );
       deps.log?.info("migration token issued", { model: req.modelUuid, source: req.sourceControllerUuid, by: p.user });
       return { token, expireTime: timestampFromMs(expiresAt) };
     },

@@ -4,33 +4,17 @@
 // of no return. The work itself runs in the background (migration/worker).
 import { X509Certificate } from "node:crypto";
 import type { ConnectError, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { eq } from "drizzle-orm";
 import type { Migration, MigrationService, MigrationTarget } from "../../gen/ts/ferry/v1/migration_pb.js";
 import type { ModelMigrationSummary } from "../../gen/ts/ferry/v1/resources_pb.js";
 import type { ControllerIdentity } from "../domain/controller.js";
-import { canAbort, isTerminal, MESSAGES, type Phase } from "../domain/phases.js";
+import { activationStage, canAbort, isTerminal, MESSAGES, type Phase } from "../domain/phases.js";
 import { PRECHECK, type PrecheckFailure } from "../domain/prechecks.js";
 import { toMigration, toSummary } from "../migration/mapping.js";
 import { runPrechecks, type SourceFacts } from "../migration/prechecks-run.js";
 import { MIGRATING_PREFIX } from "../migration/record.js";
 import type { SecretBox } from "../migration/secrets.js";
 import type { TargetSpec } from "../migration/target-client.js";
-import { findModelByUuid, getGrantedAccess } from "../store/access-repo.js";
-import type { Db, Store } from "../store/db.js";
-import {
-  activeMigration,
-  getMigration,
-  insertMigration,
-  latestMigration,
-  listMigrationsPage,
-  nextAttempt,
-  updateMigration,
-  type MigrationRow,
-} from "../store/migration-repo.js";
-import { redirectUsers, findRedirectByUuid } from "../store/redirect-repo.js";
-import { models } from "../store/schema.js";
-import { setModelStatus } from "../store/status-repo.js";
-import type { ChangeHub } from "./changes.js";
+import { redirectUsers, type ChangeHub, type MigrationRow, type Repos, type Store } from "../store/index.js";
 import { userOf, type Principal } from "./context.js";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "./errors.js";
 import { findRedirectFor, resolveModel } from "./model-access.js";
@@ -43,7 +27,7 @@ export interface MigrationServiceDeps {
   changes: ChangeHub;
   secrets: SecretBox;
   /** The background worker: start(id) after a migration is recorded, requestAbort(id) to cancel streams. */
-  worker: { start(id: string): void; requestAbort(id: string): void };
+  worker: { start(id: string, modelUuid: string): void; requestAbort(id: string): void };
   log?: LogSink;
   /** Deadline for each destination call made by StartMigration's prechecks. */
   unaryTimeoutMs?: number;
@@ -112,34 +96,34 @@ function planOf(facts: SourceFacts, target: { controllerName: string; controller
 }
 
 /** Whether `p` may see migrations of a model: superusers, users with access, users who had it. */
-function canSee(db: Db, p: Principal, modelUuid: string): boolean {
+async function canSee(tx: Repos, p: Principal, modelUuid: string): Promise<boolean> {
   if (p.controllerAccess === "superuser") return true;
-  if (findModelByUuid(db, modelUuid)) return getGrantedAccess(db, modelUuid, p.user) !== undefined;
-  const r = findRedirectByUuid(db, modelUuid);
+  if (await tx.models.byUuid(modelUuid)) return (await tx.models.grantedAccess(modelUuid, p.user)) !== undefined;
+  const r = await tx.redirects.byUuid(modelUuid);
   return !!r && redirectUsers(r).includes(p.user);
 }
 
 /** The model UUID a reference names: a live model, or one that migrated away. */
-function modelUuidFor(store: Store, p: Principal, ref: string): string {
+async function modelUuidFor(tx: Repos, p: Principal, ref: string): Promise<string> {
   try {
-    return resolveModel(store, p, ref, "read").model.uuid;
+    return (await resolveModel(tx, p, ref, "read")).model.uuid;
   } catch (err) {
-    const r = findRedirectFor(store.db, p, ref);
+    const r = await findRedirectFor(tx, p, ref);
     if (r) return r.modelUuid;
     throw err;
   }
 }
 
 /** A migration by id, or the latest migration of a model reference. */
-function findMigration(store: Store, p: Principal, ref: string): MigrationRow {
+async function findMigration(tx: Repos, p: Principal, ref: string): Promise<MigrationRow> {
   if (!ref) throw invalidArgument([{ field: "id", description: "a migration id or a model is required" }]);
   if (MIGRATION_ID_RE.test(ref)) {
-    const row = getMigration(store.db, ref.toLowerCase());
-    if (!row || !canSee(store.db, p, row.modelUuid)) throw notFound(`migration "${ref}"`, "MIGRATION_NOT_FOUND");
+    const row = await tx.migrations.get(ref.toLowerCase());
+    if (!row || !(await canSee(tx, p, row.modelUuid))) throw notFound(`migration "${ref}"`, "MIGRATION_NOT_FOUND");
     return row;
   }
-  const uuid = modelUuidFor(store, p, ref);
-  const row = latestMigration(store.db, uuid);
+  const uuid = await modelUuidFor(tx, p, ref);
+  const row = await tx.migrations.latest(uuid);
   if (!row) throw notFound(`migration of model "${ref}"`, "MIGRATION_NOT_FOUND");
   return row;
 }
@@ -152,11 +136,9 @@ function requireMigrator(p: Principal): void {
 }
 
 /** The latest migration of a model as ModelService shows it (show-model). */
-export function migrationSummaryOf(store: Store): (modelUuid: string) => ModelMigrationSummary | undefined {
-  return (uuid) => {
-    const row = latestMigration(store.db, uuid);
-    return row ? toSummary(row) : undefined;
-  };
+export async function migrationSummaryOf(tx: Repos, modelUuid: string): Promise<ModelMigrationSummary | undefined> {
+  const row = await tx.migrations.latest(modelUuid);
+  return row ? toSummary(row) : undefined;
 }
 
 /** Wakes a watcher when its model changes; a timer guards against a missed wake. */
@@ -197,7 +179,7 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
   return {
     async startMigration(req, ctx: HandlerContext) {
       const p = userOf(ctx);
-      const { model } = resolveModel(store, p, req.model, "admin");
+      const { model } = await store.read((tx) => resolveModel(tx, p, req.model, "admin"));
       requireMigrator(p);
       const target = validateTarget(req.target);
       const checked = await runPrechecks(store, controller, model.uuid, target, {
@@ -205,7 +187,7 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
         unaryTimeoutMs: deps.unaryTimeoutMs,
       });
       if (req.dryRun) {
-        const attempt = nextAttempt(store.db, model.uuid);
+        const attempt = await store.read((tx) => tx.migrations.nextAttempt(model.uuid));
         const preview: MigrationRow = {
           id: `${model.uuid}:${attempt}`,
           modelUuid: model.uuid,
@@ -219,6 +201,7 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
           startedAt: now(),
           endedAt: null,
           failure: "",
+          activationSentAt: null,
           abortRequested: false,
           targetControllerUuid: target.controllerUuid,
           targetControllerName: target.controllerName,
@@ -237,11 +220,12 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
         };
       }
       if (checked.failures.length) throw preconditionError(checked.failures);
-      const row = store.tx((db) => {
-        // Checked again under the write lock: two starts may have raced here.
-        const m = findModelByUuid(db, model.uuid);
+      const row = await store.write(async (tx) => {
+        // Checked again under the model's lock: two starts may have raced here.
+        await tx.lockModel(model.uuid);
+        const m = await tx.models.byUuid(model.uuid);
         if (!m) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
-        if (activeMigration(db, m.uuid) || m.migrationMode !== "none") {
+        if ((await tx.migrations.active(m.uuid)) || m.migrationMode !== "none") {
           throw preconditionError([
             { code: PRECHECK.inProgress, subject: `${m.owner}/${m.name}`, message: "migration already in progress" },
           ]);
@@ -251,10 +235,10 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
             { code: PRECHECK.notAlive, subject: `${m.owner}/${m.name}`, message: `model is ${m.life}` },
           ]);
         }
-        const attempt = nextAttempt(db, m.uuid);
+        const attempt = await tx.migrations.nextAttempt(m.uuid);
         const id = `${m.uuid}:${attempt}`;
         const t = now();
-        const inserted = insertMigration(db, {
+        const inserted = await tx.migrations.insert({
           id,
           modelUuid: m.uuid,
           attempt,
@@ -272,11 +256,10 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
           targetToken: deps.secrets.seal(target.token, id),
           phaseTimings: JSON.stringify([{ phase: "QUIESCE", start: t }]),
         });
-        db.update(models).set({ migrationMode: "exporting" }).where(eq(models.uuid, m.uuid)).run();
-        setModelStatus(db, m.uuid, { status: "busy", message: MIGRATING_PREFIX + MESSAGES.starting }, t);
+        await tx.models.setMigrationMode(m.uuid, "exporting");
+        await tx.models.setStatus(m.uuid, { status: "busy", message: MIGRATING_PREFIX + MESSAGES.starting }, t);
         return inserted;
       });
-      deps.changes.publish(row.modelUuid, "status");
       deps.log?.info("migration started", {
         migration: row.id,
         model: `${row.modelOwner}/${row.modelName}`,
@@ -284,19 +267,19 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
         destinationUuid: row.targetControllerUuid,
         by: p.user,
       });
-      deps.worker.start(row.id);
+      deps.worker.start(row.id, row.modelUuid);
       return { migration: toMigration(row, now()) };
     },
 
-    getMigration(req, ctx) {
+    async getMigration(req, ctx) {
       const p = userOf(ctx);
-      return { migration: toMigration(findMigration(store, p, req.id), now()) };
+      return { migration: toMigration(await store.read((tx) => findMigration(tx, p, req.id)), now()) };
     },
 
-    listMigrations(req, ctx) {
+    async listMigrations(req, ctx) {
       const p = userOf(ctx);
       const size = pageSize(req.pageSize);
-      const modelUuid = req.model ? modelUuidFor(store, p, req.model) : undefined;
+      const modelUuid = req.model ? await store.read((tx) => modelUuidFor(tx, p, req.model)) : undefined;
       let after: { startedAt: number; id: string } | undefined;
       if (req.pageToken) {
         const raw = decodePageToken(req.pageToken);
@@ -310,20 +293,22 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
       // access to: filter while paging, reading ahead in batches.
       const out: MigrationRow[] = [];
       let more = false;
-      for (;;) {
-        const rows = listMigrationsPage(store.db, { modelUuid, after, limit: size + 1 });
-        for (const r of rows) {
-          if (!canSee(store.db, p, r.modelUuid)) continue;
-          if (out.length === size) {
-            more = true;
-            break;
+      await store.read(async (tx) => {
+        for (;;) {
+          const rows = await tx.migrations.listPage({ modelUuid, after, limit: size + 1 });
+          for (const r of rows) {
+            if (!(await canSee(tx, p, r.modelUuid))) continue;
+            if (out.length === size) {
+              more = true;
+              break;
+            }
+            out.push(r);
           }
-          out.push(r);
+          if (more || rows.length <= size) break;
+          const last = rows[rows.length - 1]!;
+          after = { startedAt: last.startedAt, id: last.id };
         }
-        if (more || rows.length <= size) break;
-        const last = rows[rows.length - 1];
-        after = { startedAt: last.startedAt, id: last.id };
-      }
+      });
       const last = out[out.length - 1];
       return {
         migrations: out.map((r) => toMigration(r, now())),
@@ -333,13 +318,13 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
 
     async *watchMigration(req, ctx) {
       const p = userOf(ctx);
-      const first = findMigration(store, p, req.id);
+      const first = await store.read((tx) => findMigration(tx, p, req.id));
       // Subscribe before the first read, so no change between them is lost.
       const waiter = changeWaiter(deps.changes, first.modelUuid, ctx.signal);
       try {
         let lastKey = "";
         for (;;) {
-          const row = getMigration(store.db, first.id);
+          const row = await store.read((tx) => tx.migrations.get(first.id));
           if (!row) return;
           const m: Migration = toMigration(row, now());
           const key = [row.phase, row.statusMessage, row.progress, row.failure, row.endedAt, row.abortRequested].join(
@@ -357,28 +342,30 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
       }
     },
 
-    abortMigration(req, ctx) {
+    async abortMigration(req, ctx) {
       const p = userOf(ctx);
-      const found = findMigration(store, p, req.id);
+      const found = await store.read((tx) => findMigration(tx, p, req.id));
       requireMigrator(p);
-      if (findModelByUuid(store.db, found.modelUuid)) resolveModel(store, p, found.modelUuid, "admin");
-      const row = store.tx((db) => {
-        const r = getMigration(db, found.id)!;
+      await store.read(async (tx) => {
+        if (await tx.models.byUuid(found.modelUuid)) await resolveModel(tx, p, found.modelUuid, "admin");
+      });
+      const row = await store.write(async (tx) => {
+        await tx.lockModel(found.modelUuid);
+        const r = (await tx.migrations.get(found.id))!;
         const phase = r.phase as Phase;
         if (isTerminal(phase)) {
           throw failedPrecondition("MIGRATION_ENDED", `migration "${r.id}" has already ended (${phase})`);
         }
         if (phase === "ABORT") return r;
-        // Once "activating" is recorded the destination may own the model and
+        // Once activation was sent the destination may own the model and
         // the worker never aborts: refuse rather than record a request that
         // would be ignored (and leave a failure on a migration that succeeds).
-        if (!canAbort(phase) || r.statusMessage === MESSAGES.activating)
+        if (!canAbort(phase) || activationStage(r) === "sent")
           throw failedPrecondition("MIGRATION_COMMITTED", "migration is past the point of no return");
         const failure = r.failure || `abort requested by ${p.user}`;
-        updateMigration(db, r.id, { abortRequested: true, failure });
+        await tx.migrations.update(r, { abortRequested: true, failure });
         return { ...r, abortRequested: true, failure };
       });
-      deps.changes.publish(row.modelUuid, "status");
       deps.worker.requestAbort(row.id);
       deps.log?.info("migration abort requested", { migration: row.id, by: p.user });
       return { migration: toMigration(row, now()) };

@@ -14,24 +14,8 @@ import { MAX_CHARM_ARCHIVE } from "../domain/charms.js";
 import { PRECHECK, targetPrechecks, type PrecheckFailure } from "../domain/prechecks.js";
 import { isLogLevelName } from "../domain/status.js";
 import { exportModel } from "../migration/export.js";
-import { findModelByName, findModelByUuid } from "../store/access-repo.js";
-import type { Store } from "../store/db.js";
-import { ModelImporter } from "../store/import-repo.js";
-import {
-  activateImport,
-  appendTransferredLogs,
-  deleteLogTransferCursor,
-  importedCharm,
-  importStage,
-  logTransferCursor,
-  missingBinaries,
-  removeImportedModel,
-  setValidated,
-  storeCharmArchive,
-  type TransferredLog,
-} from "../store/import-state-repo.js";
-import { deleteToken, extendToken, getUser } from "../store/user-repo.js";
-import type { ChangeHub } from "./changes.js";
+import { importStageOf } from "../domain/import-stages.js";
+import { ModelImporter, type ModelRow, type Repos, type Store, type TransferredLog } from "../store/index.js";
 import { badField, ferryError, notFound, permissionDenied } from "./errors.js";
 import { lifeOf } from "./model-mapping.js";
 import {
@@ -49,13 +33,12 @@ import type { LogSink } from "./simulator.js";
 export interface MigrationTargetServiceDeps {
   store: Store;
   controller: ControllerIdentity;
-  changes: ChangeHub;
   /** Activated models start living here: their pending work resumes. */
   simulator: { schedule(modelUuid: string): void };
   log?: LogSink;
 }
 
-type Stage = ReturnType<typeof importStage>;
+type Stage = ReturnType<typeof importStageOf>;
 
 /** How long the migration token stays valid after Activate (for logs and CompleteMigration). */
 export const POST_COMMIT_TOKEN_MS = 7 * 24 * 60 * 60 * 1000;
@@ -67,10 +50,10 @@ export function createMigrationTargetService(
   const locks = new ModelLocks();
 
   /** The imported model in one of `stages`, else the error that says where it stands. */
-  function importedModel(modelUuid: string, stages: Stage[], action: string) {
-    const m = findModelByUuid(store.db, modelUuid);
+  async function importedModel(tx: Repos, modelUuid: string, stages: Stage[], action: string): Promise<ModelRow> {
+    const m = await tx.models.byUuid(modelUuid);
     if (!m) throw notFound(`imported model ${modelUuid}`, "IMPORT_NOT_FOUND");
-    const stage = importStage(m);
+    const stage = importStageOf(m);
     if (stages.includes(stage)) return m;
     const why: Record<Stage, string> = {
       importing: "its import is not complete",
@@ -83,16 +66,22 @@ export function createMigrationTargetService(
   }
 
   return {
-    prechecks(req, ctx) {
+    async prechecks(req, ctx) {
       const info = req.model;
       if (!info) throw badField("model", "the migrating model is required");
       const p = migrationCaller(ctx, info.uuid, "model.uuid");
       if (p.sourceControllerUuid && info.controllerUuid && info.controllerUuid !== p.sourceControllerUuid) {
         throw permissionDenied("migration token was issued for another source controller", "TOKEN_SOURCE_MISMATCH");
       }
-      const byUuid = findModelByUuid(store.db, info.uuid);
-      const byName = findModelByName(store.db, info.owner, info.name);
-      const missing = [...new Set(info.users)].filter((u) => !getUser(store.db, u)).sort();
+      const { byUuid, byName, missing } = await store.read(async (tx) => {
+        const missing: string[] = [];
+        for (const u of new Set(info.users)) if (!(await tx.users.exists(u))) missing.push(u);
+        return {
+          byUuid: await tx.models.byUuid(info.uuid),
+          byName: await tx.models.byName(info.owner, info.name),
+          missing: missing.sort(),
+        };
+      });
       // Missing users go on the wire one violation each (code MISSING_USER,
       // subject the user; the source writes the advisory listing them all),
       // so the shared checks are asked with every user present.
@@ -151,9 +140,9 @@ export function createMigrationTargetService(
           for await (const msg of untilAborted(it, running.signal, "import")) {
             if (msg.data.case !== "chunk") throw badField("chunk", "only the first message may be a header");
             checkChunk(msg.data.value);
-            importer.write(msg.data.value);
+            await importer.write(msg.data.value);
           }
-          const r = importer.finish();
+          const r = await importer.finish();
           deps.log?.info("model imported", {
             model: modelUuid,
             migration: header.migrationId,
@@ -163,7 +152,11 @@ export function createMigrationTargetService(
           });
           return { entityCount: BigInt(r.entityCount), digest: r.sha256 };
         } catch (err) {
-          importer.discard();
+          await importer
+            .discard()
+            .catch((e: unknown) =>
+              deps.log?.warn("could not remove a failed import", { model: modelUuid, error: String(e) }),
+            );
           deps.log?.warn("model import failed", {
             model: modelUuid,
             migration: header.migrationId,
@@ -188,8 +181,10 @@ export function createMigrationTargetService(
         throw badField("header.size", `must be between 0 and ${MAX_CHARM_ARCHIVE} bytes`);
       }
       const size = Number(h.size);
-      importedModel(h.modelUuid, ["imported", "validated"], "upload binaries into");
-      const want = importedCharm(store.db, h.modelUuid, h.name);
+      const want = await store.read(async (tx) => {
+        await importedModel(tx, h.modelUuid, ["imported", "validated"], "upload binaries into");
+        return tx.charms.findInfo(h.modelUuid, h.name);
+      });
       if (!want) {
         throw ferryError(
           Code.FailedPrecondition,
@@ -226,19 +221,22 @@ export function createMigrationTargetService(
       if (sha !== h.sha256) {
         throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: SHA-256 mismatch (received ${sha})`);
       }
-      await locks.run(h.modelUuid, () => {
-        importedModel(h.modelUuid, ["imported", "validated"], "upload binaries into");
-        storeCharmArchive(store.db, h.modelUuid, h.name, bytes);
-      });
+      await locks.run(h.modelUuid, () =>
+        store.write(async (tx) => {
+          await tx.lockModel(h.modelUuid);
+          await importedModel(tx, h.modelUuid, ["imported", "validated"], "upload binaries into");
+          await tx.charms.storeArchive(h.modelUuid, h.name, bytes);
+        }),
+      );
       return { size: BigInt(size) };
     },
 
     async validate(req, ctx) {
       migrationCaller(ctx, req.modelUuid);
       return locks.run(req.modelUuid, async () => {
-        importedModel(req.modelUuid, ["imported", "validated"], "validate");
+        await store.read((tx) => importedModel(tx, req.modelUuid, ["imported", "validated"], "validate"));
         const ex = await exportModel(store, req.modelUuid);
-        ex.close();
+        await ex.close();
         const mismatches: string[] = [];
         const kinds = new Set([...Object.keys(req.entityCounts), ...Object.keys(ex.counts)]);
         for (const k of [...kinds].sort()) {
@@ -247,8 +245,13 @@ export function createMigrationTargetService(
           if (want !== have) mismatches.push(`${k}: exported ${want}, imported ${have}`);
         }
         if (req.digest !== ex.sha256) mismatches.push(`digest: exported ${req.digest}, imported ${ex.sha256}`);
-        for (const url of missingBinaries(store.db, req.modelUuid)) mismatches.push(`binary missing: charm ${url}`);
-        setValidated(store.db, req.modelUuid, mismatches.length === 0);
+        const missing = await store.read((tx) => tx.charms.missingArchives(req.modelUuid));
+        for (const url of missing) mismatches.push(`binary missing: charm ${url}`);
+        await store.write(async (tx) => {
+          await tx.lockModel(req.modelUuid);
+          const m = await importedModel(tx, req.modelUuid, ["imported", "validated"], "validate");
+          await tx.imports.setStage(m, mismatches.length === 0 ? "validated" : "imported");
+        });
         if (mismatches.length) deps.log?.warn("imported model does not match", { model: req.modelUuid, mismatches });
         return {
           entityCounts: Object.fromEntries(Object.entries(ex.counts).map(([k, v]) => [k, BigInt(v)])),
@@ -261,7 +264,7 @@ export function createMigrationTargetService(
     async activate(req, ctx) {
       const p = migrationCaller(ctx, req.modelUuid);
       checkMigrationId(req.migrationId, req.modelUuid);
-      const at = await locks.run(req.modelUuid, () => {
+      const at = await locks.run(req.modelUuid, async () => {
         // The caller may have given up while we waited for the lock (deadline,
         // cancelled call): then it treats the outcome as unknown and may abort,
         // so do not commit behind its back.
@@ -269,12 +272,13 @@ export function createMigrationTargetService(
           throw ferryError(Code.Canceled, "ACTIVATE_CANCELLED", "activation cancelled: the caller went away");
         }
         try {
-          return store.tx((db) => {
+          return await store.write(async (tx) => {
             const now = Date.now();
-            const activated = activateImport(db, req.modelUuid, req.migrationId, now);
+            await tx.lockModel(req.modelUuid);
+            const activated = await tx.imports.activate(req.modelUuid, req.migrationId, now);
             // The source's post-commit calls (log transfer, CompleteMigration)
             // must keep working even if it is down for a while.
-            extendToken(db, p.tokenHash, now + POST_COMMIT_TOKEN_MS);
+            await tx.tokens.extend(p.tokenHash, now + POST_COMMIT_TOKEN_MS);
             return activated;
           });
         } catch (err) {
@@ -282,18 +286,17 @@ export function createMigrationTargetService(
         }
       });
       deps.log?.info("migrated model activated", { model: req.modelUuid, migration: req.migrationId });
-      deps.changes.publish(req.modelUuid, "status");
       deps.simulator.schedule(req.modelUuid);
       return { activateTime: timestampFromMs(at) };
     },
 
-    getImportState(req, ctx) {
+    async getImportState(req, ctx) {
       migrationCaller(ctx, req.modelUuid);
-      const m = findModelByUuid(store.db, req.modelUuid);
+      const m = await store.read((tx) => tx.models.byUuid(req.modelUuid));
       if (!m) return { exists: false, activated: false, migrationId: "" };
       return {
         exists: true,
-        activated: importStage(m) === "activated",
+        activated: importStageOf(m) === "activated",
         migrationId: m.importMigrationId ?? "",
         life: lifeOf(m.life),
       };
@@ -305,9 +308,12 @@ export function createMigrationTargetService(
       // removed: a late cleanup of attempt N leaves attempt N+1's import alone.
       if (req.migrationId) checkMigrationId(req.migrationId, req.modelUuid);
       locks.preempt(req.modelUuid, req.migrationId || undefined);
-      const removed = await locks.run(req.modelUuid, () => {
+      const removed = await locks.run(req.modelUuid, async () => {
         try {
-          return store.tx((db) => removeImportedModel(db, req.modelUuid, req.migrationId || undefined));
+          return await store.write(async (tx) => {
+            await tx.lockModel(req.modelUuid);
+            return tx.imports.removeImported(req.modelUuid, req.migrationId || undefined);
+          });
         } catch (err) {
           throw importError(err);
         }
@@ -317,14 +323,13 @@ export function createMigrationTargetService(
           model: req.modelUuid,
           migration: req.migrationId,
         });
-        deps.changes.publish(req.modelUuid, "deleted");
       }
       return { removed };
     },
 
-    latestLogTime(req, ctx) {
+    async latestLogTime(req, ctx) {
       migrationCaller(ctx, req.modelUuid);
-      const c = logTransferCursor(store.db, req.modelUuid);
+      const c = await store.read((tx) => tx.imports.logTransferCursor(req.modelUuid));
       return c ? { time: timestampFromMs(c.time), seq: BigInt(c.sourceSeq) } : { seq: 0n };
     },
 
@@ -333,7 +338,7 @@ export function createMigrationTargetService(
       let lastSeq = 0n;
       for await (const msg of requests) {
         migrationCaller(ctx, msg.modelUuid);
-        importedModel(msg.modelUuid, ["activated"], "transfer logs into");
+        await store.read((tx) => importedModel(tx, msg.modelUuid, ["activated"], "transfer logs into"));
         const batch: TransferredLog[] = msg.entries.map((e, i) => {
           if (e.seq <= lastSeq) throw badField(`entries[${i}].seq`, "entries must have increasing positive seq");
           lastSeq = e.seq;
@@ -343,23 +348,25 @@ export function createMigrationTargetService(
           return { seq: Number(e.seq), time, entity: e.entity, level: e.level, module: e.module, message: e.message };
         });
         if (!batch.length) continue;
-        const n = store.tx((db) => appendTransferredLogs(db, msg.modelUuid, batch, Date.now()));
+        const n = await store.write(async (tx) => {
+          await tx.lockModel(msg.modelUuid);
+          return tx.imports.appendTransferredLogs(msg.modelUuid, batch, Date.now());
+        });
         count += n;
-        if (n) deps.changes.publish(msg.modelUuid, "log");
       }
       return { count: BigInt(count) };
     },
 
-    completeMigration(req, ctx: HandlerContext) {
+    async completeMigration(req, ctx: HandlerContext) {
       const p = migrationCaller(ctx, req.modelUuid);
       // An empty migration id is a client ending a token it never used (a
       // dry run, a refused start): revoke that token and nothing else.
       if (req.migrationId) checkMigrationId(req.migrationId, req.modelUuid);
-      store.tx((db) => {
+      await store.write(async (tx) => {
         // Only the calling token: another migration token for this model
         // (a later attempt, another client's dry run) stays valid.
-        deleteToken(db, p.tokenHash);
-        if (req.migrationId) deleteLogTransferCursor(db, req.modelUuid);
+        await tx.tokens.delete(p.tokenHash);
+        if (req.migrationId) await tx.imports.deleteLogTransferCursor(req.modelUuid);
       });
       deps.log?.info(
         req.migrationId ? "migration completed: migration token revoked" : "unused migration token revoked",

@@ -5,7 +5,7 @@
 import { Code, type ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { DescriptionError } from "../domain/description.js";
 import { MAX_CHUNK } from "../migration/export.js";
-import { ImportConflictError } from "../store/import-state-repo.js";
+import { ImportConflictError } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
 import { badField, ferryError, permissionDenied } from "./errors.js";
 

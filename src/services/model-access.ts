@@ -8,23 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { ModelMigratingSchema, ModelRedirectSchema } from "../../gen/ts/ferry/v1/errors_pb.js";
 import { effectiveModelAccess, isModelAccess, modelAccessIncludes, type ModelAccessLevel } from "../domain/access.js";
-import {
-  findModelByName,
-  findModelByUuid,
-  findSharedModelsByName,
-  getGrantedAccess,
-  type ModelRow,
-} from "../store/access-repo.js";
-import type { Db, Store } from "../store/db.js";
-import { activeMigration } from "../store/migration-repo.js";
-import {
-  findRedirectByName,
-  findRedirectByUuid,
-  findRedirectsByShortName,
-  redirectAddresses,
-  redirectUsers,
-  type RedirectRow,
-} from "../store/redirect-repo.js";
+import { redirectAddresses, redirectUsers, type ModelRow, type RedirectRow, type Repos } from "../store/index.js";
 import { fingerprint } from "../pki/fingerprint.js";
 import type { Principal } from "./context.js";
 import { badField, ferryError, notFound, permissionDenied, unavailable } from "./errors.js";
@@ -37,15 +21,15 @@ export interface ResolvedModel {
   access: ModelAccessLevel;
 }
 
-function lookup(store: Store, p: Principal, ref: string): ModelRow | undefined {
-  if (UUID_RE.test(ref)) return findModelByUuid(store.db, ref.toLowerCase());
+async function lookup(tx: Repos, p: Principal, ref: string): Promise<ModelRow | undefined> {
+  if (UUID_RE.test(ref)) return tx.models.byUuid(ref.toLowerCase());
   const slash = ref.indexOf("/");
-  if (slash >= 0) return findModelByName(store.db, ref.slice(0, slash), ref.slice(slash + 1));
-  const own = findModelByName(store.db, p.user, ref);
+  if (slash >= 0) return tx.models.byName(ref.slice(0, slash), ref.slice(slash + 1));
+  const own = await tx.models.byName(p.user, ref);
   if (own) return own;
   // A bare name that is not the caller's own: accept it when exactly one model
   // of that name is shared with the caller (or, for superusers, exists at all).
-  const shared = findSharedModelsByName(store.db, p.user, ref);
+  const shared = await tx.models.sharedByName(p.user, ref);
   if (shared.length === 1) return shared[0];
   if (shared.length > 1) {
     throw ferryError(
@@ -55,7 +39,7 @@ function lookup(store: Store, p: Principal, ref: string): ModelRow | undefined {
     );
   }
   if (p.controllerAccess === "superuser" && ref === "controller") {
-    return findModelByName(store.db, "admin", "controller");
+    return tx.models.byName("admin", "controller");
   }
   return undefined;
 }
@@ -70,16 +54,16 @@ function entitled(p: Principal, r: RedirectRow): boolean {
  * once the live lookup failed, so a model that came back (or a new model
  * with the same name) always wins; each branch is one indexed read.
  */
-export function findRedirectFor(db: Db, p: Principal, ref: string): RedirectRow | undefined {
+export async function findRedirectFor(tx: Repos, p: Principal, ref: string): Promise<RedirectRow | undefined> {
   let r: RedirectRow | undefined;
-  if (UUID_RE.test(ref)) r = findRedirectByUuid(db, ref.toLowerCase());
+  if (UUID_RE.test(ref)) r = await tx.redirects.byUuid(ref.toLowerCase());
   else {
     const slash = ref.indexOf("/");
-    if (slash >= 0) r = findRedirectByName(db, ref.slice(0, slash), ref.slice(slash + 1));
+    if (slash >= 0) r = await tx.redirects.byName(ref.slice(0, slash), ref.slice(slash + 1));
     else {
-      r = findRedirectByName(db, p.user, ref);
+      r = await tx.redirects.byName(p.user, ref);
       if (!r) {
-        const shared = findRedirectsByShortName(db, ref).filter((x) => redirectUsers(x).includes(p.user));
+        const shared = (await tx.redirects.byShortName(ref)).filter((x) => redirectUsers(x).includes(p.user));
         if (shared.length === 1) r = shared[0];
       }
     }
@@ -127,8 +111,8 @@ export function redirectError(r: RedirectRow): ConnectError {
 }
 
 /** UNAVAILABLE + RetryInfo + MODEL_MIGRATING + ferry.v1.ModelMigrating for a write to an exporting model. */
-export function migratingError(db: Db, model: Pick<ModelRow, "uuid">): ConnectError {
-  const m = activeMigration(db, model.uuid);
+export async function migratingError(tx: Repos, model: Pick<ModelRow, "uuid">): Promise<ConnectError> {
+  const m = await tx.migrations.active(model.uuid);
   const detail = create(ModelMigratingSchema, {
     modelUuid: model.uuid,
     migrationId: m?.id ?? "",
@@ -144,22 +128,25 @@ export interface ResolveOptions {
   write?: boolean;
 }
 
-/** Resolves `ref` for principal `p`, needing at least `need` access. */
-export function resolveModel(
-  store: Store,
+/**
+ * Resolves `ref` for principal `p`, needing at least `need` access, inside
+ * the caller's read or write (a write re-checks the model under its lock).
+ */
+export async function resolveModel(
+  tx: Repos,
   p: Principal,
   ref: string,
   need: ModelAccessLevel,
   opts: ResolveOptions = {},
-): ResolvedModel {
+): Promise<ResolvedModel> {
   if (!ref) throw badField("model", "a model is required (UUID, name or owner/name)");
-  const model = lookup(store, p, ref);
-  const granted = model ? getGrantedAccess(store.db, model.uuid, p.user) : undefined;
+  const model = await lookup(tx, p, ref);
+  const granted = model ? await tx.models.grantedAccess(model.uuid, p.user) : undefined;
   const access = model
     ? effectiveModelAccess(p.controllerAccess, granted && isModelAccess(granted) ? granted : undefined)
     : undefined;
   if (!model) {
-    const r = findRedirectFor(store.db, p, ref);
+    const r = await findRedirectFor(tx, p, ref);
     if (r) throw redirectError(r);
   }
   if (!model || !access) throw notFound(`model "${ref}"`, "MODEL_NOT_FOUND");
@@ -172,7 +159,7 @@ export function resolveModel(
   }
   if (opts.write) {
     if (model.migrationMode === "exporting") {
-      throw migratingError(store.db, model);
+      throw await migratingError(tx, model);
     }
     if (model.life !== "alive") {
       throw ferryError(Code.FailedPrecondition, "MODEL_NOT_ALIVE", `model is ${model.life}`);

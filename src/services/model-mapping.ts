@@ -33,16 +33,17 @@ import type { CharmMeta } from "../domain/charms.js";
 import type { ConfigEntry } from "../domain/config.js";
 import type { ControllerIdentity } from "../domain/controller.js";
 import { deriveApplicationStatus } from "../domain/status.js";
-import type { ModelRow, ModelUserRow } from "../store/model-repo.js";
-import type { LogRow } from "../store/log-repo.js";
-import { machineAddresses } from "../store/machine-repo.js";
-import type {
-  ApplicationRow,
-  MachineRow,
-  ModelSnapshot,
-  RelationWithEndpoints,
-  UnitRow,
-} from "../store/status-repo.js";
+import {
+  machineAddresses,
+  type ApplicationRow,
+  type LogRow,
+  type MachineRow,
+  type ModelRow,
+  type ModelUserRow,
+  type RelationWithEndpoints,
+  type StatusSnapshot as ModelSnapshot,
+  type UnitRow,
+} from "../store/index.js";
 
 export function statusInfo(current: string, message: string, sinceMs: number): StatusInfo {
   return create(StatusInfoSchema, { current, message, since: timestampFromMs(sinceMs) });

@@ -16,26 +16,10 @@ import {
   type CharmMeta,
 } from "../domain/charms.js";
 import { validateCharmName } from "../domain/names.js";
-import {
-  findCharmInfo,
-  insertCharm,
-  latestCharmRevision,
-  listCharmInfos,
-  type CharmInfoRow,
-} from "../store/app-repo.js";
-import type { Db } from "../store/db.js";
-import { appendLogEntry } from "../store/log-repo.js";
+import type { CharmInfoRow, Repos } from "../store/index.js";
 import { badField, ferryError, notFound } from "./errors.js";
 import { toCharm, type CharmFacts } from "./model-mapping.js";
-import {
-  clock,
-  invalidWithReason,
-  liveModel,
-  modelFor,
-  published,
-  readTx,
-  type ModelServiceDeps,
-} from "./model-service-support.js";
+import { clock, invalidWithReason, liveModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
 
 const MAX_CHUNK = 1024 * 1024;
 
@@ -54,12 +38,12 @@ export interface ModelCharm extends CharmFacts {
   meta: CharmMeta;
 }
 
-function copyBuiltin(db: Db, modelUuid: string, name: string, now: number): ModelCharm | undefined {
+async function copyBuiltin(tx: Repos, modelUuid: string, name: string, now: number): Promise<ModelCharm | undefined> {
   const b = builtinCharm(name);
   if (!b) return undefined;
-  const existing = findCharmInfo(db, modelUuid, b.url);
+  const existing = await tx.charms.findInfo(modelUuid, b.url);
   if (existing) return factsOf(existing);
-  insertCharm(db, {
+  await tx.charms.insert({
     modelUuid,
     url: b.url,
     name,
@@ -80,7 +64,12 @@ function copyBuiltin(db: Db, modelUuid: string, name: string, now: number): Mode
  * "ferry:postgresql-3"). Built-ins are copied into the model on first use so
  * their archive migrates with it. Runs inside the deploy's transaction.
  */
-export function resolveCharmForDeploy(db: Db, modelUuid: string, ref: string, now: number): ModelCharm {
+export async function resolveCharmForDeploy(
+  tx: Repos,
+  modelUuid: string,
+  ref: string,
+  now: number,
+): Promise<ModelCharm> {
   if (!ref) throw badField("charm", 'a charm is required: a built-in name such as "postgresql" or an uploaded URL');
   const available = builtinCharms()
     .map((c) => c.meta.name)
@@ -90,26 +79,26 @@ export function resolveCharmForDeploy(db: Db, modelUuid: string, ref: string, no
     if (!url)
       throw badField("charm", `"${ref}" is not a valid charm URL: use local:<name>-<rev> or ferry:<name>-<rev>`);
     if (url.revision < 0) {
-      const latest = latestCharmRevision(db, modelUuid, url.source, url.name);
+      const latest = await tx.charms.latestRevision(modelUuid, url.source, url.name);
       if (latest) return factsOf(latest);
       if (url.source === "builtin") {
-        const copied = copyBuiltin(db, modelUuid, url.name, now);
+        const copied = await copyBuiltin(tx, modelUuid, url.name, now);
         if (copied) return copied;
       }
       throw notFound(`charm "${ref}"`, "CHARM_NOT_FOUND");
     }
     const full = formatCharmUrl(url);
-    const stored = findCharmInfo(db, modelUuid, full);
+    const stored = await tx.charms.findInfo(modelUuid, full);
     if (stored) return factsOf(stored);
     if (url.source === "builtin" && builtinCharm(url.name)?.url === full)
-      return copyBuiltin(db, modelUuid, url.name, now)!;
+      return (await copyBuiltin(tx, modelUuid, url.name, now))!;
     throw notFound(`charm "${full}"`, "CHARM_NOT_FOUND");
   }
   const badName = validateCharmName(ref);
   if (badName) throw badField("charm", badName);
-  const builtin = copyBuiltin(db, modelUuid, ref, now);
+  const builtin = await copyBuiltin(tx, modelUuid, ref, now);
   if (builtin) return builtin;
-  const local = latestCharmRevision(db, modelUuid, "local", ref);
+  const local = await tx.charms.latestRevision(modelUuid, "local", ref);
   if (local) return factsOf(local);
   throw ferryError(
     Code.NotFound,
@@ -119,8 +108,8 @@ export function resolveCharmForDeploy(db: Db, modelUuid: string, ref: string, no
 }
 
 /** The stored charm of an application (its metadata drives relations and config). */
-export function charmOf(db: Db, modelUuid: string, url: string): ModelCharm {
-  const row = findCharmInfo(db, modelUuid, url);
+export async function charmOf(tx: Repos, modelUuid: string, url: string): Promise<ModelCharm> {
+  const row = await tx.charms.findInfo(modelUuid, url);
   // Every application's charm is stored with the model; missing means a broken import.
   if (!row) throw ferryError(Code.FailedPrecondition, "CHARM_MISSING", `charm ${url} is missing from the model`);
   return factsOf(row);
@@ -131,9 +120,9 @@ type CharmHandlers = Pick<ServiceImpl<typeof ModelService>, "listCharms" | "uplo
 export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
   const { store } = deps;
   return {
-    listCharms(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "read");
-      const stored = readTx(store, (db) => listCharmInfos(db, model.uuid));
+    async listCharms(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "read");
+      const stored = await store.read((tx) => tx.charms.listInfos(model.uuid));
       const storedUrls = new Set(stored.map((c) => c.url));
       const charms: Charm[] = builtinCharms()
         .filter((b) => !storedUrls.has(b.url))
@@ -144,7 +133,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
     },
 
     async uploadCharm(requests, ctx) {
-      let model: ReturnType<typeof modelFor>["model"] | undefined;
+      let model: Awaited<ReturnType<typeof modelFor>>["model"] | undefined;
       let size = 0;
       let expected = "";
       const hash = createHash("sha256");
@@ -156,7 +145,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
             throw badField("metadata", "the first message must carry the upload metadata (model, size, sha256)");
           }
           const md = msg.data.value;
-          model = modelFor(deps, ctx, md.model, "write", true).model;
+          model = (await modelFor(deps, ctx, md.model, "write", true)).model;
           size = Number(md.size);
           if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_CHARM_ARCHIVE) {
             throw badField("metadata.size", `must be between 1 and ${MAX_CHARM_ARCHIVE} bytes, got ${md.size}`);
@@ -196,13 +185,13 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
         throw invalidWithReason("INVALID_CHARM", "chunk", `invalid charm archive: ${parsed.error}`);
       const meta = parsed.meta;
       const uuid = model.uuid;
-      const facts = store.tx((db): CharmFacts => {
-        liveModel(db, uuid);
+      const facts = await store.write(async (tx): Promise<CharmFacts> => {
+        await liveModel(tx, uuid);
         const now = clock(deps);
-        const latest = latestCharmRevision(db, uuid, "local", meta.name);
+        const latest = await tx.charms.latestRevision(uuid, "local", meta.name);
         const revision = latest ? latest.revision + 1 : 0;
         const url = formatCharmUrl({ source: "local", name: meta.name, revision });
-        insertCharm(db, {
+        await tx.charms.insert({
           modelUuid: uuid,
           url,
           name: meta.name,
@@ -214,7 +203,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
           archive,
           createdAt: now,
         });
-        appendLogEntry(db, uuid, {
+        await tx.logs.append(uuid, {
           entity: "model",
           level: "INFO",
           module: "ferry.charms",
@@ -223,7 +212,6 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
         });
         return { meta, revision, url, sha256: actual, size };
       });
-      published(deps, uuid, "log");
       return { charm: toCharm(facts) };
     },
   };

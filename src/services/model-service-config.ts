@@ -12,23 +12,11 @@ import {
   type ConfigProblems,
 } from "../domain/config.js";
 import { validateApplicationName } from "../domain/names.js";
-import { findApplication, getApplicationConfig, replaceApplicationConfig } from "../store/app-repo.js";
-import type { Db } from "../store/db.js";
-import { findModelByUuid } from "../store/access-repo.js";
-import { appendLogEntry } from "../store/log-repo.js";
-import { getModelConfig, replaceModelConfig } from "../store/model-repo.js";
+import type { Repos } from "../store/index.js";
 import { badField, invalidArgument, notFound } from "./errors.js";
 import { toConfigMap } from "./model-mapping.js";
 import { charmOf } from "./model-service-charms.js";
-import {
-  clock,
-  etagMismatch,
-  liveModel,
-  modelFor,
-  published,
-  readTx,
-  type ModelServiceDeps,
-} from "./model-service-support.js";
+import { clock, etagMismatch, liveModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
 
 /** Problems from set go to "set.<key>", those from unset to "unset". */
 function updateProblems(problems: ConfigProblems, set: Record<string, string>) {
@@ -37,10 +25,10 @@ function updateProblems(problems: ConfigProblems, set: Record<string, string>) {
   );
 }
 
-function appOrThrow(db: Db, modelUuid: string, name: string) {
+async function appOrThrow(tx: Repos, modelUuid: string, name: string) {
   const bad = validateApplicationName(name);
   if (bad) throw badField("application", bad);
-  const app = findApplication(db, modelUuid, name);
+  const app = await tx.applications.find(modelUuid, name);
   if (!app) throw notFound(`application "${name}"`, "APPLICATION_NOT_FOUND");
   return app;
 }
@@ -57,32 +45,32 @@ type ConfigHandlers = Pick<
 export function configHandlers(deps: ModelServiceDeps): ConfigHandlers {
   const { store } = deps;
   return {
-    getApplicationConfig(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "read");
-      return readTx(store, (db) => {
-        const app = appOrThrow(db, model.uuid, req.application);
-        const charm = charmOf(db, model.uuid, app.charmUrl);
-        const view = charmConfigView(charm.meta.config, getApplicationConfig(db, model.uuid, app.name));
+    async getApplicationConfig(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "read");
+      return store.read(async (tx) => {
+        const app = await appOrThrow(tx, model.uuid, req.application);
+        const charm = await charmOf(tx, model.uuid, app.charmUrl);
+        const view = charmConfigView(charm.meta.config, await tx.applications.config(model.uuid, app.name));
         return { config: toConfigMap(view), etag: String(app.configGeneration) };
       });
     },
 
-    updateApplicationConfig(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "write", true);
-      const result = store.tx((db) => {
-        liveModel(db, model.uuid);
-        const app = appOrThrow(db, model.uuid, req.application);
+    async updateApplicationConfig(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "write", true);
+      const result = await store.write(async (tx) => {
+        await liveModel(tx, model.uuid);
+        const app = await appOrThrow(tx, model.uuid, req.application);
         const current = String(app.configGeneration);
         if (req.etag && req.etag !== current)
           throw etagMismatch(`config of application "${app.name}"`, req.etag, current);
-        const charm = charmOf(db, model.uuid, app.charmUrl);
-        const values = getApplicationConfig(db, model.uuid, app.name);
+        const charm = await charmOf(tx, model.uuid, app.charmUrl);
+        const values = await tx.applications.config(model.uuid, app.name);
         let etag = current;
         if (Object.keys(req.set).length || req.unset.length) {
           const applied = applyCharmConfig(charm.meta.config, values, req.set, req.unset);
           if ("problems" in applied) throw updateProblems(applied.problems, req.set);
-          etag = String(replaceApplicationConfig(db, model.uuid, app.name, applied.values));
-          appendLogEntry(db, model.uuid, {
+          etag = String(await tx.applications.replaceConfig(model.uuid, app.name, applied.values));
+          await tx.logs.append(model.uuid, {
             entity: `application-${app.name}`,
             level: "INFO",
             module: "ferry.config",
@@ -93,39 +81,38 @@ export function configHandlers(deps: ModelServiceDeps): ConfigHandlers {
         }
         return { config: charmConfigView(charm.meta.config, values), etag, changed: false };
       });
-      if (result.changed) published(deps, model.uuid, "config", "log");
       return { config: toConfigMap(result.config), etag: result.etag };
     },
 
-    getModelConfig(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "read");
-      return readTx(store, (db) => {
+    async getModelConfig(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "read");
+      return store.read(async (tx) => {
         const view = modelConfigView(
           { name: model.name, uuid: model.uuid, type: "iaas" },
-          getModelConfig(db, model.uuid),
+          await tx.models.config(model.uuid),
         );
         // A read: it keeps working while the model is exporting (migrating) or dying.
-        const row = findModelByUuid(db, model.uuid);
+        const row = await tx.models.byUuid(model.uuid);
         if (!row) throw notFound(`model ${model.uuid}`, "MODEL_NOT_FOUND");
         return { config: toConfigMap(view), etag: String(row.configGeneration) };
       });
     },
 
-    updateModelConfig(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "write", true);
-      const result = store.tx((db) => {
-        const row = liveModel(db, model.uuid);
+    async updateModelConfig(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "write", true);
+      const result = await store.write(async (tx) => {
+        const row = await liveModel(tx, model.uuid);
         const current = String(row.configGeneration);
         if (req.etag && req.etag !== current) throw etagMismatch(`config of model "${row.name}"`, req.etag, current);
-        let values = getModelConfig(db, model.uuid);
+        let values = await tx.models.config(model.uuid);
         let etag = current;
         const changed = Object.keys(req.set).length > 0 || req.unset.length > 0;
         if (changed) {
           const applied = applyModelConfig(values, req.set, req.unset);
           if ("problems" in applied) throw updateProblems(applied.problems, req.set);
           values = applied.values;
-          etag = String(replaceModelConfig(db, model.uuid, values));
-          appendLogEntry(db, model.uuid, {
+          etag = String(await tx.models.replaceConfig(model.uuid, values));
+          await tx.logs.append(model.uuid, {
             entity: "model",
             level: "INFO",
             module: "ferry.config",
@@ -135,7 +122,6 @@ export function configHandlers(deps: ModelServiceDeps): ConfigHandlers {
         }
         return { view: modelConfigView({ name: row.name, uuid: row.uuid, type: "iaas" }, values), etag, changed };
       });
-      if (result.changed) published(deps, model.uuid, "config", "log");
       return { config: toConfigMap(result.view), etag: result.etag };
     },
   };

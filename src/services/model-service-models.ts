@@ -4,25 +4,17 @@ import type { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { controllerAccessIncludes, effectiveModelAccess, isModelAccess } from "../domain/access.js";
 import { applyModelConfig } from "../domain/config.js";
 import { validateModelName, validateUserName } from "../domain/names.js";
-import { findModelByName, getGrantedAccess } from "../store/access-repo.js";
-import {
-  createModelRow,
-  deleteModelData,
-  listModelsPage,
-  listModelUsers,
-  modelCounts,
-  userExists,
-} from "../store/model-repo.js";
-import { userOf } from "./context.js";
+import { isUniqueViolation } from "../store/index.js";
+import { principalOf, userOf } from "./context.js";
+import { resolveModel } from "./model-access.js";
 import { alreadyExists, badField, failedPrecondition, notFound, permissionDenied } from "./errors.js";
 import { toModel } from "./model-mapping.js";
 import {
   clock,
   configProblems,
   describeModel,
+  liveModel,
   modelFor,
-  published,
-  readTx,
   visibleUsers,
   type ModelServiceDeps,
 } from "./model-service-support.js";
@@ -46,17 +38,13 @@ function decodePageToken(token: string): { owner: string; name: string } {
   throw badField("page_token", "not a token returned by ListModels: start again without it");
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
-}
-
 type ModelHandlers = Pick<ServiceImpl<typeof ModelService>, "createModel" | "listModels" | "getModel" | "deleteModel">;
 
 export function modelHandlers(deps: ModelServiceDeps): ModelHandlers {
   const { store, controller } = deps;
 
   return {
-    createModel(req, ctx) {
+    async createModel(req, ctx) {
       const p = userOf(ctx);
       if (!controllerAccessIncludes(p.controllerAccess, "add-model")) {
         throw permissionDenied("permission denied: add-model access to the controller required");
@@ -70,7 +58,7 @@ export function modelHandlers(deps: ModelServiceDeps): ModelHandlers {
         }
         const badOwner = validateUserName(owner);
         if (badOwner) throw badField("owner", badOwner);
-        if (!userExists(store.db, owner)) throw notFound(`user "${owner}"`, "USER_NOT_FOUND");
+        if (!(await store.read((tx) => tx.users.exists(owner)))) throw notFound(`user "${owner}"`, "USER_NOT_FOUND");
       }
       const region = req.region || controller.region;
       if (controller.regions.length && !controller.regions.includes(region)) {
@@ -83,9 +71,10 @@ export function modelHandlers(deps: ModelServiceDeps): ModelHandlers {
       if ("problems" in config) throw configProblems("config", config.problems);
       let row;
       try {
-        row = store.tx((db) => {
-          if (findModelByName(db, owner, req.name)) throw alreadyExists(`model "${owner}/${req.name}" already exists`);
-          return createModelRow(db, {
+        row = await store.write(async (tx) => {
+          if (await tx.models.byName(owner, req.name))
+            throw alreadyExists(`model "${owner}/${req.name}" already exists`);
+          return tx.models.create({
             name: req.name,
             owner,
             cloud: controller.cloud,
@@ -103,11 +92,11 @@ export function modelHandlers(deps: ModelServiceDeps): ModelHandlers {
       }
       deps.log?.info("model created", { model: `${owner}/${req.name}`, uuid: row.uuid, by: p.user });
       // The caller is the owner (admin) or a superuser (admin on every model).
-      published(deps, row.uuid, "status");
-      return { model: readTx(store, (db) => describeModel(deps, db, row, p.user, "admin")) };
+      const created = row;
+      return { model: await store.read((tx) => describeModel(deps, tx, created, p.user, "admin")) };
     },
 
-    listModels(req, ctx) {
+    async listModels(req, ctx) {
       const p = userOf(ctx);
       if (req.all && p.controllerAccess !== "superuser") {
         throw permissionDenied("permission denied: only superusers may list all models");
@@ -115,48 +104,56 @@ export function modelHandlers(deps: ModelServiceDeps): ModelHandlers {
       if (req.pageSize < 0) throw badField("page_size", "must not be negative");
       const limit = Math.min(req.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
       const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
-      return readTx(store, (db) => {
-        const rows = listModelsPage(db, { user: p.user, all: req.all, after, limit });
+      return store.read(async (tx) => {
+        const rows = await tx.models.listPage({ user: p.user, all: req.all, after, limit });
         const page = rows.slice(0, limit);
-        const counts = modelCounts(
-          db,
-          page.map((m) => m.uuid),
-        );
-        const models = page.map((row) => {
-          const granted = getGrantedAccess(db, row.uuid, p.user);
+        const counts = await tx.models.counts(page.map((m) => m.uuid));
+        const models = [];
+        for (const row of page) {
+          const granted = await tx.models.grantedAccess(row.uuid, p.user);
           const access =
             effectiveModelAccess(p.controllerAccess, granted && isModelAccess(granted) ? granted : undefined) ?? "read";
-          return toModel(row, {
-            controller,
-            counts: counts.get(row.uuid),
-            users: visibleUsers(listModelUsers(db, row.uuid), access, p.user),
-            access,
-            migration: deps.migrationSummary?.(row.uuid),
-          });
-        });
+          models.push(
+            toModel(row, {
+              controller,
+              counts: counts.get(row.uuid),
+              users: visibleUsers(await tx.models.users(row.uuid), access, p.user),
+              access,
+              migration: await deps.migrationSummary?.(tx, row.uuid),
+            }),
+          );
+        }
         const last = page[page.length - 1];
         const nextPageToken = rows.length > limit && last ? encodePageToken(last.owner, last.name) : "";
         return { models, nextPageToken };
       });
     },
 
-    getModel(req, ctx) {
-      const { model, access, principal } = modelFor(deps, ctx, req.model, "read");
-      return { model: readTx(store, (db) => describeModel(deps, db, model, principal.user, access)) };
+    async getModel(req, ctx) {
+      const p = principalOf(ctx);
+      // One read: the model as resolved and as described are the same snapshot.
+      return {
+        model: await store.read(async (tx) => {
+          const { model, access } = await resolveModel(tx, p, req.model, "read");
+          return describeModel(deps, tx, model, p.user, access);
+        }),
+      };
     },
 
-    deleteModel(req, ctx) {
-      const { model, principal } = modelFor(deps, ctx, req.model, "admin", true);
+    async deleteModel(req, ctx) {
+      const { model, principal } = await modelFor(deps, ctx, req.model, "admin", true);
       if (model.isController) {
         throw failedPrecondition("CONTROLLER_MODEL", "the controller model cannot be destroyed");
       }
-      store.tx((db) => deleteModelData(db, model.uuid));
+      await store.write(async (tx) => {
+        await liveModel(tx, model.uuid);
+        await tx.models.deleteAll(model.uuid);
+      });
       deps.log?.info("model destroyed", {
         model: `${model.owner}/${model.name}`,
         uuid: model.uuid,
         by: principal.user,
       });
-      published(deps, model.uuid, "deleted");
       return {};
     },
   };

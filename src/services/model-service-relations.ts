@@ -9,20 +9,12 @@ import {
   relationMatches,
   type EndpointRef,
 } from "../domain/relations.js";
-import { findApplication } from "../store/app-repo.js";
-import type { Db } from "../store/db.js";
-import {
-  countEndpointRelations,
-  deleteRelation,
-  findRelationByKey,
-  insertRelation,
-  listRelations,
-} from "../store/relation-repo.js";
+import type { Repos } from "../store/index.js";
 import { relationKey } from "../domain/relations.js";
 import { alreadyExists, badField, failedPrecondition, ferryError, invalidArgument, notFound } from "./errors.js";
 import { toRelation } from "./model-mapping.js";
 import { charmOf } from "./model-service-charms.js";
-import { clock, liveModel, modelFor, published, type ModelServiceDeps } from "./model-service-support.js";
+import { clock, liveModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
 
 function parseRefs(endpoints: string[]): EndpointRef[] {
   const problems: { field: string; description: string }[] = [];
@@ -36,11 +28,18 @@ function parseRefs(endpoints: string[]): EndpointRef[] {
   return refs;
 }
 
-function endpointsOf(db: Db, modelUuid: string) {
-  return (app: string): CharmEndpointDef[] | undefined => {
-    const row = findApplication(db, modelUuid, app);
-    return row ? charmOf(db, modelUuid, row.charmUrl).meta.endpoints : undefined;
-  };
+/** The charm endpoints of the named applications (relation inference is pure, so it gets them up front). */
+async function endpointsOf(
+  tx: Repos,
+  modelUuid: string,
+  apps: string[],
+): Promise<(app: string) => CharmEndpointDef[] | undefined> {
+  const byApp = new Map<string, CharmEndpointDef[]>();
+  for (const name of new Set(apps)) {
+    const row = await tx.applications.find(modelUuid, name);
+    if (row) byApp.set(name, (await charmOf(tx, modelUuid, row.charmUrl)).meta.endpoints);
+  }
+  return (app) => byApp.get(app);
 }
 
 type RelationHandlers = Pick<ServiceImpl<typeof ModelService>, "addRelation" | "removeRelation">;
@@ -48,8 +47,8 @@ type RelationHandlers = Pick<ServiceImpl<typeof ModelService>, "addRelation" | "
 export function relationHandlers(deps: ModelServiceDeps): RelationHandlers {
   const { store, simulator } = deps;
   return {
-    addRelation(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "write", true);
+    async addRelation(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "write", true);
       if (req.endpoints.length !== 2) {
         throw badField(
           "endpoints",
@@ -57,34 +56,45 @@ export function relationHandlers(deps: ModelServiceDeps): RelationHandlers {
         );
       }
       const refs = parseRefs(req.endpoints);
-      const relation = store.tx((db) => {
-        liveModel(db, model.uuid);
-        const inferred = inferRelation(refs, endpointsOf(db, model.uuid));
+      const relation = await store.write(async (tx) => {
+        await liveModel(tx, model.uuid);
+        const inferred = inferRelation(
+          refs,
+          await endpointsOf(
+            tx,
+            model.uuid,
+            refs.map((r) => r.application),
+          ),
+        );
         if ("kind" in inferred) {
           if (inferred.kind === "application-not-found")
             throw notFound(`application "${inferred.application}"`, "APPLICATION_NOT_FOUND");
           throw badField("endpoints", inferred.message);
         }
         const key = relationKey(inferred.endpoints);
-        if (findRelationByKey(db, model.uuid, key))
+        if (await tx.relations.findByKey(model.uuid, key))
           throw alreadyExists(`relation "${key}" already exists`, "RELATION_EXISTS");
-        const overLimit = checkRelationLimits(inferred.endpoints, (e) =>
-          countEndpointRelations(db, model.uuid, e.application, e.name),
-        );
+        const used = new Map<string, number>();
+        for (const e of inferred.endpoints) {
+          used.set(
+            `${e.application}:${e.name}`,
+            await tx.relations.countForEndpoint(model.uuid, e.application, e.name),
+          );
+        }
+        const overLimit = checkRelationLimits(inferred.endpoints, (e) => used.get(`${e.application}:${e.name}`) ?? 0);
         if (overLimit) {
           throw failedPrecondition("RELATION_LIMIT_EXCEEDED", overLimit, [
             { type: "RELATION_LIMIT_EXCEEDED", subject: key, description: overLimit },
           ]);
         }
-        return insertRelation(db, model.uuid, inferred.endpoints, clock(deps));
+        return tx.relations.insert(model.uuid, inferred.endpoints, clock(deps));
       });
-      published(deps, model.uuid, "status", "log");
       simulator.schedule(model.uuid);
       return { relation: toRelation(relation) };
     },
 
-    removeRelation(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "write", true);
+    async removeRelation(req, ctx) {
+      const { model } = await modelFor(deps, ctx, req.model, "write", true);
       const refs = req.endpoints.length ? parseRefs(req.endpoints) : undefined;
       if (refs && refs.length !== 2) {
         throw badField(
@@ -92,9 +102,9 @@ export function relationHandlers(deps: ModelServiceDeps): RelationHandlers {
           `name two endpoints ("app" or "app:endpoint") or give relation_id, got ${refs.length}`,
         );
       }
-      store.tx((db) => {
-        liveModel(db, model.uuid);
-        const all = listRelations(db, model.uuid);
+      await store.write(async (tx) => {
+        await liveModel(tx, model.uuid);
+        const all = await tx.relations.list(model.uuid);
         let rel;
         if (refs) {
           const matches = all.filter(
@@ -121,9 +131,8 @@ export function relationHandlers(deps: ModelServiceDeps): RelationHandlers {
         if (rel.endpoints.length === 1 && rel.endpoints[0]!.role === "peer") {
           throw ferryError(Code.FailedPrecondition, "PEER_RELATION", `cannot remove peer relation "${rel.key}"`);
         }
-        deleteRelation(db, model.uuid, rel, clock(deps));
+        await tx.relations.delete(model.uuid, rel, clock(deps));
       });
-      published(deps, model.uuid, "status", "log");
       return {};
     },
   };

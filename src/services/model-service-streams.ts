@@ -7,17 +7,14 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { FullStatus, ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import type { LogEntry } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { levelsAtLeast, LOG_LEVELS, parseLogLevel } from "../domain/status.js";
-import { readLogEntries, type LogRow } from "../store/log-repo.js";
 import type { ModelAccessLevel } from "../domain/access.js";
-import { loadModelSnapshot } from "../store/status-repo.js";
-import type { ChangeHub, ModelChangeKind } from "./changes.js";
-import type { Principal } from "./context.js";
+import type { ChangeHub, LogRow, ModelChangeKind, ModelRow, Repos } from "../store/index.js";
+import { principalOf, type Principal } from "./context.js";
 import { badField, notFound } from "./errors.js";
 import { toFullStatus, toLogEntry } from "./model-mapping.js";
 import { statusParts } from "./status-parts.js";
 import { findRedirectFor, redirectError, resolveModel } from "./model-access.js";
-import { findModelByUuid } from "../store/access-repo.js";
-import { clock, describeModel, modelFor, readTx, type ModelServiceDeps } from "./model-service-support.js";
+import { clock, describeModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
 
 const DEFAULT_WATCH_INTERVAL_MS = 100;
 /** Log entries per stream message; also capped by size to stay far below 4 MiB. */
@@ -116,8 +113,8 @@ const STATUS_CACHE_MAX = 256;
 const STATUS_CACHE_WEIGHT = 250_000;
 
 interface CachedStatus {
-  /** store.generation() it was built at. */
-  generation: number;
+  /** The model's version it was built at (it moves with every committed change of the model). */
+  version: number;
   /** Machines + units + relations. */
   weight: number;
   status: FullStatus;
@@ -134,33 +131,38 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
   const { store } = deps;
   const interval = deps.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
 
-  /** The model's full status as the principal may see it; undefined once it is gone. */
-  function fullStatus(p: Principal, ref: string): FullStatus | undefined {
-    // Resolved again each time: access may have been revoked, or the model
-    // migrated away (the caller then gets the redirect error).
-    const { model, access } = resolveModel(store, p, ref, "read");
-    return statusOf(p, model.uuid, access);
-  }
-
   // Status is read far more often than a model changes (dashboards, watch
   // loops, `ferry status` in scripts), and building it is most of the cost of
   // a status call. Cache it per model and viewpoint (admins see every model
-  // user, others only themselves) until anything in the store changes.
+  // user, others only themselves) while the model's version stands: every
+  // committed change of the model, on any node, moves it.
   const cache = new Map<string, CachedStatus>();
   let cachedWeight = 0;
 
-  /** The cache entry for the model as `p` sees it, built if stale; its `time` is when it was built. */
-  function entryOf(p: Principal, modelUuid: string, access: ModelAccessLevel): CachedStatus | undefined {
-    const key = access === "admin" ? `${modelUuid}|admin` : `${modelUuid}|${access}|${p.user}`;
-    const generation = store.generation();
+  /**
+   * The cache entry for `model` (as read in `tx`) as `p` sees it, built from
+   * the same snapshot if stale; undefined once the model is gone.
+   */
+  async function entryOf(
+    tx: Repos,
+    p: Principal,
+    model: ModelRow,
+    access: ModelAccessLevel,
+  ): Promise<CachedStatus | undefined> {
+    const key = access === "admin" ? `${model.uuid}|admin` : `${model.uuid}|${access}|${p.user}`;
     const hit = cache.get(key);
-    if (hit && hit.generation === generation) return hit;
-    const status = readTx(store, (db) => {
-      const snap = loadModelSnapshot(db, modelUuid);
-      if (!snap) return undefined;
-      const counts = { machines: snap.machines.length, units: snap.units.length };
-      return toFullStatus(snap, describeModel(deps, db, snap.model, p.user, access, counts), clock(deps));
-    });
+    if (hit && hit.version === model.version) return hit;
+    const snap = await tx.status.snapshot(model.uuid);
+    const status = snap
+      ? toFullStatus(
+          snap,
+          await describeModel(deps, tx, snap.model, p.user, access, {
+            machines: snap.machines.length,
+            units: snap.units.length,
+          }),
+          clock(deps),
+        )
+      : undefined;
     if (hit) {
       cache.delete(key);
       cachedWeight -= hit.weight;
@@ -168,7 +170,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
     if (!status) return undefined;
     const units = status.applications.reduce((n, a) => n + a.units.length, 0);
     const entry: CachedStatus = {
-      generation,
+      version: snap!.model.version,
       weight: status.machines.length + units + status.relations.length,
       status,
     };
@@ -183,14 +185,27 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
     return entry;
   }
 
-  function statusOf(p: Principal, modelUuid: string, access: ModelAccessLevel): FullStatus | undefined {
-    const entry = entryOf(p, modelUuid, access);
+  /**
+   * The model's cache entry as the principal may see it, resolved again each
+   * time (access may have been revoked, or the model migrated away: the
+   * caller then gets the redirect error).
+   */
+  function resolvedEntry(p: Principal, ref: string): Promise<CachedStatus | undefined> {
+    return store.read(async (tx) => {
+      const { model, access } = await resolveModel(tx, p, ref, "read");
+      return entryOf(tx, p, model, access);
+    });
+  }
+
+  /** The model's full status as the principal may see it; undefined once it is gone. */
+  async function fullStatus(p: Principal, ref: string): Promise<FullStatus | undefined> {
+    const entry = await resolvedEntry(p, ref);
     return entry && { ...entry.status, time: timestampFromMs(clock(deps)) };
   }
 
   /** StreamStatus's parts, cut once per cached status (cutting a big one costs about as much as building it). */
-  function partsOf(p: Principal, modelUuid: string, access: ModelAccessLevel): FullStatus[] | undefined {
-    const entry = entryOf(p, modelUuid, access);
+  async function partsOf(p: Principal, ref: string): Promise<FullStatus[] | undefined> {
+    const entry = await resolvedEntry(p, ref);
     if (!entry) return undefined;
     entry.parts ??= statusParts(entry.status);
     const [first, ...rest] = entry.parts;
@@ -198,16 +213,14 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
   }
 
   return {
-    getStatus(req, ctx) {
-      const { model, principal, access } = modelFor(deps, ctx, req.model, "read");
-      const status = statusOf(principal, model.uuid, access);
+    async getStatus(req, ctx) {
+      const status = await fullStatus(principalOf(ctx), req.model);
       if (!status) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
       return { status };
     },
 
     async *streamStatus(req, ctx) {
-      const { model, principal, access } = modelFor(deps, ctx, req.model, "read");
-      const parts = partsOf(principal, model.uuid, access);
+      const parts = await partsOf(principalOf(ctx), req.model);
       if (!parts) throw notFound(`model "${req.model}"`, "MODEL_NOT_FOUND");
       for (const part of parts) {
         if (ctx.signal.aborted) return;
@@ -216,11 +229,11 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
     },
 
     async *watchStatus(req, ctx) {
-      const { model, principal } = modelFor(deps, ctx, req.model, "read");
+      const { model, principal } = await modelFor(deps, ctx, req.model, "read");
       // Subscribe before the first read, so no change between them is lost.
       const waiter = new ChangeWaiter(deps.changes, model.uuid, ["status", "config"], ctx.signal);
       try {
-        let status = fullStatus(principal, model.uuid);
+        let status = await fullStatus(principal, model.uuid);
         if (!status) return;
         yield { status };
         let lastSent = Date.now();
@@ -229,21 +242,25 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
           await sleep(lastSent + interval - Date.now(), ctx.signal);
           if (ctx.signal.aborted || waiter.modelDeleted) break;
           waiter.clear();
-          status = fullStatus(principal, model.uuid);
+          status = await fullStatus(principal, model.uuid);
           if (!status) break;
           yield { status };
           lastSent = Date.now();
         }
         // Gone because it migrated away: end with the redirect, as a new call would.
-        const moved = ctx.signal.aborted ? undefined : findRedirectFor(store.db, principal, model.uuid);
-        if (moved && !findModelByUuid(store.db, model.uuid)) throw redirectError(moved);
+        if (!ctx.signal.aborted) {
+          const moved = await store.read(async (tx) =>
+            (await tx.models.byUuid(model.uuid)) ? undefined : findRedirectFor(tx, principal, model.uuid),
+          );
+          if (moved) throw redirectError(moved);
+        }
       } finally {
         waiter.close();
       }
     },
 
     async *streamLogs(req, ctx) {
-      const { model } = modelFor(deps, ctx, req.model, "read");
+      const { model } = await modelFor(deps, ctx, req.model, "read");
       const min = req.level ? parseLogLevel(req.level) : "DEBUG";
       if (!min) throw badField("level", `unknown level "${req.level}": use one of ${LOG_LEVELS.join(", ")}`);
       if (req.limit < 0) throw badField("limit", "must not be negative");
@@ -253,18 +270,14 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       try {
         let last = Number(req.afterSeq);
         if (req.limit > 0) {
-          const rows = readTx(store, (db) =>
-            readLogEntries(db, model.uuid, { afterSeq: last, limit: req.limit, levels }),
-          );
+          const rows = await store.read((tx) => tx.logs.read(model.uuid, { afterSeq: last, limit: req.limit, levels }));
           for (const entries of batches(rows)) yield { entries };
           if (rows.length) last = rows[rows.length - 1]!.seq;
         }
         for (;;) {
           // Drain everything after `last`, page by page, then wait for more.
           for (;;) {
-            const rows = readTx(store, (db) =>
-              readLogEntries(db, model.uuid, { afterSeq: last, levels, max: LOG_BATCH }),
-            );
+            const rows = await store.read((tx) => tx.logs.read(model.uuid, { afterSeq: last, levels, max: LOG_BATCH }));
             if (!rows.length) break;
             for (const entries of batches(rows)) yield { entries };
             last = rows[rows.length - 1]!.seq;

@@ -1,6 +1,6 @@
 // What every ModelService handler module shares: the injected dependencies,
-// read transactions, building a Model message as the caller may see it, and
-// turning domain problems into gRPC errors.
+// resolving the request's model, building a Model message as the caller may
+// see it, and turning domain problems into gRPC errors.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { HandlerContext } from "@connectrpc/connect";
@@ -9,10 +9,7 @@ import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import type { ModelAccessLevel } from "../domain/access.js";
 import type { ControllerIdentity } from "../domain/controller.js";
 import type { ConfigProblems } from "../domain/config.js";
-import { findModelByUuid, type ModelRow } from "../store/access-repo.js";
-import type { Db, Store } from "../store/db.js";
-import { listModelUsers, modelCounts, type ModelUserRow } from "../store/model-repo.js";
-import type { ChangeHub, ModelChangeKind } from "./changes.js";
+import type { ChangeHub, ModelRow, ModelUserRow, Repos, Store } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
 import { ferryError, invalidArgument, notFound } from "./errors.js";
 import { toModel } from "./model-mapping.js";
@@ -29,7 +26,7 @@ export interface ModelServiceDeps {
    * The latest migration of a model as shown in Model.migration; supplied by
    * the migration module once it exists (absent: no migration shown).
    */
-  migrationSummary?: (modelUuid: string) => ModelMigrationSummary | undefined;
+  migrationSummary?: (tx: Repos, modelUuid: string) => Promise<ModelMigrationSummary | undefined>;
   /** Minimum time between two WatchStatus updates (default 100 ms). */
   watchIntervalMs?: number;
   /** Clock (ms); injectable for tests. */
@@ -42,35 +39,29 @@ export function clock(deps: ModelServiceDeps): number {
   return (deps.now ?? Date.now)();
 }
 
-/**
- * A consistent read: a deferred transaction takes no write lock, and in WAL
- * mode it reads one snapshot even if another connection writes meanwhile.
- */
-export function readTx<T>(store: Store, fn: (db: Db) => T): T {
-  return store.sqlite.transaction(() => fn(store.db)).deferred();
-}
-
-/** Resolves the request's model for the calling principal. */
-export function modelFor(
+/** Resolves the request's model for the calling principal (one read). */
+export async function modelFor(
   deps: ModelServiceDeps,
   ctx: HandlerContext,
   ref: string,
   need: ModelAccessLevel,
   write = false,
-): ResolvedModel & { principal: Principal } {
+): Promise<ResolvedModel & { principal: Principal }> {
   const principal = principalOf(ctx);
-  return { ...resolveModel(deps.store, principal, ref, need, { write }), principal };
+  const resolved = await deps.store.read((tx) => resolveModel(tx, principal, ref, need, { write }));
+  return { ...resolved, principal };
 }
 
 /**
- * Re-reads the model inside a write transaction: it may have been deleted
- * (or started migrating) between resolving it and getting the write lock.
- * Same answers as resolveModel gives for writes.
+ * Re-reads the model inside a write transaction, holding the model's lock:
+ * it may have been deleted (or started migrating) between resolving it and
+ * the write. Same answers as resolveModel gives for writes.
  */
-export function liveModel(db: Db, uuid: string): ModelRow {
-  const m = findModelByUuid(db, uuid);
+export async function liveModel(tx: Repos, uuid: string): Promise<ModelRow> {
+  await tx.lockModel(uuid);
+  const m = await tx.models.byUuid(uuid);
   if (!m) throw notFound(`model ${uuid}`, "MODEL_NOT_FOUND");
-  if (m.migrationMode === "exporting") throw migratingError(db, m);
+  if (m.migrationMode === "exporting") throw await migratingError(tx, m);
   if (m.life !== "alive") throw ferryError(Code.FailedPrecondition, "MODEL_NOT_ALIVE", `model is ${m.life}`);
   return m;
 }
@@ -81,21 +72,21 @@ export function visibleUsers(users: ModelUserRow[], access: ModelAccessLevel, ca
 }
 
 /** The Model message as `caller` (with `access`) may see it. */
-export function describeModel(
+export async function describeModel(
   deps: ModelServiceDeps,
-  db: Db,
+  tx: Repos,
   row: ModelRow,
   caller: string,
   access: ModelAccessLevel,
   /** Known counts (e.g. from a status snapshot), saving two count queries. */
   counts?: { machines: number; units: number },
-): Model {
+): Promise<Model> {
   return toModel(row, {
     controller: deps.controller,
-    counts: counts ?? modelCounts(db, [row.uuid]).get(row.uuid),
-    users: visibleUsers(listModelUsers(db, row.uuid), access, caller),
+    counts: counts ?? (await tx.models.counts([row.uuid])).get(row.uuid),
+    users: visibleUsers(await tx.models.users(row.uuid), access, caller),
     access,
-    migration: deps.migrationSummary?.(row.uuid),
+    migration: await deps.migrationSummary?.(tx, row.uuid),
   });
 }
 
@@ -128,9 +119,4 @@ export function countField(field: string, value: number): number {
     throw invalidArgument([{ field, description: `must be between 1 and ${MAX_COUNT} (0 means 1), got ${value}` }]);
   }
   return value === 0 ? 1 : value;
-}
-
-/** Notifies streams after a committed change. */
-export function published(deps: ModelServiceDeps, modelUuid: string, ...kinds: ModelChangeKind[]): void {
-  deps.changes.publish(modelUuid, ...kinds);
 }

@@ -13,7 +13,7 @@ import { streamHandlers } from "./model-service-streams.js";
 import type { ModelServiceDeps } from "./model-service-support.js";
 
 export type { ModelServiceDeps } from "./model-service-support.js";
-export { createChangeHub, type ChangeHub, type ModelChange, type ModelChangeKind } from "./changes.js";
+export { createChangeHub, type ChangeHub, type ModelChange, type ModelChangeKind } from "../store/index.js";
 export { createSimulator, type Simulator, type SimulatorOptions, type LogSink } from "./simulator.js";
 
 export function createModelService(deps: ModelServiceDeps): ServiceImpl<typeof ModelService> {

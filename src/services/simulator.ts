@@ -8,16 +8,8 @@
 //   relation: joining -> joined once its applications' units are idle
 // Steps repeat (after `delayMs`) while they change something. State lives only
 // in the store, so after a restart resume() picks up whatever was left.
-import { findModelByUuid } from "../store/access-repo.js";
-import { deleteUnit, electLeader, listUnits } from "../store/app-repo.js";
-import type { Db, Store } from "../store/db.js";
-import { appendLogEntry } from "../store/log-repo.js";
-import { listMachines, setMachineInstance } from "../store/machine-repo.js";
-import { listActiveModelUuids } from "../store/model-repo.js";
-import { listRelations } from "../store/relation-repo.js";
-import { appendStatusHistory, setMachineStatus, setRelationStatus, setUnitStatus } from "../store/status-repo.js";
+import type { Repos, Store } from "../store/index.js";
 import { fakeAddress, Messages, modelShort } from "../domain/status.js";
-import type { ChangeHub } from "./changes.js";
 
 export interface LogSink {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -29,14 +21,13 @@ export interface Simulator {
   /** Makes the model's pending entities progress, starting after the delay. */
   schedule(modelUuid: string): void;
   /** Schedules every model that may have unfinished work (controller start). */
-  resume(): void;
+  resume(): Promise<void>;
   /** Cancels all scheduled steps; nothing more is written afterwards. */
   stop(): void;
 }
 
 export interface SimulatorOptions {
   store: Store;
-  changes: ChangeHub;
   /** Time between stages (default 300 ms; tests use 0-10 ms). */
   delayMs?: number;
   log?: LogSink;
@@ -51,25 +42,37 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
+  /** Models whose step is running now, and those asked for again meanwhile. */
+  const running = new Set<string>();
+  const again = new Set<string>();
+
   function schedule(modelUuid: string): void {
+    if (stopped) return;
+    // A change while the model's step runs may not be in what it read: go again after it.
+    if (running.has(modelUuid)) {
+      again.add(modelUuid);
+      return;
+    }
     // One pending step per model: a burst of changes is handled by one step.
-    if (stopped || timers.has(modelUuid)) return;
+    if (timers.has(modelUuid)) return;
     const t = setTimeout(() => {
       timers.delete(modelUuid);
       if (stopped) return;
-      let changed = false;
-      try {
-        changed = opts.store.tx((db) => step(db, modelUuid, now()));
-      } catch (err) {
-        // E.g. the store closed under us during shutdown: give up on this model;
-        // resume() at the next start finishes the work.
-        opts.log?.warn("simulator step failed", { modelUuid, error: String(err) });
-        return;
-      }
-      if (changed) {
-        opts.changes.publish(modelUuid, "status", "log");
-        schedule(modelUuid);
-      }
+      running.add(modelUuid);
+      void (async () => {
+        let changed = false;
+        try {
+          changed = await opts.store.write((tx) => step(tx, modelUuid, now()));
+        } catch (err) {
+          // E.g. the store closed under us during shutdown: give up on this model;
+          // resume() at the next start finishes the work.
+          if (!stopped) opts.log?.warn("simulator step failed", { modelUuid, error: String(err) });
+        } finally {
+          running.delete(modelUuid);
+        }
+        const more = again.delete(modelUuid);
+        if (changed || more) schedule(modelUuid);
+      })();
     }, delay);
     // Scheduled steps must not keep a process alive that is otherwise done.
     t.unref();
@@ -78,11 +81,11 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
 
   return {
     schedule,
-    resume() {
+    async resume() {
       if (stopped) return;
       let uuids: string[] = [];
       try {
-        uuids = listActiveModelUuids(opts.store.db);
+        uuids = await opts.store.read((tx) => tx.models.activeUuids());
       } catch (err) {
         opts.log?.error("simulator resume failed", { error: String(err) });
       }
@@ -97,14 +100,15 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
 }
 
 /** One simulation step for a model; returns whether anything changed. */
-export function step(db: Db, modelUuid: string, now: number): boolean {
-  const model = findModelByUuid(db, modelUuid);
+export async function step(tx: Repos, modelUuid: string, now: number): Promise<boolean> {
+  await tx.lockModel(modelUuid);
+  const model = await tx.models.byUuid(modelUuid);
   // Deleted meanwhile, dying, or frozen by a migration (agents stop making
   // changes in QUIESCE; an importing model is not live yet): nothing to do.
   if (!model || model.life !== "alive" || model.migrationMode !== "none") return false;
-  const machines = listMachines(db, modelUuid);
-  const units = listUnits(db, modelUuid);
-  const relations = listRelations(db, modelUuid);
+  const machines = await tx.machines.list(modelUuid);
+  const units = await tx.units.list(modelUuid);
+  const relations = await tx.relations.list(modelUuid);
   // Decisions use the state as it was before this step, so each entity moves
   // at most one stage per step and dependants follow one step later.
   const startedMachines = new Set(machines.filter((m) => m.agentStatus === "started").map((m) => m.id));
@@ -120,15 +124,15 @@ export function step(db: Db, modelUuid: string, now: number): boolean {
     if (m.life !== "alive" || m.agentStatus !== "pending") continue;
     const address = fakeAddress(modelUuid, m.seq);
     const instanceId = `inst-${short}-${m.id}`;
-    setMachineInstance(db, modelUuid, m.id, {
+    await tx.machines.setInstance(modelUuid, m.id, {
       instanceId,
       dnsName: address,
       addresses: [address],
       hostname: `ferry-${short}-${m.id}`,
     });
-    setMachineStatus(db, modelUuid, m.id, "instance", { status: "running" }, now);
-    setMachineStatus(db, modelUuid, m.id, "agent", { status: "started" }, now);
-    appendLogEntry(db, modelUuid, {
+    await tx.machines.setStatus(modelUuid, m.id, "instance", { status: "running" }, now);
+    await tx.machines.setStatus(modelUuid, m.id, "agent", { status: "started" }, now);
+    await tx.logs.append(modelUuid, {
       entity: `machine-${m.id}`,
       level: "INFO",
       module: "ferry.provisioner",
@@ -142,29 +146,41 @@ export function step(db: Db, modelUuid: string, now: number): boolean {
   for (const u of units) {
     const tag = `unit-${u.application}-${u.number}`;
     const log = (message: string) =>
-      appendLogEntry(db, modelUuid, { entity: tag, level: "INFO", module: "ferry.uniter", message, time: now });
+      tx.logs.append(modelUuid, { entity: tag, level: "INFO", module: "ferry.uniter", message, time: now });
     if (u.life !== "alive") {
-      deleteUnit(db, modelUuid, u.name);
-      appendStatusHistory(db, modelUuid, tag, "workload", "terminated", "", now);
-      log(`unit ${u.name} stopped and removed`);
+      await tx.units.delete(modelUuid, u.name);
+      await tx.status.append(modelUuid, tag, "workload", "terminated", "", now);
+      await log(`unit ${u.name} stopped and removed`);
       leaderless.add(u.application);
       changed = true;
     } else if (u.agentStatus === "allocating" && startedMachines.has(u.machineId)) {
-      setUnitStatus(db, modelUuid, u.name, "agent", { status: "executing", message: "running install hook" }, now);
-      setUnitStatus(db, modelUuid, u.name, "workload", { status: "maintenance", message: Messages.installing }, now);
-      log(`unit ${u.name} installing charm on machine ${u.machineId}`);
+      await tx.units.setStatus(
+        modelUuid,
+        u.name,
+        "agent",
+        { status: "executing", message: "running install hook" },
+        now,
+      );
+      await tx.units.setStatus(
+        modelUuid,
+        u.name,
+        "workload",
+        { status: "maintenance", message: Messages.installing },
+        now,
+      );
+      await log(`unit ${u.name} installing charm on machine ${u.machineId}`);
       changed = true;
     } else if (u.agentStatus === "executing" && u.workloadMessage === Messages.installing) {
-      setUnitStatus(db, modelUuid, u.name, "agent", { status: "idle" }, now);
-      setUnitStatus(db, modelUuid, u.name, "workload", { status: "active" }, now);
-      log(`unit ${u.name} is active${u.leader ? " (leader)" : ""}`);
+      await tx.units.setStatus(modelUuid, u.name, "agent", { status: "idle" }, now);
+      await tx.units.setStatus(modelUuid, u.name, "workload", { status: "active" }, now);
+      await log(`unit ${u.name} is active${u.leader ? " (leader)" : ""}`);
       changed = true;
     }
   }
   for (const app of leaderless) {
-    const leader = electLeader(db, modelUuid, app);
+    const leader = await tx.units.electLeader(modelUuid, app);
     if (leader) {
-      appendLogEntry(db, modelUuid, {
+      await tx.logs.append(modelUuid, {
         entity: `application-${app}`,
         level: "INFO",
         module: "ferry.leadership",
@@ -178,8 +194,8 @@ export function step(db: Db, modelUuid: string, now: number): boolean {
     if (r.status !== "joining") continue;
     // An application with no units has nobody to wait for.
     if (r.endpoints.some((e) => unsettledApps.has(e.application))) continue;
-    setRelationStatus(db, modelUuid, r.id, { status: "joined" }, now);
-    appendLogEntry(db, modelUuid, {
+    await tx.relations.setStatus(modelUuid, r.id, { status: "joined" }, now);
+    await tx.logs.append(modelUuid, {
       entity: "model",
       level: "INFO",
       module: "ferry.relations",

@@ -1,26 +1,22 @@
 // A consistent snapshot of a running controller, packed as a backup archive
-// (format in util/backup-archive.ts). The store is copied with SQLite's online
-// backup API over the controller's own connection: writes made by that
-// connection while the copy runs are applied to the copy too, so the result is
-// one consistent state, and it never reads a live database file behind
-// SQLite's back (a file copy of a WAL database can be torn).
-import { createHash, randomBytes } from "node:crypto";
+// (format in util/backup-archive.ts): the store's own consistent copy
+// (Store.backupFile: SQLite's online backup, or a logical dump of one
+// PostgreSQL snapshot), the PKI and the secrets next to it.
+import { createHash } from "node:crypto";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import type { ControllerIdentity } from "../domain/controller.js";
 import {
   BACKUP_FORMAT,
   MANIFEST_NAME,
   PKI_FILE_NAMES,
   sha256File,
-  STORE_FILE,
   type BackupFile,
   type BackupManifest,
 } from "../util/backup-archive.js";
 import { tarEnd, tarEntrySize, tarHeader, tarPadding } from "../util/tar.js";
-import type { Store } from "./db.js";
+import type { Store } from "./store.js";
 
 const TEMP_PREFIX = ".backup-";
 /** A temp snapshot older than this was left by a controller that died mid-backup. */
@@ -66,15 +62,6 @@ async function sweepStaleTemps(dataDir: string, now: number): Promise<void> {
   }
 }
 
-function countModels(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("SELECT count(*) FROM models").pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
-
 function memoryPart(name: string, mode: number, data: Buffer): Part {
   return { name, mode, size: data.length, sha256: createHash("sha256").update(data).digest("hex"), data };
 }
@@ -86,15 +73,16 @@ function memoryPart(name: string, mode: number, data: Buffer): Part {
 export async function snapshotController(opts: SnapshotOptions): Promise<BackupSnapshot> {
   const now = opts.now ?? new Date();
   await sweepStaleTemps(opts.dataDir, now.getTime());
-  const temp = join(opts.dataDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}.db`);
+  let temp: string | undefined;
   const cleanup = async () => {
-    for (const suffix of ["", "-journal", "-wal", "-shm"]) await rm(temp + suffix, { force: true });
+    if (temp) for (const suffix of ["", "-journal", "-wal", "-shm"]) await rm(temp + suffix, { force: true });
   };
   try {
-    await opts.store.sqlite.backup(temp);
+    const copy = await opts.store.backupFile(opts.dataDir);
+    temp = copy.path;
     const parts: Part[] = [];
     const dbSize = (await stat(temp)).size;
-    parts.push({ name: STORE_FILE, mode: 0o600, size: dbSize, sha256: await sha256File(temp), data: { path: temp } });
+    parts.push({ name: copy.name, mode: 0o600, size: dbSize, sha256: await sha256File(temp), data: { path: temp } });
     for (const name of PKI_FILE_NAMES) {
       const mode = name.endsWith(".key") ? 0o600 : 0o644;
       parts.push(memoryPart(name, mode, await readFile(join(opts.dataDir, name))));
@@ -120,7 +108,7 @@ export async function snapshotController(opts: SnapshotOptions): Promise<BackupS
         caFingerprint: c.caFingerprint,
         controllerModelUuid: c.controllerModelUuid,
       },
-      modelCount: countModels(temp),
+      modelCount: copy.modelCount,
       files: parts.map(({ name, size, mode, sha256 }) => ({ name, size, mode, sha256 })),
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + "\n", "utf8");

@@ -3,7 +3,6 @@
 // and `ferry status` (which reads through StreamStatus) shows all of it.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,9 +10,8 @@ import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { FullStatusSchema, ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { fingerprintPem } from "../../src/client/fingerprint.js";
-import { openStore } from "../../src/store/db.js";
-import { generateModel } from "../../src/store/fixtures.js";
-import { clientFor, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+import { generateModel } from "../../src/store/index.js";
+import { clientFor, startFerryd, withStoreOf, type Ferryd } from "../helpers/ferryd.js";
 import { buildOnce, FERRY, ok, tempHome } from "./harness.js";
 
 const UNITS = 40_000;
@@ -29,12 +27,9 @@ describe("a model bigger than one message", () => {
     // Bootstrap, stop, write the model straight into the store, start again.
     const first = await startFerryd({ name: "big" });
     await first.stop();
-    const store = openStore(join(first.dataDir, "ferry.db"));
-    try {
-      uuid = generateModel(store, { units: UNITS, name: "huge", owner: "admin", history: "final" }).uuid;
-    } finally {
-      store.close();
-    }
+    uuid = await withStoreOf(first, async (store) => {
+      return (await generateModel(store, { units: UNITS, name: "huge", owner: "admin", history: "final" })).uuid;
+    });
     d = await startFerryd({ name: "big", dataDir: first.dataDir, adminPassword: first.adminPassword });
     token = (await clientFor(d, ControllerService).login({ user: "admin", password: d.adminPassword })).token;
   }, 120_000);

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
+import { openStore, type Store, type StoreSpec } from "../../src/store/index.js";
+import { createDatabase } from "./postgres.js";
 
 /** The checkout root, found from here whether running from test/ or dist/test/. */
 function findRoot(): string {
@@ -23,6 +25,8 @@ export interface Ferryd {
   name: string;
   address: string;
   dataDir: string;
+  /** The store it runs on (its --store). */
+  store: StoreSpec;
   caPem: string;
   adminPassword: string;
   proc: ChildProcess;
@@ -42,6 +46,12 @@ export interface FerrydOptions {
   env?: Record<string, string>;
   args?: string[];
   adminPassword?: string;
+  /**
+   * The store: "sqlite" (default, in the data dir), "postgres" (a fresh
+   * database on the run's cluster; dropped with the cluster) or a
+   * postgres:// URL (e.g. another node's, for HA).
+   */
+  store?: "sqlite" | "postgres" | string;
 }
 
 export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
@@ -51,6 +61,11 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
   const portFile = join(dataDir, "api-port");
   rmSync(portFile, { force: true });
   const adminPassword = opts.adminPassword ?? "admin-secret-pw";
+  const storeArg = opts.store === "postgres" ? (await createDatabase("ferry_d")).url : opts.store;
+  const store: StoreSpec =
+    storeArg && storeArg !== "sqlite"
+      ? { engine: "postgres", url: storeArg }
+      : { engine: "sqlite", file: join(dataDir, "ferry.db") };
   const proc = spawn(
     process.execPath,
     [
@@ -64,6 +79,7 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
       dataDir,
       "--port-file",
       portFile,
+      ...(store.engine === "postgres" ? ["--store", store.url] : []),
       ...(opts.args ?? []),
     ],
     {
@@ -89,6 +105,7 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
     name,
     address,
     dataDir,
+    store,
     caPem: readFileSync(join(dataDir, "ca.pem"), "utf8"),
     adminPassword,
     proc,
@@ -103,6 +120,20 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
     },
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Runs fn on a controller's store from outside the process (to set things up
+ * that have no API yet, or to look at what it wrote). The process may be
+ * running: the store allows another connection.
+ */
+export async function withStoreOf<T>(d: Pick<Ferryd, "store">, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(d.store);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** A typed client over real TLS pinned to the controller's CA. */

@@ -3,16 +3,13 @@
 // report QUIESCE and VALIDATION (after logging in to the destination with
 // their own credentials), and in SUCCESS switch to the destination. The
 // worker waits for their reports; a failed report aborts the migration.
-import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
 import { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { SimulatedAgent } from "../../src/agent/agent.js";
 import { hashPassword } from "../../src/domain/credentials.js";
-import { setAgentPassword } from "../../src/store/agent-repo.js";
-import { openStore } from "../../src/store/db.js";
-import { clientFor } from "../helpers/ferryd.js";
+import { clientFor, withStoreOf } from "../helpers/ferryd.js";
 import { failure, migrate, MigrationPhase, startCtl, waitFor, waitPhase, waitSettled, type Ctl } from "./harness.js";
 
 let src: Ctl;
@@ -43,14 +40,12 @@ async function modelWithAgents(
   const hashes = Object.fromEntries(
     await Promise.all(Object.entries(passwords).map(async ([tag, pw]) => [tag, await hashPassword(pw)] as const)),
   );
-  const store = openStore(join(src.d.dataDir, "ferry.db"));
-  try {
-    store.tx((db) => {
-      for (const [tag, h] of Object.entries(hashes)) expect(setAgentPassword(db, model!.uuid, tag, h)).toBe(true);
-    });
-  } finally {
-    store.close();
-  }
+  await withStoreOf(src.d, (store) =>
+    store.write(async (tx) => {
+      for (const [tag, h] of Object.entries(hashes))
+        expect(await tx.agents.setPassword(model!.uuid, tag, h)).toBe(true);
+    }),
+  );
   return { uuid: model!.uuid, passwords };
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { estimateRemainingMs, phaseFromProto, toMigration, toSummary } from "../../src/migration/mapping.js";
-import type { MigrationRow } from "../../src/store/migration-repo.js";
+import type { MigrationRow } from "../../src/store/index.js";
 
 const row: MigrationRow = {
   id: "m:2",
@@ -16,6 +16,7 @@ const row: MigrationRow = {
   statusMessage: "importing model into destination controller",
   startedAt: 500,
   endedAt: null,
+  activationSentAt: null,
   failure: "",
   abortRequested: false,
   targetControllerUuid: "d",

@@ -2,34 +2,30 @@
 // controller calls it: with a migration token the destination's admin
 // obtained from ControllerService.CreateMigrationToken. The model comes from a
 // local store (standing in for the source) through the real exporter.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { MigrationTargetService } from "../../gen/ts/ferry/v1/migration_target_pb.js";
 import { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { exportModel, type ModelExport } from "../../src/migration/export.js";
-import { openStore, type Store } from "../../src/store/db.js";
-import { generateModel } from "../../src/store/fixtures.js";
+import { generateModel, type Store } from "../../src/store/index.js";
 import { clientFor, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+import { openTestStore, type TestStore } from "../helpers/stores.js";
 
 const SOURCE_UUID = "11111111-0000-4000-8000-00000000abcd";
 let dst: Ferryd;
 let admin: string;
-let dir: string;
+let t: TestStore;
 let src: Store;
 
 beforeAll(async () => {
   dst = await startFerryd({ name: "dst" });
   admin = (await clientFor(dst, ControllerService).login({ user: "admin", password: dst.adminPassword })).token;
-  dir = mkdtempSync(join(tmpdir(), "ferry-src-"));
-  src = openStore(join(dir, "src.db"));
+  t = await openTestStore("sqlite");
+  src = t.store;
 });
 afterAll(async () => {
-  src?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await t?.cleanup();
   await dst?.stop();
   dst?.cleanup();
 });
@@ -74,7 +70,7 @@ function header(e: ModelExport, uuid: string, name: string) {
 
 describe("MigrationTargetService on a real controller", () => {
   it("takes a model in 1 MiB chunks over TLS and makes it live on activation", async () => {
-    const g = generateModel(src, { units: 3000, name: "big" });
+    const g = await generateModel(src, { units: 3000, name: "big" });
     const exp = await exportModel(src, g.uuid);
     expect(exp.size).toBeGreaterThan(2 * 1024 * 1024); // several full chunks
     const token = await tokenFor(g.uuid);
@@ -108,7 +104,7 @@ describe("MigrationTargetService on a real controller", () => {
     const v = await target.validate({ modelUuid: g.uuid, entityCounts: counts, digest: exp.sha256 });
     expect(v.mismatches).toEqual([]);
     await target.activate({ modelUuid: g.uuid, migrationId: `${g.uuid}:0` });
-    exp.close();
+    await exp.close();
 
     const status = (await users.getStatus({ model: g.uuid })).status!;
     expect(status.model?.status?.current).toBe("available");
@@ -125,7 +121,7 @@ describe("MigrationTargetService on a real controller", () => {
   }, 60_000);
 
   it("answers a token for another model with PERMISSION_DENIED and a corrupted document with DATA_LOSS", async () => {
-    const g = generateModel(src, { units: 10, name: "small" });
+    const g = await generateModel(src, { units: 10, name: "small" });
     const exp = await exportModel(src, g.uuid);
     const target = clientFor(dst, MigrationTargetService, await tokenFor(g.uuid));
     const other = await failure(target.abort({ modelUuid: "99999999-0000-4000-8000-000000000000" }));
@@ -142,6 +138,6 @@ describe("MigrationTargetService on a real controller", () => {
     expect(e.code === Code.DataLoss || e.code === Code.InvalidArgument).toBe(true);
     expect(await target.getImportState({ modelUuid: g.uuid })).toMatchObject({ exists: false });
     expect(await target.abort({ modelUuid: g.uuid })).toMatchObject({ removed: false });
-    exp.close();
+    await exp.close();
   });
 });

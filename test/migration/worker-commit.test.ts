@@ -1,6 +1,7 @@
 // The commit point, against a scripted destination (a real TLS gRPC server
-// with a fake MigrationTargetService): once "activating" was recorded, the
-// worker asks the destination before doing anything else, and never aborts a
+// with a fake MigrationTargetService): once activation was recorded as sent
+// (migrations.activation_sent_at, data, not the status message), the worker
+// asks the destination before doing anything else, and never aborts a
 // migration the destination may have activated (never two owners).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,17 +16,11 @@ import { exportModel } from "../../src/migration/export.js";
 import { createSecretBox } from "../../src/migration/secrets.js";
 import { DEFAULT_WORKER_OPTIONS, MigrationWorker } from "../../src/migration/worker.js";
 import { ensurePki, type Pki } from "../../src/pki/index.js";
-import { createChangeHub } from "../../src/services/changes.js";
 import { principalKey } from "../../src/services/context.js";
 import { createMigrationService } from "../../src/services/migration-service.js";
-import { openStore, type Store } from "../../src/store/db.js";
-import { getMigration, insertMigration, updateMigration } from "../../src/store/migration-repo.js";
-import { createModelRow } from "../../src/store/model-repo.js";
-import { findRedirectByUuid } from "../../src/store/redirect-repo.js";
-import { models, users } from "../../src/store/schema.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { serviceRegistration, startServer, type RunningServer } from "../../src/transport/server.js";
 import { createLogger } from "../../src/transport/log.js";
-import { eq } from "drizzle-orm";
 
 const DST = "9d1e0c57-0000-4000-8000-000000000002";
 const quiet = { info() {}, warn() {}, error() {} };
@@ -93,16 +88,23 @@ afterAll(async () => {
 let worker: MigrationWorker | undefined;
 afterEach(async () => {
   await worker?.stop();
-  store?.close();
+  await store?.close();
 });
 
-/** A source store with one (empty) model frozen in a migration at `phase` with `message`. */
-function sourceAt(phase: Phase, message: string): { id: string; uuid: string } {
-  store = openStore(join(mkdtempSync(join(dir, "src-")), "ferry.db"));
+const getMigration = (id: string) => store.read((tx) => tx.migrations.get(id));
+const modelRow = (uuid: string) => store.read((tx) => tx.models.byUuid(uuid));
+const redirectOf = (uuid: string) => store.read((tx) => tx.redirects.byUuid(uuid));
+
+/**
+ * A source store with one (empty) model frozen in a migration at `phase`
+ * with `message`; `activationSent`: Activate was recorded as sent.
+ */
+async function sourceAt(phase: Phase, message: string, activationSent = false): Promise<{ id: string; uuid: string }> {
+  store = await openStore({ engine: "sqlite", file: join(mkdtempSync(join(dir, "src-")), "ferry.db") });
   const secrets = createSecretBox(dir);
-  const m = store.tx((db) => {
-    db.insert(users).values({ name: "admin", access: "superuser", createdAt: 1 }).run();
-    const row = createModelRow(db, {
+  const m = await store.write(async (tx) => {
+    await tx.users.insert({ name: "admin", access: "superuser", passwordHash: null, createdBy: "", now: 1 });
+    const row = await tx.models.create({
       name: "m",
       owner: "admin",
       cloud: "localhost",
@@ -110,9 +112,9 @@ function sourceAt(phase: Phase, message: string): { id: string; uuid: string } {
       region: "localhost",
       agentVersion: "1.0.0",
     });
-    db.update(models).set({ migrationMode: "exporting" }).where(eq(models.uuid, row.uuid)).run();
+    await tx.models.setMigrationMode(row.uuid, "exporting");
     const id = `${row.uuid}:0`;
-    insertMigration(db, {
+    await tx.migrations.insert({
       id,
       modelUuid: row.uuid,
       attempt: 0,
@@ -122,6 +124,7 @@ function sourceAt(phase: Phase, message: string): { id: string; uuid: string } {
       phase,
       phaseChangedAt: 1,
       statusMessage: message,
+      activationSentAt: activationSent ? 1 : null,
       startedAt: 1,
       targetControllerUuid: DST,
       targetControllerName: "dst",
@@ -137,8 +140,8 @@ function sourceAt(phase: Phase, message: string): { id: string; uuid: string } {
   worker = new MigrationWorker({
     store,
     controller: { uuid: "3b4e0c57-0000-4000-8000-000000000001", name: "src", version: "1.0.0" } as never,
-    changes: createChangeHub(),
-    simulator: { schedule() {}, resume() {}, stop() {} },
+    changes: store.changes,
+    simulator: { schedule() {}, resume: async () => {}, stop() {} },
     secrets,
     exportModel,
     log: quiet,
@@ -149,7 +152,7 @@ function sourceAt(phase: Phase, message: string): { id: string; uuid: string } {
 
 async function finalPhase(id: string): Promise<string> {
   for (let i = 0; i < 400; i++) {
-    const row = getMigration(store.db, id)!;
+    const row = (await getMigration(id))!;
     if (["DONE", "ABORTDONE", "REAPFAILED"].includes(row.phase) && !row.targetToken) return row.phase;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -159,14 +162,22 @@ async function finalPhase(id: string): Promise<string> {
 describe("the commit point", () => {
   it("after a crash while activating, an activated destination means SUCCESS: no re-validation, no abort", async () => {
     script = { state: { exists: true, activated: true }, activate: () => {}, calls: [] };
-    const { id, uuid } = sourceAt("VALIDATION", MESSAGES.activating);
-    worker!.resume();
+    const { id, uuid } = await sourceAt("VALIDATION", MESSAGES.activating, true);
+    await worker!.resume();
     expect(await finalPhase(id)).toBe("DONE");
     expect(script.calls).not.toContain("validate");
     expect(script.calls).not.toContain("activate");
     expect(script.calls).not.toContain("abort");
     expect(script.calls).toContain("completeMigration");
-    expect(findRedirectByUuid(store.db, uuid)?.controllerUuid).toBe(DST);
+    expect((await redirectOf(uuid))?.controllerUuid).toBe(DST);
+  });
+
+  it("decides on the recorded stage, not on the message: 'activating' shown but never sent validates first", async () => {
+    script = { state: { exists: true, activated: false }, activate: () => (script.state.activated = true), calls: [] };
+    const { id } = await sourceAt("VALIDATION", MESSAGES.activating, false);
+    await worker!.resume();
+    expect(await finalPhase(id)).toBe("DONE");
+    expect(script.calls.indexOf("validate")).toBeLessThan(script.calls.indexOf("activate"));
   });
 
   it("an Activate whose answer was lost, but which happened, is a success", async () => {
@@ -178,8 +189,8 @@ describe("the commit point", () => {
       },
       calls: [],
     };
-    const { id } = sourceAt("VALIDATION", MESSAGES.validatingAgents);
-    worker!.resume();
+    const { id } = await sourceAt("VALIDATION", MESSAGES.validatingAgents);
+    await worker!.resume();
     expect(await finalPhase(id)).toBe("DONE");
     expect(script.calls.filter((c) => c === "activate")).toHaveLength(1);
     expect(script.calls).not.toContain("abort");
@@ -193,13 +204,14 @@ describe("the commit point", () => {
       },
       calls: [],
     };
-    const { id, uuid } = sourceAt("VALIDATION", MESSAGES.validatingAgents);
-    worker!.resume();
+    const { id, uuid } = await sourceAt("VALIDATION", MESSAGES.validatingAgents);
+    await worker!.resume();
     expect(await finalPhase(id)).toBe("ABORTDONE");
-    const row = getMigration(store.db, id)!;
+    const row = (await getMigration(id))!;
     expect(row.failure).toBe("cannot connect to destination controller: busy");
+    expect(row.activationSentAt).not.toBeNull();
     expect(script.calls).toContain("abort");
-    const model = store.db.select().from(models).where(eq(models.uuid, uuid)).get()!;
+    const model = (await modelRow(uuid))!;
     expect(model.migrationMode).toBe("none");
     expect(model.status).toBe("available");
   });
@@ -210,7 +222,7 @@ describe("AbortMigration at the commit point", () => {
     const svc = createMigrationService({
       store,
       controller: { uuid: "3b4e0c57-0000-4000-8000-000000000001", name: "src", version: "1.0.0" } as never,
-      changes: createChangeHub(),
+      changes: store.changes,
       secrets: createSecretBox(dir),
       worker: { start() {}, requestAbort() {} },
     });
@@ -223,8 +235,8 @@ describe("AbortMigration at the commit point", () => {
     return Promise.resolve().then(() => svc.abortMigration!({ id } as never, { values } as never));
   }
 
-  it("is refused once activating is recorded, and leaves no failure behind", async () => {
-    const { id } = sourceAt("VALIDATION", MESSAGES.activating);
+  it("is refused once activation is recorded as sent, and leaves no failure behind", async () => {
+    const { id } = await sourceAt("VALIDATION", MESSAGES.activating, true);
     const err = await abortAs(id).then(
       () => undefined,
       (e: unknown) => e as ConnectError,
@@ -232,23 +244,23 @@ describe("AbortMigration at the commit point", () => {
     expect(err?.code).toBe(Code.FailedPrecondition);
     expect(err?.rawMessage).toContain("past the point of no return");
     expect(err?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("MIGRATION_COMMITTED");
-    const row = getMigration(store.db, id)!;
+    const row = (await getMigration(id))!;
     expect([row.failure, row.abortRequested]).toEqual(["", false]);
   });
 
   it("is accepted while validating, before activating", async () => {
-    const { id } = sourceAt("VALIDATION", MESSAGES.validatingAgents);
+    const { id } = await sourceAt("VALIDATION", MESSAGES.validatingAgents);
     await abortAs(id);
-    expect(getMigration(store.db, id)!.abortRequested).toBe(true);
+    expect((await getMigration(id))!.abortRequested).toBe(true);
   });
 
   it("a failure recorded before the commit point does not survive to DONE", async () => {
     script = { state: { exists: true, activated: true }, activate: () => {}, calls: [] };
-    const { id } = sourceAt("VALIDATION", MESSAGES.activating);
-    store.tx((db) => updateMigration(db, id, { failure: "stale cause" }));
-    worker!.resume();
+    const { id, uuid } = await sourceAt("VALIDATION", MESSAGES.activating, true);
+    await store.write((tx) => tx.migrations.update({ id, modelUuid: uuid }, { failure: "stale cause" }));
+    await worker!.resume();
     expect(await finalPhase(id)).toBe("DONE");
-    expect(getMigration(store.db, id)!.failure).toBe("");
+    expect((await getMigration(id))!.failure).toBe("");
   });
 });
 
@@ -261,14 +273,14 @@ describe("permanent refusals", () => {
         calls: [],
         logsError: new ConnectError("token revoked", code),
       };
-      const { id, uuid } = sourceAt("LOGTRANSFER", MESSAGES.transferringLogs(0));
-      worker!.resume();
+      const { id, uuid } = await sourceAt("LOGTRANSFER", MESSAGES.transferringLogs(0));
+      await worker!.resume();
       expect(await finalPhase(id)).toBe("DONE");
       expect(script.calls.filter((c) => c === "latestLogTime")).toHaveLength(1);
-      expect(findRedirectByUuid(store.db, uuid)?.controllerUuid).toBe(DST);
+      expect((await redirectOf(uuid))?.controllerUuid).toBe(DST);
       await worker!.stop();
       worker = undefined;
-      store.close();
+      await store.close();
     }
   });
 
@@ -281,20 +293,20 @@ describe("permanent refusals", () => {
         { desc: ErrorInfoSchema, value: { reason: "MODEL_ACTIVATED", domain: "ferry" } },
       ]),
     };
-    const { id, uuid } = sourceAt("ABORT", MESSAGES.aborted("user requested abort"));
-    worker!.resume();
-    let row = getMigration(store.db, id)!;
+    const { id, uuid } = await sourceAt("ABORT", MESSAGES.aborted("user requested abort"));
+    await worker!.resume();
+    let row = (await getMigration(id))!;
     for (let i = 0; i < 300 && !row.failure; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      row = getMigration(store.db, id)!;
+      row = (await getMigration(id))!;
     }
     expect(row.phase).toBe("ABORT");
     expect(row.failure).toMatch(/activated the model and owns it.*an operator must intervene/);
     expect(row.targetToken).not.toBe("");
-    const model = store.db.select().from(models).where(eq(models.uuid, uuid)).get()!;
+    const model = (await modelRow(uuid))!;
     expect(model.migrationMode).toBe("exporting");
     await new Promise((r) => setTimeout(r, 100));
-    expect(getMigration(store.db, id)!.phase).toBe("ABORT");
+    expect((await getMigration(id))!.phase).toBe("ABORT");
     expect(script.calls.filter((c) => c === "abort")).toHaveLength(1);
   });
 });

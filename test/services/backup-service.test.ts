@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Code, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
@@ -12,8 +12,8 @@ import { ensurePki } from "../../src/pki/index.js";
 import { principalKey, type Principal } from "../../src/services/context.js";
 import { coalesce } from "../../src/services/backup-service.js";
 import { createControllerService } from "../../src/services/controller-service.js";
-import { openStore } from "../../src/store/db.js";
-import { logEntries } from "../../src/store/schema.js";
+import Database from "better-sqlite3";
+import { openStore } from "../../src/store/index.js";
 import {
   assertRestorable,
   BackupError,
@@ -32,6 +32,7 @@ let modelUuid = "";
 function client(user: string, access: Principal["controllerAccess"]) {
   const service = createControllerService({
     store: h.store,
+    dataDir: h.dataDir,
     controller,
     tokenTtlMs: 60_000,
     migrationTokenTtlMs: 60_000,
@@ -54,8 +55,8 @@ async function download(user = "admin") {
 }
 
 beforeAll(async () => {
-  h = startHarness();
-  dataDir = dirname(h.store.file);
+  h = await startHarness();
+  dataDir = h.dataDir;
   const pki = await ensurePki(dataDir, { controllerName: "src", hostnames: [] });
   controller.caCertPem = pki.caCertPem;
   controller.caFingerprint = pki.fingerprint;
@@ -66,18 +67,16 @@ beforeAll(async () => {
   await admin.addMachines({ model: "admin/web", count: 2 });
   // About 3 MiB of log entries, so the archive needs several chunks.
   const message = "x".repeat(1000);
-  h.store.tx((db) => {
+  await h.store.write(async (tx) => {
     for (let i = 0; i < 3000; i++) {
-      db.insert(logEntries)
-        .values({ modelUuid, time: i, entity: "machine-0", level: "INFO", module: "t", message })
-        .run();
+      await tx.logs.append(modelUuid, { time: i, entity: "machine-0", level: "INFO", module: "t", message });
     }
   });
   out = mkdtempSync(join(tmpdir(), "ferry-backup-test-"));
 });
 
-afterAll(() => {
-  h?.close();
+afterAll(async () => {
+  await h?.close();
   if (out) rmSync(out, { recursive: true, force: true });
 });
 
@@ -132,11 +131,13 @@ describe("CreateBackup", () => {
     for (const f of ["ca.key", "server.key", "ferry.db", "migration-secrets.key"]) {
       expect(statSync(join(target, f)).mode & 0o777, f).toBe(0o600);
     }
-    const restored = openStore(join(target, "ferry.db"));
+    // The restored file is a store the controller opens as it is.
+    await (await openStore({ engine: "sqlite", file: join(target, "ferry.db") })).close();
+    const restored = new Database(join(target, "ferry.db"), { readonly: true });
     try {
-      const names = restored.sqlite.prepare("SELECT name FROM models ORDER BY name").pluck().all();
+      const names = restored.prepare("SELECT name FROM models ORDER BY name").pluck().all();
       expect(names).toEqual(["controller", "web"]);
-      const logs = restored.sqlite.prepare("SELECT count(*) FROM log_entries WHERE length(message) = 1000").pluck();
+      const logs = restored.prepare("SELECT count(*) FROM log_entries WHERE length(message) = 1000").pluck();
       expect(logs.get()).toBe(3000);
     } finally {
       restored.close();
@@ -183,22 +184,20 @@ describe("CreateBackup", () => {
     for await (const m of stream) {
       chunks.push(m.chunk);
       // Writes between chunks must neither fail the backup nor tear it.
-      h.store.tx((db) => {
-        db.insert(logEntries)
-          .values({ modelUuid, time: 10_000 + i++, entity: "m", level: "INFO", module: "t", message: "later" })
-          .run();
-      });
+      await h.store.write((tx) =>
+        tx.logs.append(modelUuid, { time: 10_000 + i++, entity: "m", level: "INFO", module: "t", message: "later" }),
+      );
     }
     const file = join(out, "busy.tar");
     writeFileSync(file, Buffer.concat(chunks));
     const target = join(out, "busy");
     await restoreBackup(file, target);
-    const restored = openStore(join(target, "ferry.db"));
+    const restored = new Database(join(target, "ferry.db"), { readonly: true });
     try {
-      const later = restored.sqlite.prepare("SELECT count(*) FROM log_entries WHERE message = 'later'").pluck();
+      const later = restored.prepare("SELECT count(*) FROM log_entries WHERE message = 'later'").pluck();
       expect(i).toBeGreaterThan(2);
       expect(later.get()).toBe(0); // the snapshot was taken before the stream started
-      expect(restored.sqlite.pragma("integrity_check", { simple: true })).toBe("ok");
+      expect(restored.pragma("integrity_check", { simple: true })).toBe("ok");
     } finally {
       restored.close();
     }

@@ -2,7 +2,7 @@
 // Connect router transport with a chosen principal per client.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   Code,
   ConnectError,
@@ -15,13 +15,12 @@ import { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import type { ControllerAccessLevel } from "../../src/domain/access.js";
 import type { ControllerIdentity } from "../../src/domain/controller.js";
-import { createChangeHub, type ChangeHub } from "../../src/services/changes.js";
 import { principalKey, type Principal } from "../../src/services/context.js";
+import { migrationSummaryOf } from "../../src/services/migration-service.js";
 import { createModelService } from "../../src/services/model-service.js";
 import { createSimulator, type Simulator } from "../../src/services/simulator.js";
-import { openStore, type Store } from "../../src/store/db.js";
-import { createModelRow } from "../../src/store/model-repo.js";
-import { modelUsers, users } from "../../src/store/schema.js";
+import type { ChangeHub, Store } from "../../src/store/index.js";
+import { openTestStore, type Engine } from "../helpers/stores.js";
 
 export const controller: ControllerIdentity = {
   uuid: "3b4e0c57-0000-4000-8000-000000000001",
@@ -39,11 +38,13 @@ export const controller: ControllerIdentity = {
 
 export interface Harness {
   store: Store;
+  /** A data dir of the harness's own (the SQLite file lives here; PKI and keys may go here). */
+  dataDir: string;
   changes: ChangeHub;
   simulator: Simulator;
   as(user: string): Client<typeof ModelService>;
-  grant(modelUuid: string, user: string, access: "read" | "write" | "admin"): void;
-  close(): void;
+  grant(modelUuid: string, user: string, access: "read" | "write" | "admin"): Promise<void>;
+  close(): Promise<void>;
 }
 
 const USERS: Record<string, ControllerAccessLevel> = {
@@ -53,13 +54,17 @@ const USERS: Record<string, ControllerAccessLevel> = {
   carol: "login",
 };
 
-export function startHarness(opts: { delayMs?: number; watchIntervalMs?: number } = {}): Harness {
-  const dir = mkdtempSync(join(tmpdir(), "ferry-model-svc-"));
-  const store = openStore(join(dir, "store.db"));
-  store.tx((db) => {
-    for (const [name, access] of Object.entries(USERS))
-      db.insert(users).values({ name, access, createdAt: Date.now() }).run();
-    const m = createModelRow(db, {
+export async function startHarness(
+  opts: { delayMs?: number; watchIntervalMs?: number; engine?: Engine } = {},
+): Promise<Harness> {
+  const t = await openTestStore(opts.engine ?? "sqlite");
+  const store = t.store;
+  const dataDir = t.spec.engine === "sqlite" ? dirname(t.spec.file) : mkdtempSync(join(tmpdir(), "ferry-harness-"));
+  await store.write(async (tx) => {
+    for (const [name, access] of Object.entries(USERS)) {
+      await tx.users.insert({ name, access, passwordHash: null, createdBy: "", now: Date.now() });
+    }
+    const m = await tx.models.create({
       name: "controller",
       owner: "admin",
       isController: true,
@@ -70,18 +75,20 @@ export function startHarness(opts: { delayMs?: number; watchIntervalMs?: number 
     });
     controller.controllerModelUuid = m.uuid;
   });
-  const changes = createChangeHub();
-  const simulator = createSimulator({ store, changes, delayMs: opts.delayMs ?? 5 });
+  const changes = store.changes;
+  const simulator = createSimulator({ store, delayMs: opts.delayMs ?? 5 });
   const service = createModelService({
     store,
     controller,
     changes,
     simulator,
+    migrationSummary: migrationSummaryOf,
     watchIntervalMs: opts.watchIntervalMs ?? 20,
   });
   const clients = new Map<string, Client<typeof ModelService>>();
   return {
     store,
+    dataDir,
     changes,
     simulator,
     as(user) {
@@ -106,17 +113,13 @@ export function startHarness(opts: { delayMs?: number; watchIntervalMs?: number 
       }
       return c;
     },
-    grant(modelUuid, user, access) {
-      store.db
-        .insert(modelUsers)
-        .values({ modelUuid, user, access })
-        .onConflictDoUpdate({ target: [modelUsers.modelUuid, modelUsers.user], set: { access } })
-        .run();
+    async grant(modelUuid, user, access) {
+      await store.write((tx) => tx.models.setAccess(modelUuid, user, access));
     },
-    close() {
+    async close() {
       simulator.stop();
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await t.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -8,7 +8,7 @@ import { badFields, Code, failure, reasonOf, startHarness, waitFor, type Harness
 let h: Harness;
 let uuid: string;
 beforeEach(async () => {
-  h = startHarness();
+  h = await startHarness();
   uuid = (await h.as("alice").createModel({ name: "web" })).model!.uuid;
 });
 afterEach(() => h.close());
@@ -143,13 +143,13 @@ describe("deploy, integrate and status", () => {
 
 describe("access", () => {
   it("lets readers read but not write, and hides the model from strangers", async () => {
-    h.grant(uuid, "bob", "read");
+    await h.grant(uuid, "bob", "read");
     const denied = await failure(() => h.as("bob").deployApplication({ model: "alice/web", charm: "ubuntu" }));
     expect(denied.code).toBe(Code.PermissionDenied);
     expect((await h.as("bob").getStatus({ model: "alice/web" })).status?.model?.name).toBe("web");
     const stranger = await failure(() => h.as("carol").deployApplication({ model: uuid, charm: "ubuntu" }));
     expect(stranger.code).toBe(Code.NotFound);
-    h.grant(uuid, "bob", "write");
+    await h.grant(uuid, "bob", "write");
     await h.as("bob").deployApplication({ model: "alice/web", charm: "ubuntu" });
   });
 });
@@ -308,7 +308,7 @@ describe("charms", () => {
     const junk = strToU8("not a zip at all");
     const junkSha = createHash("sha256").update(junk).digest("hex");
     expect(reasonOf(await failure(() => alice.uploadCharm(upload(junk, junkSha))))).toBe("INVALID_CHARM");
-    h.grant(uuid, "bob", "read");
+    await h.grant(uuid, "bob", "read");
     async function* asBob() {
       yield {
         data: { case: "metadata" as const, value: { model: "alice/web", size: BigInt(archive.length), sha256: sha } },

@@ -3,8 +3,8 @@ import { Life, ModelAccess } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { badFields, Code, failure, reasonOf, startHarness, type Harness } from "./model-harness.js";
 
 let h: Harness;
-beforeEach(() => {
-  h = startHarness();
+beforeEach(async () => {
+  h = await startHarness();
 });
 afterEach(() => h.close());
 
@@ -64,7 +64,7 @@ describe("CreateModel / GetModel", () => {
     const hidden = await failure(() => h.as("carol").getModel({ model: model!.uuid }));
     expect(hidden.code).toBe(Code.NotFound);
     expect(reasonOf(hidden)).toBe("MODEL_NOT_FOUND");
-    h.grant(model!.uuid, "bob", "read");
+    await h.grant(model!.uuid, "bob", "read");
     const seen = await h.as("bob").getModel({ model: "alice/web" });
     expect(seen.model?.access).toBe(ModelAccess.READ);
     expect(seen.model?.users.map((u) => u.user)).toEqual(["bob"]);
@@ -114,7 +114,7 @@ describe("DeleteModel", () => {
   it("removes the model for admins only and never the controller model", async () => {
     const { model } = await h.as("alice").createModel({ name: "web" });
     await h.as("alice").deployApplication({ model: "web", charm: "postgresql", numUnits: 2 });
-    h.grant(model!.uuid, "bob", "write");
+    await h.grant(model!.uuid, "bob", "write");
     expect((await failure(() => h.as("bob").deleteModel({ model: "alice/web" }))).code).toBe(Code.PermissionDenied);
     const ctrl = await failure(() => h.as("admin").deleteModel({ model: "controller" }));
     expect(ctrl.code).toBe(Code.FailedPrecondition);

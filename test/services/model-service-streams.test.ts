@@ -4,7 +4,7 @@ import { Code, failure, startHarness, waitFor, type Harness } from "./model-harn
 let h: Harness;
 let uuid: string;
 beforeEach(async () => {
-  h = startHarness({ delayMs: 10, watchIntervalMs: 20 });
+  h = await startHarness({ delayMs: 10, watchIntervalMs: 20 });
   uuid = (await h.as("alice").createModel({ name: "web" })).model!.uuid;
 });
 afterEach(() => h.close());
@@ -40,7 +40,7 @@ describe("WatchStatus", () => {
 
   it("coalesces bursts of changes", async () => {
     const ac = new AbortController();
-    const h2 = startHarness({ delayMs: 100000, watchIntervalMs: 200 });
+    const h2 = await startHarness({ delayMs: 100000, watchIntervalMs: 200 });
     try {
       await h2.as("alice").createModel({ name: "web" });
       const it = h2.as("alice").watchStatus({ model: "web" }, { signal: ac.signal })[Symbol.asyncIterator]();
@@ -62,7 +62,7 @@ describe("WatchStatus", () => {
       expect(extra).toBe("quiet");
       ac.abort();
     } finally {
-      h2.close();
+      await h2.close();
     }
   });
 

@@ -1,0 +1,40 @@
+// The store: the only code that knows the database engine. Everything above
+// src/store/ imports from here.
+import { openSqliteStore, type SqliteStoreOptions } from "./sqlite/engine.js";
+import type { Store } from "./store.js";
+
+export * from "./store.js";
+export * from "./rows.js";
+export { Repos } from "./repos/index.js";
+export type { ModelChangeKind } from "./session.js";
+export { createChangeHub, type ChangeHub, type ChangeListener, type ModelChange } from "./changes.js";
+export { ModelImporter, type ImportPlan, type ImportResult } from "./model-import.js";
+export { ModelNotFoundError, type ModelSnapshot, type CharmBinaryRow } from "./model-tables.js";
+export { IMPORT_STATUS, ImportConflictError, type TransferredLog, type LogCursor } from "./repos/imports.js";
+export { machineAddresses, type BaseSpec, type ProvisionedInstance } from "./repos/machines.js";
+export { parseAgentTag, type AgentEntity } from "./repos/agents.js";
+export {
+  parseProgress,
+  parseTimings,
+  type ProgressRecord,
+  type PhaseTimingRecord,
+  type PrecheckRows,
+} from "./repos/migrations.js";
+export { redirectAddresses, redirectUsers, type NewRedirect } from "./repos/redirects.js";
+export type { StatusUpdate, ModelCounts, NewModel, ModelPageQuery, MigrationMode } from "./repos/models.js";
+export type { CharmSummaryRow, ModelSnapshot as StatusSnapshot, StatusHistoryRow } from "./repos/status.js";
+export type { NewLogEntry, LogQuery } from "./repos/logs.js";
+export type { Lease, NodeRegistration } from "./repos/cluster.js";
+export { generateModel, type GenerateModelOptions, type GeneratedModel } from "./fixtures.js";
+export { snapshotController, MAX_PIECE, type BackupSnapshot, type SnapshotOptions } from "./backup.js";
+
+/** Which engine and where: `sqlite` with its file, or a `postgres://` URL. */
+export type StoreSpec = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string };
+
+export interface OpenStoreOptions extends SqliteStoreOptions {}
+
+/** Opens the store `spec` names and brings its schema up to date (the committed migrations). */
+export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (spec.engine === "sqlite") return openSqliteStore(spec.file, opts);
+  throw new Error("the postgres store is not available yet");
+}
