@@ -10,7 +10,10 @@ import { startController } from "../server.js";
 import { createLogger } from "../transport/index.js";
 
 const program = new Command("ferryd")
-  .description("Run a Ferry controller: a gRPC API over TLS with its own CA and SQLite store.")
+  .description(
+    "Run a Ferry controller: a gRPC API over TLS with its own CA, on its embedded SQLite store or on PostgreSQL " +
+      "(several ferryd processes on one PostgreSQL database are one controller).",
+  )
   .version(FERRY_VERSION)
   .option("--name <name>", "controller name (FERRY_CONTROLLER_NAME)", undefined)
   .option("--cloud <cloud>", "cloud name (FERRY_CLOUD; default localhost)")
@@ -20,6 +23,11 @@ const program = new Command("ferryd")
   .option("--agent-version <v>", `agent version (FERRY_AGENT_VERSION; default ${FERRY_VERSION})`)
   .option("--listen <host:port>", "API listen address; port 0 picks one (FERRY_LISTEN; default 127.0.0.1:17070)")
   .option("--data-dir <dir>", "data directory (FERRY_DATA_DIR; default ~/.local/share/ferryd/<name>)")
+  .option(
+    "--store <store>",
+    'where the controller keeps its data: "sqlite" (default: <data-dir>/ferry.db) or ' +
+      "postgres://user[:password]@host:port/database (FERRY_STORE)",
+  )
   .option("--hostname <name...>", "extra host names/IPs for the certificate (FERRY_HOSTNAMES, comma-separated)")
   .option("--port-file <file>", "write {address,pid} JSON here once listening (FERRY_PORT_FILE)")
   .option("--admin-password-stdin", "read the first admin password from the first line of stdin")

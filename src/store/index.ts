@@ -1,6 +1,7 @@
 // The store: the only code that knows the database engine. Everything above
 // src/store/ imports from here.
-import { openSqliteStore, type SqliteStoreOptions } from "./sqlite/engine.js";
+import { openPostgresStore, type PostgresStoreOptions } from "./postgres/engine.js";
+import { openSqliteStore } from "./sqlite/engine.js";
 import type { Store } from "./store.js";
 
 export * from "./store.js";
@@ -31,10 +32,9 @@ export { snapshotController, MAX_PIECE, type BackupSnapshot, type SnapshotOption
 /** Which engine and where: `sqlite` with its file, or a `postgres://` URL. */
 export type StoreSpec = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string };
 
-export interface OpenStoreOptions extends SqliteStoreOptions {}
+export type OpenStoreOptions = PostgresStoreOptions;
 
 /** Opens the store `spec` names and brings its schema up to date (the committed migrations). */
 export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): Promise<Store> {
-  if (spec.engine === "sqlite") return openSqliteStore(spec.file, opts);
-  throw new Error("the postgres store is not available yet");
+  return spec.engine === "sqlite" ? openSqliteStore(spec.file, opts) : openPostgresStore(spec.url, opts);
 }

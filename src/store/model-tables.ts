@@ -10,7 +10,7 @@ import { ENTITY_SPECS } from "../domain/description.js";
 export interface KindTable {
   table: string;
   columns: readonly string[];
-  orderBy: string;
+  orderBy: readonly string[];
 }
 
 /** Tables of the description kinds, by kind (shared with the importer). */
@@ -33,10 +33,10 @@ export const KIND_TABLES: Readonly<Record<string, KindTable>> = {
       "next_relation_id",
       "created_at",
     ],
-    orderBy: "uuid",
+    orderBy: ["uuid"],
   },
-  config: { table: "model_config", columns: ["key", "value"], orderBy: "key" },
-  user: { table: "model_users", columns: ["user", "access", "last_connection_at"], orderBy: "user" },
+  config: { table: "model_config", columns: ["key", "value"], orderBy: ["key"] },
+  user: { table: "model_users", columns: ["user", "access", "last_connection_at"], orderBy: ["user"] },
   machine: {
     table: "machines",
     columns: [
@@ -58,12 +58,12 @@ export const KIND_TABLES: Readonly<Record<string, KindTable>> = {
       "password_hash",
       "created_at",
     ],
-    orderBy: "id",
+    orderBy: ["id"],
   },
   charm: {
     table: "charms",
     columns: ["url", "name", "revision", "source", "metadata", "sha256", "size", "created_at"],
-    orderBy: "url",
+    orderBy: ["url"],
   },
   application: {
     table: "applications",
@@ -78,12 +78,12 @@ export const KIND_TABLES: Readonly<Record<string, KindTable>> = {
       "config_generation",
       "created_at",
     ],
-    orderBy: "name",
+    orderBy: ["name"],
   },
   "application-config": {
     table: "application_config",
     columns: ["application", "key", "value"],
-    orderBy: "application, key",
+    orderBy: ["application", "key"],
   },
   unit: {
     table: "units",
@@ -102,21 +102,39 @@ export const KIND_TABLES: Readonly<Record<string, KindTable>> = {
       "agent_since",
       "password_hash",
     ],
-    orderBy: "name",
+    orderBy: ["name"],
   },
   relation: {
     table: "relations",
     columns: ["id", "key", "interface", "scope", "status", "status_message", "status_since"],
-    orderBy: "id",
+    orderBy: ["id"],
   },
   "relation-endpoint": {
     table: "relation_endpoints",
     columns: ["relation_id", "application", "endpoint", "role", "interface"],
-    orderBy: "relation_id, application, endpoint",
+    orderBy: ["relation_id", "application", "endpoint"],
   },
   // (entity, id) is the status_history_entity index order: no sort needed.
-  status: { table: "status_history", columns: ["entity", "kind", "status", "message", "since"], orderBy: "entity, id" },
+  status: {
+    table: "status_history",
+    columns: ["entity", "kind", "status", "message", "since"],
+    orderBy: ["entity", "id"],
+  },
 };
+
+/** A quoted SQL identifier (both engines: "user" is a keyword in PostgreSQL). */
+export function quoted(name: string): string {
+  return `"${name}"`;
+}
+
+/** SELECT of one kind's rows of a model (parameter 1: the model UUID), in primary-key order. */
+export function kindSelect(kind: string, param: string): string {
+  const t = KIND_TABLES[kind]!;
+  return (
+    `SELECT ${t.columns.map(quoted).join(", ")} FROM ${quoted(t.table)} WHERE model_uuid = ${param} ` +
+    `ORDER BY ${t.orderBy.map(quoted).join(", ")}`
+  );
+}
 
 for (const s of ENTITY_SPECS) {
   const t = KIND_TABLES[s.kind];

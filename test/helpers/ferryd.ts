@@ -122,6 +122,11 @@ export async function startFerryd(opts: FerrydOptions = {}): Promise<Ferryd> {
   };
 }
 
+/** The --store a controller runs on, to start it (or another node of it) again on the same store. */
+export function storeOf(d: Pick<Ferryd, "store">): string {
+  return d.store.engine === "postgres" ? d.store.url : "sqlite";
+}
+
 /**
  * Runs fn on a controller's store from outside the process (to set things up
  * that have no API yet, or to look at what it wrote). The process may be

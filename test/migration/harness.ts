@@ -8,7 +8,7 @@ import { MigrationService, type Migration } from "../../gen/ts/ferry/v1/migratio
 import { ModelService, type FullStatus } from "../../gen/ts/ferry/v1/model_pb.js";
 import { MigrationPhase, ModelAccess, type StatusInfo } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { clientFor, startFerryd, type Ferryd, type FerrydOptions } from "../helpers/ferryd.js";
+import { clientFor, startFerryd, storeOf, type Ferryd, type FerrydOptions } from "../helpers/ferryd.js";
 
 export { MigrationPhase };
 
@@ -50,7 +50,9 @@ export async function startCtl(name: string, opts: FerrydOptions = {}): Promise<
 /** Restarts a controller on its data dir (new port) with a new environment. */
 export async function restartCtl(c: Ctl, env: Record<string, string> = {}): Promise<Ctl> {
   await c.d.stop();
-  return attach(await startFerryd({ name: c.d.name, dataDir: c.d.dataDir, env: { ...FAST_ENV, ...env } }));
+  return attach(
+    await startFerryd({ name: c.d.name, dataDir: c.d.dataDir, store: storeOf(c.d), env: { ...FAST_ENV, ...env } }),
+  );
 }
 
 export async function ensureUsers(c: Ctl, names: string[]): Promise<void> {

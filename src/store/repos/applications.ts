@@ -170,7 +170,8 @@ export class ApplicationRepo extends Repo {
     const rows = await this.db
       .select()
       .from(applicationConfig)
-      .where(and(eq(applicationConfig.modelUuid, modelUuid), eq(applicationConfig.application, application)));
+      .where(and(eq(applicationConfig.modelUuid, modelUuid), eq(applicationConfig.application, application)))
+      .orderBy(asc(applicationConfig.key));
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 

@@ -183,7 +183,8 @@ export class MigrationRepo extends Repo {
     const eps = await this.db
       .select({ id: relationEndpoints.relationId, application: relationEndpoints.application })
       .from(relationEndpoints)
-      .where(eq(relationEndpoints.modelUuid, modelUuid));
+      .where(eq(relationEndpoints.modelUuid, modelUuid))
+      .orderBy(relationEndpoints.relationId, relationEndpoints.application, relationEndpoints.endpoint);
     const apps = new Map<number, string[]>();
     for (const e of eps) apps.set(e.id, [...(apps.get(e.id) ?? []), e.application]);
     const appCount = first(
@@ -220,6 +221,7 @@ export class MigrationRepo extends Repo {
     return this.db
       .select()
       .from(mr)
-      .where(and(eq(mr.migrationId, migrationId), eq(mr.phase, phase)));
+      .where(and(eq(mr.migrationId, migrationId), eq(mr.phase, phase)))
+      .orderBy(mr.tag);
   }
 }

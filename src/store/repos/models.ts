@@ -219,7 +219,11 @@ export class ModelRepo extends Repo {
   /** Stored model config (without defaults). */
   async config(modelUuid: string): Promise<Record<string, string>> {
     const { modelConfig } = this.t;
-    const rows = await this.db.select().from(modelConfig).where(eq(modelConfig.modelUuid, modelUuid));
+    const rows = await this.db
+      .select()
+      .from(modelConfig)
+      .where(eq(modelConfig.modelUuid, modelUuid))
+      .orderBy(asc(modelConfig.key));
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 

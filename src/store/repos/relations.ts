@@ -20,7 +20,8 @@ export class RelationRepo extends Repo {
     const eps = await this.db
       .select()
       .from(relationEndpoints)
-      .where(and(eq(relationEndpoints.modelUuid, modelUuid), eq(relationEndpoints.relationId, row.id)));
+      .where(and(eq(relationEndpoints.modelUuid, modelUuid), eq(relationEndpoints.relationId, row.id)))
+      .orderBy(asc(relationEndpoints.application), asc(relationEndpoints.endpoint));
     return { ...row, endpoints: eps };
   }
 
@@ -43,6 +44,12 @@ export class RelationRepo extends Repo {
           .select()
           .from(relationEndpoints)
           .where(eq(relationEndpoints.modelUuid, sql.placeholder("m")))
+          // Primary-key order on both engines (without it PostgreSQL returns rows as stored).
+          .orderBy(
+            asc(relationEndpoints.relationId),
+            asc(relationEndpoints.application),
+            asc(relationEndpoints.endpoint),
+          )
           .prepare("relationEndpoints"),
       )
       .execute({ m: modelUuid });

@@ -5,31 +5,19 @@
 // reader connection (BEGIN ... COMMIT: WAL gives one snapshot), each
 // connection behind a lock so that no other call's statement can join an
 // open transaction while its function awaits.
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { Mutex } from "../../util/mutex.js";
 import { createChangeHub, type ChangeHub } from "../changes.js";
+import { migrationsFolder } from "../migrations-folder.js";
 import type { ModelSnapshot } from "../model-tables.js";
 import { Repos } from "../repos/index.js";
 import * as schema from "../schema/sqlite.js";
 import type { Db, ModelChangeKind, Session, Tables } from "../session.js";
 import { LeaseLost, type Store, type StoreBackupFile, type WriteOptions } from "../store.js";
 import { openSqliteSnapshot } from "./snapshot.js";
-
-/** Finds drizzle/sqlite/ whether we run from src/ (vitest) or dist/src/ (compiled). */
-export function migrationsFolder(engine: "sqlite" | "postgres"): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "drizzle", engine);
-    if (existsSync(join(candidate, "meta", "_journal.json"))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`drizzle migrations folder for ${engine} not found`);
-}
 
 /**
  * drizzle prepares a new SQLite statement for every query it runs, and
@@ -103,7 +91,7 @@ class Connection implements Session {
     let stmt = this.inserts.get(key);
     if (!stmt) {
       stmt = this.sqlite.prepare(
-        `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+        `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
       );
       this.inserts.set(key, stmt);
     }

@@ -8,7 +8,9 @@ import Database from "better-sqlite3";
 import { ENTITY_SPECS } from "../../domain/description.js";
 import {
   KIND_TABLES,
+  kindSelect,
   ModelNotFoundError,
+  quoted,
   SNAPSHOT_BATCH,
   type CharmBinaryRow,
   type ModelSnapshot,
@@ -22,18 +24,12 @@ export function openSqliteSnapshot(file: string, modelUuid: string): ModelSnapsh
     // The first read pins the WAL snapshot: everything below sees this instant.
     const m = KIND_TABLES.model!;
     const modelValues = conn
-      .prepare(`SELECT ${m.columns.join(", ")} FROM models WHERE uuid = ?`)
+      .prepare(`SELECT ${m.columns.map(quoted).join(", ")} FROM models WHERE uuid = ?`)
       .raw()
       .get(modelUuid) as unknown[] | undefined;
     if (!modelValues) throw new ModelNotFoundError(modelUuid);
     const stmts = new Map<string, Database.Statement>();
-    for (const s of ENTITY_SPECS) {
-      const t = KIND_TABLES[s.kind]!;
-      stmts.set(
-        s.kind,
-        conn.prepare(`SELECT ${t.columns.join(", ")} FROM ${t.table} WHERE model_uuid = ? ORDER BY ${t.orderBy}`).raw(),
-      );
-    }
+    for (const s of ENTITY_SPECS) stmts.set(s.kind, conn.prepare(kindSelect(s.kind, "?")).raw());
     const charmList = conn.prepare("SELECT url, size, sha256 FROM charms WHERE model_uuid = ? ORDER BY url");
     const archive = conn.prepare("SELECT archive FROM charms WHERE model_uuid = ? AND url = ?").pluck();
     return {

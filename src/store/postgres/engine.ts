@@ -1,0 +1,394 @@
+// The shared engine: PostgreSQL through node-postgres (`pg`) and
+// drizzle-orm/node-postgres. Several ferryd processes (nodes) on one database
+// are one controller, so transactions of different nodes really interleave:
+// writes run at READ COMMITTED with per-model advisory transaction locks
+// where a check is followed by a write (Session.lockModel), and a
+// serialization failure or deadlock is retried; reads run REPEATABLE READ
+// READ ONLY (one snapshot). Every commit that changed a model moves its
+// version (a sequence) and NOTIFYs the other nodes inside the same
+// transaction; each node LISTENs on one connection of its own and feeds its
+// ChangeHub (and, after that connection was lost, tells every watcher that
+// everything may have changed).
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { createChangeHub, type ChangeHub } from "../changes.js";
+import type { ModelSnapshot } from "../model-tables.js";
+import { Repos } from "../repos/index.js";
+import * as schema from "../schema/postgres.js";
+import type { Db, ModelChangeKind, Session, Tables } from "../session.js";
+import { migrationsFolder } from "../migrations-folder.js";
+import { LeaseLost, type Store, type StoreBackupFile, type WriteOptions } from "../store.js";
+import { openPostgresSnapshot } from "./snapshot.js";
+
+/** The NOTIFY channel every node of a controller listens on. */
+const CHANNEL = "ferry_changes";
+/** NOTIFY payloads must stay under 8000 bytes. */
+const MAX_PAYLOAD = 7000;
+/** Key of the session advisory lock that serialises schema migrations of nodes starting together. */
+const MIGRATE_LOCK = 7_300_000_001;
+const RETRY_CODES = new Set(["40001", "40P01"]); // serialization_failure, deadlock_detected
+const MAX_ATTEMPTS = 8;
+
+/**
+ * int8 (bigint: millisecond times, sizes, serial ids) as JS numbers rather
+ * than strings; every value we store is far below 2^53.
+ */
+export const PG_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** The URL without its password, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
+}
+
+/** One pooled connection as the repositories see it, with what its open transaction touched. */
+class Connection implements Session {
+  readonly engine = "postgres" as const;
+  readonly db: Db;
+  readonly t = schema as Tables;
+  readonly repos: Repos;
+  touched = new Map<string, Set<ModelChangeKind>>();
+  locked = new Set<string>();
+  private readonly queries = new Map<string, unknown>();
+
+  constructor(readonly client: pg.PoolClient) {
+    this.db = drizzle({ client, schema }) as unknown as Db;
+    this.repos = new Repos(this);
+  }
+
+  begin(): void {
+    this.touched = new Map();
+    this.locked = new Set();
+  }
+
+  touch(modelUuid: string, ...kinds: ModelChangeKind[]): void {
+    let set = this.touched.get(modelUuid);
+    if (!set) this.touched.set(modelUuid, (set = new Set()));
+    for (const k of kinds) set.add(k);
+  }
+
+  async lockModel(modelUuid: string): Promise<void> {
+    if (this.locked.has(modelUuid)) return;
+    await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`model:${modelUuid}`]);
+    this.locked.add(modelUuid);
+  }
+
+  async clock(): Promise<number> {
+    const r = await this.client.query<{ now: number }>(
+      "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS now",
+    );
+    return r.rows[0]!.now;
+  }
+
+  prepared<T>(key: string, build: (db: Db) => T): T {
+    let q = this.queries.get(key) as T | undefined;
+    if (q === undefined) this.queries.set(key, (q = build(this.db)));
+    return q;
+  }
+
+  async insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+    // Multi-row INSERTs: one round trip per batch instead of per row (the
+    // protocol allows 65535 parameters per statement).
+    const perBatch = Math.max(1, Math.min(1000, Math.floor(60_000 / columns.length)));
+    const cols = columns.map((c) => `"${c}"`).join(", ");
+    for (let i = 0; i < rows.length; i += perBatch) {
+      const batch = rows.slice(i, i + perBatch);
+      const values: unknown[] = [];
+      const tuples = batch.map((r) => {
+        const start = values.length;
+        values.push(...r);
+        return `(${r.map((_, j) => `$${start + j + 1}`).join(", ")})`;
+      });
+      await this.client.query(`INSERT INTO "${table}" (${cols}) VALUES ${tuples.join(", ")}`, values);
+    }
+  }
+}
+
+export interface PostgresStoreOptions {
+  /** Publish committed changes here (default: a hub of the store's own). */
+  changes?: ChangeHub;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Where a lost LISTEN connection and other background trouble is reported. */
+  log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+}
+
+interface ChangePayload {
+  /** The publishing store (a node ignores its own notifications: it published them already). */
+  o: string;
+  /** [model uuid, ...kinds] */
+  c: [string, ...ModelChangeKind[]][];
+}
+
+class PostgresStore implements Store {
+  readonly engine = "postgres" as const;
+  readonly shared = true;
+  readonly changes: ChangeHub;
+  readonly location: string;
+  private readonly origin = randomBytes(8).toString("hex");
+  private readonly connections = new WeakMap<pg.PoolClient, Connection>();
+  private listener: pg.Client | undefined;
+  private listening = false;
+  private closed = false;
+  private active = 0;
+  private idle: (() => void) | undefined;
+  private readonly snapshots = new Set<ModelSnapshot>();
+
+  constructor(
+    private readonly url: string,
+    private readonly pool: pg.Pool,
+    private readonly opts: PostgresStoreOptions,
+  ) {
+    this.changes = opts.changes ?? createChangeHub();
+    this.location = redactUrl(url);
+  }
+
+  private async withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error("store is closed");
+    this.active++;
+    let client: pg.PoolClient | undefined;
+    let broken: Error | undefined;
+    try {
+      client = await this.pool.connect();
+      let c = this.connections.get(client);
+      if (!c) this.connections.set(client, (c = new Connection(client)));
+      return await fn(c);
+    } catch (err) {
+      // A connection that failed outside SQL (socket gone) must not go back to the pool.
+      if (!(err instanceof pg.DatabaseError) && !(err instanceof LeaseLost)) broken = err as Error;
+      throw err;
+    } finally {
+      client?.release(broken && !isSqlError(broken) ? broken : undefined);
+      if (--this.active === 0) this.idle?.();
+    }
+  }
+
+  read<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    return this.withConnection(async (c) => {
+      await c.client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      try {
+        const out = await fn(c.repos);
+        await c.client.query("COMMIT");
+        return out;
+      } catch (err) {
+        await c.client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async write<T>(fn: (tx: Repos) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { out, touched } = await this.withConnection(async (c) => {
+          c.begin();
+          await c.client.query("BEGIN");
+          try {
+            if (opts.fence && !(await c.repos.leases.holds(opts.fence.name, opts.fence.holder, opts.fence.epoch))) {
+              throw new LeaseLost(opts.fence);
+            }
+            const out = await fn(c.repos);
+            const touched = c.touched;
+            await this.recordChanges(c, touched);
+            await c.client.query("COMMIT");
+            return { out, touched };
+          } catch (err) {
+            await c.client.query("ROLLBACK").catch(() => undefined);
+            throw err;
+          }
+        });
+        for (const [modelUuid, kinds] of touched) this.changes.publish(modelUuid, ...kinds);
+        return out;
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= MAX_ATTEMPTS || this.closed) throw err;
+        // Another node's transaction won: go again, after a little jitter.
+        await sleep(Math.floor(Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  /** Moves touched models' versions and tells the other nodes, inside the committing transaction. */
+  private async recordChanges(c: Connection, touched: Map<string, Set<ModelChangeKind>>): Promise<void> {
+    if (!touched.size) return;
+    const changed = [...touched].filter(([, kinds]) => [...kinds].some((k) => k !== "log")).map(([m]) => m);
+    if (changed.length) {
+      await c.client.query("UPDATE models SET version = nextval('model_versions') WHERE uuid = ANY($1::text[])", [
+        changed,
+      ]);
+    }
+    let payload: ChangePayload = { o: this.origin, c: [] };
+    let size = 40;
+    const flush = async () => {
+      if (payload.c.length) await c.client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(payload)]);
+      payload = { o: this.origin, c: [] };
+      size = 40;
+    };
+    for (const [modelUuid, kinds] of touched) {
+      const entry: [string, ...ModelChangeKind[]] = [modelUuid, ...kinds];
+      const n = JSON.stringify(entry).length + 1;
+      if (size + n > MAX_PAYLOAD) await flush();
+      payload.c.push(entry);
+      size += n;
+    }
+    await flush();
+  }
+
+  /**
+   * Listens for the other nodes' changes for the store's life; `ready` is
+   * called once the first LISTEN is in place. Reconnects (and reports that
+   * everything may have changed) when the connection drops.
+   */
+  async listen(ready: () => void): Promise<void> {
+    let delay = 100;
+    while (!this.closed) {
+      const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+      try {
+        await client.connect();
+        client.on("notification", (n) => this.onNotification(n.payload));
+        const ended = new Promise<void>((resolve) => {
+          client.once("error", (err) => {
+            this.opts.log?.warn("store: lost the change feed connection; reconnecting", { error: err.message });
+            resolve();
+          });
+          client.once("end", () => resolve());
+        });
+        await client.query(`LISTEN ${CHANNEL}`);
+        this.listener = client;
+        // Changes made while we were not listening are unknown: everything counts as changed.
+        if (this.listening) this.changes.publishEverything();
+        this.listening = true;
+        ready();
+        delay = 100;
+        await ended;
+      } catch (err) {
+        if (this.closed) break;
+        if (!this.listening) {
+          // At start: the caller hears of it (the store does not open).
+          ready();
+          throw err;
+        }
+        this.opts.log?.warn("store: cannot listen for changes; retrying", { error: (err as Error).message });
+      } finally {
+        this.listener = undefined;
+        await client.end().catch(() => undefined);
+      }
+      if (this.closed) break;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  private onNotification(payload: string | undefined): void {
+    if (!payload) return;
+    try {
+      const p = JSON.parse(payload) as ChangePayload;
+      if (p.o === this.origin) return;
+      for (const [modelUuid, ...kinds] of p.c) this.changes.publish(modelUuid, ...kinds);
+    } catch {
+      // Not ours.
+    }
+  }
+
+  async openModelSnapshot(modelUuid: string): Promise<ModelSnapshot> {
+    if (this.closed) throw new Error("store is closed");
+    const snap = await openPostgresSnapshot(this.url, modelUuid);
+    this.snapshots.add(snap);
+    const close = snap.close.bind(snap);
+    snap.close = async () => {
+      this.snapshots.delete(snap);
+      await close();
+    };
+    return snap;
+  }
+
+  async backupFile(_dir: string): Promise<StoreBackupFile> {
+    throw new Error("backups of a PostgreSQL store are not available in this build");
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.active > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    for (const s of [...this.snapshots]) await s.close();
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}
+
+function sqlState(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+function isSqlError(err: unknown): boolean {
+  return sqlState(err) !== undefined;
+}
+
+function isRetryable(err: unknown): boolean {
+  const code = sqlState(err);
+  return code !== undefined && RETRY_CODES.has(code);
+}
+
+/** Opens the PostgreSQL store at `url`, applying the committed migrations (one node at a time). */
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    types: PG_TYPES,
+    keepAlive: true,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client that loses its connection must not crash the process.
+  pool.on("error", (err) => opts.log?.warn("store: a pooled connection failed", { error: err.message }));
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    // Nodes starting together take turns: the migrator is not safe to run twice at once.
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK]);
+    try {
+      await migrate(drizzle({ client }), { migrationsFolder: migrationsFolder("postgres") });
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK]);
+    }
+  } catch (err) {
+    client.release();
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  client.release();
+  const store = new PostgresStore(url, pool, opts);
+  // The change feed runs for the store's life; wait for its first LISTEN so no change is missed.
+  let failed: unknown;
+  await new Promise<void>((resolve) => {
+    store.listen(resolve).catch((err: unknown) => {
+      failed = err;
+      resolve();
+    });
+  });
+  if (failed) {
+    await store.close();
+    throw new Error(`cannot listen for changes on ${redactUrl(url)}: ${(failed as Error).message}`, { cause: failed });
+  }
+  return store;
+}
