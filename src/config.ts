@@ -37,6 +37,12 @@ export interface ControllerConfig {
   shutdownGraceMs: number;
   /** Test knob FERRY_LOGIN_TEST_DELAY_MS: every login this much slower (deadline tests). */
   loginTestDelayMs: number;
+  /**
+   * Lease time of singular work (migrations, a model's simulated agents): a
+   * node that stops renewing loses its work to another node within about
+   * this long; also how long a silent node still counts as live.
+   */
+  leaseTtlMs: number;
 }
 
 export type RawOptions = Partial<Record<string, string | boolean | string[] | undefined>>;
@@ -92,6 +98,14 @@ export function describeStore(spec: StoreSpec): string {
   return u.toString();
 }
 
+/** --lease-ttl in seconds (fractions allowed): between 0.5 and 15, default 10. */
+function leaseTtl(v: string | undefined): number {
+  if (v === undefined) return 10_000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0.5 || n > 15) throw new Error(`invalid lease TTL ${v}: seconds between 0.5 and 15`);
+  return Math.round(n * 1000);
+}
+
 /** Resolves the configuration from parsed flags and the environment. */
 export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = process.env): ControllerConfig {
   const name = str(flags.name) ?? str(env.FERRY_CONTROLLER_NAME) ?? "ferry";
@@ -125,5 +139,6 @@ export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = proces
     provisionDelayMs: num("provision delay", str(flags.provisionDelay) ?? str(env.FERRY_PROVISION_DELAY_MS), 300),
     shutdownGraceMs: num("shutdown grace", str(env.FERRY_SHUTDOWN_GRACE_MS), 10_000),
     loginTestDelayMs: num("login test delay", str(env.FERRY_LOGIN_TEST_DELAY_MS), 0),
+    leaseTtlMs: leaseTtl(str(flags.leaseTtl) ?? str(env.FERRY_LEASE_TTL)),
   };
 }

@@ -9,13 +9,15 @@ import { ControllerService } from "../gen/ts/ferry/v1/controller_pb.js";
 import { MigrationService } from "../gen/ts/ferry/v1/migration_pb.js";
 import { MigrationTargetService } from "../gen/ts/ferry/v1/migration_target_pb.js";
 import { ModelService } from "../gen/ts/ferry/v1/model_pb.js";
-import { describeStore, type ControllerConfig } from "./config.js";
+import { Cluster } from "./cluster/cluster.js";
+import { createStorePresence } from "./cluster/presence.js";
+import { describeStore, FERRY_VERSION, type ControllerConfig } from "./config.js";
 import type { ControllerIdentity } from "./domain/controller.js";
 import { exportModel } from "./migration/export.js";
-import { createSecretBox } from "./migration/secrets.js";
+import { createSecretBox, createSecretBoxWithKey, newSecretKey } from "./migration/secrets.js";
 import { MigrationWorker, workerOptionsFromEnv } from "./migration/worker.js";
-import { ensurePki } from "./pki/index.js";
-import { createAgentPresence, createAgentService } from "./services/agent-service.js";
+import { createCa, ensureNodePki, ensurePki, type Pki } from "./pki/index.js";
+import { createAgentService } from "./services/agent-service.js";
 import { authenticate } from "./services/auth.js";
 import { bootstrapController } from "./services/bootstrap.js";
 import { principalKey } from "./services/context.js";
@@ -31,6 +33,10 @@ export interface RunningController {
   port: number;
   server: RunningServer;
   store: Store;
+  /** This process as a node of the controller (its id, leases, the other nodes). */
+  cluster: Cluster;
+  /** True when this start created the controller (first start on an empty store). */
+  created: boolean;
   /** Graceful stop: health NOT_SERVING, in-flight calls finish, store closed. */
   stop(): Promise<void>;
 }
@@ -74,11 +80,10 @@ export async function startController(opts: StartOptions): Promise<RunningContro
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { host } = hostOf(config.listen);
   const certNames = [...new Set([...config.hostnames, ...(host && host !== "0.0.0.0" && host !== "::" ? [host] : [])])];
-  const pki = await ensurePki(config.dataDir, { controllerName: config.name, hostnames: certNames });
-  if (pki.caCreated) logger.info("created controller CA", { fingerprint: pki.fingerprint });
 
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, { log: logger });
   logger.info("store open", { engine: store.engine, store: describeStore(config.store) });
+  let cluster: Cluster | undefined;
   try {
     const boot = await bootstrapController(
       store,
@@ -90,9 +95,27 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         agentVersion: config.agentVersion,
       },
       opts.adminPassword,
+      {
+        // The CA and its key go into the shared store, in the bootstrap transaction, never in a log.
+        newSecrets: async () => {
+          const ca = await createCa(config.name);
+          return { caCertPem: ca.certPem, caKeyPem: ca.keyPem, migrationKey: newSecretKey() };
+        },
+      },
     );
     if (boot.created) logger.info("bootstrapped controller", { uuid: boot.row.uuid, name: boot.row.name });
+    else if (store.shared) logger.info("joined controller", { uuid: boot.row.uuid, name: boot.row.name });
     const row = boot.row;
+    // Embedded store: the CA lives in the data dir. Shared store: the CA is
+    // the store's, and each node issues its own server certificate from it.
+    const pki: Pki = boot.secrets
+      ? await ensureNodePki(
+          config.dataDir,
+          { certPem: boot.secrets.caCertPem, keyPem: boot.secrets.caKeyPem },
+          { controllerName: row.name, hostnames: certNames },
+        )
+      : await ensurePki(config.dataDir, { controllerName: config.name, hostnames: certNames });
+    if (pki.caCreated) logger.info("created controller CA", { fingerprint: pki.fingerprint });
     const identity: ControllerIdentity = {
       uuid: row.uuid,
       // The stored identity wins over flags: a controller's name and cloud are
@@ -110,12 +133,27 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     };
 
     const changes = store.changes;
-    const simulator = createSimulator({ store, delayMs: config.provisionDelayMs, log: logger });
+    // This process as a node: its leases decide which node runs each piece of singular work.
+    cluster = new Cluster({
+      store,
+      dataDir: config.dataDir,
+      version: FERRY_VERSION,
+      leaseTtlMs: config.leaseTtlMs,
+      log: logger,
+    });
+    const simulator = createSimulator({
+      store,
+      leases: cluster,
+      delayMs: config.provisionDelayMs,
+      rescanMs: cluster.leaseTtlMs,
+      log: logger,
+    });
     // The source side of migrations: the destination's token is kept sealed
-    // with a key in the data dir; the worker drives migrations in the background.
-    const secrets = createSecretBox(config.dataDir);
-    // Agents watching their model's migration status: the worker waits for their reports.
-    const agents = createAgentPresence();
+    // (key in the data dir, or in the shared store); the worker drives
+    // migrations in the background.
+    const secrets = boot.secrets ? createSecretBoxWithKey(boot.secrets.migrationKey) : createSecretBox(config.dataDir);
+    // Agents watching their model's migration status (on any node): the worker waits for their reports.
+    const agents = createStorePresence(store, cluster, logger);
     const worker = new MigrationWorker({
       store,
       controller: identity,
@@ -125,6 +163,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       exportModel,
       log: logger,
       agents,
+      leases: cluster,
       options: workerOptionsFromEnv(),
     });
     const services = [
@@ -177,7 +216,11 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       logger,
       descriptorImage: await loadDescriptorImage(),
     });
-    identity.addresses = apiAddresses(host, server.port, config.hostnames);
+    const own = apiAddresses(host, server.port, config.hostnames);
+    await cluster.start(own);
+    // Every live node's addresses, this one's first (GetControllerInfo, redirects).
+    identity.addresses = cluster.apiAddresses();
+    cluster.onNodesChanged(() => (identity.addresses = cluster!.apiAddresses()));
     await simulator.resume();
     await worker.resume();
 
@@ -194,14 +237,16 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     if (config.portFile) {
       await writeFileAtomic(
         config.portFile,
-        JSON.stringify({ address: identity.addresses[0], pid: process.pid }) + "\n",
+        JSON.stringify({ address: own[0], pid: process.pid, node: cluster.nodeId }) + "\n",
         0o644,
       );
     }
     logger.info("controller ready", {
       name: identity.name,
       uuid: identity.uuid,
-      addresses: identity.addresses,
+      node: cluster.nodeId,
+      addresses: own,
+      controllerAddresses: identity.addresses,
       fingerprint: identity.caFingerprint,
     });
 
@@ -213,11 +258,14 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         // in-flight calls finish; both before the store closes.
         await Promise.all([server.shutdown(config.shutdownGraceMs), worker.stop()]);
         simulator.stop();
+        // Leaves the node list and gives its leases up, so other nodes take the work at once.
+        await cluster!.stop();
         await store.close();
         logger.info("controller stopped", { name: identity.name });
       })());
-    return { identity, port: server.port, server, store, stop };
+    return { identity, port: server.port, server, store, cluster, created: boot.created, stop };
   } catch (err) {
+    await cluster?.stop();
     await store.close();
     throw err;
   }

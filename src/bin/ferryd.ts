@@ -33,6 +33,10 @@ const program = new Command("ferryd")
   .option("--admin-password-stdin", "read the first admin password from the first line of stdin")
   .option("--token-ttl <seconds>", "login token lifetime (FERRY_TOKEN_TTL; default 86400)")
   .option("--provision-delay <ms>", "simulated provisioning delay (FERRY_PROVISION_DELAY_MS; default 300)")
+  .option(
+    "--lease-ttl <seconds>",
+    "lease time of singular work: a node that stops renewing loses it to another node within this (FERRY_LEASE_TTL; default 10)",
+  )
   .option("--log-level <level>", "debug, info, warn or error (FERRY_LOG_LEVEL; default info)")
   .option("--insecure", "serve plaintext instead of TLS (local debugging only; FERRY_INSECURE=1)")
   .option(
@@ -101,12 +105,16 @@ async function main(): Promise<void> {
       if (pw.length < 8) throw new Error("admin password must be at least 8 characters");
       return pw;
     }
-    const generated = newPassword();
-    // Printed once, to the terminal only, never to the structured log.
-    process.stdout.write(`Admin password for controller "${config.name}" (shown once): ${generated}\n`);
+    // Printed once the controller exists (another node of a shared store may bootstrap it first).
+    generated = newPassword();
     return generated;
   };
+  let generated: string | undefined;
   const controller = await startController({ config, logger, adminPassword });
+  if (controller.created && generated) {
+    // Printed once, to the terminal only, never to the structured log.
+    process.stdout.write(`Admin password for controller "${controller.identity.name}" (shown once): ${generated}\n`);
+  }
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

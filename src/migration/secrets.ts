@@ -1,8 +1,11 @@
 // Keeping the destination's migration token protected at rest: AES-256-GCM
-// with a per-controller key in <data-dir>/migration.key (0600, created on
-// first use). The migration id is the additional authenticated data, so a
-// sealed token copied onto another migration row does not open. A stolen
-// database alone (e.g. a backup without the data dir) does not reveal tokens.
+// with a per-controller key: in <data-dir>/migration.key (0600, created on
+// first use) on the embedded store, so a stolen database alone (e.g. a
+// backup without the data dir) does not reveal tokens; in the shared store
+// when several nodes serve the controller (each must open what another
+// sealed: a migration moves to another node when its node dies). The
+// migration id is the additional authenticated data, so a sealed token copied
+// onto another migration row does not open.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,9 +38,24 @@ function loadKey(dataDir: string): Buffer {
   return key;
 }
 
+/** A new random key (for a controller whose key lives in the shared store). */
+export function newSecretKey(): Buffer {
+  return randomBytes(KEY_BYTES);
+}
+
+/** The box of a controller on the embedded store: the key file in its data dir. */
 export function createSecretBox(dataDir: string): SecretBox {
   let key: Buffer | undefined;
-  const k = () => (key ??= loadKey(dataDir));
+  return boxWith(() => (key ??= loadKey(dataDir)));
+}
+
+/** The box with a given key (from the shared store). */
+export function createSecretBoxWithKey(key: Buffer): SecretBox {
+  if (key.length !== KEY_BYTES) throw new Error(`migration key: want ${KEY_BYTES} bytes, found ${key.length}`);
+  return boxWith(() => key);
+}
+
+function boxWith(k: () => Buffer): SecretBox {
   return {
     seal(plain, context) {
       const iv = randomBytes(IV_BYTES);

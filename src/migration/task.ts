@@ -5,6 +5,7 @@
 import type { ControllerIdentity } from "../domain/controller.js";
 import type { Phase } from "../domain/phases.js";
 import type { ChangeHub, Fence, MigrationRow, ProgressRecord, Repos, Store } from "../store/index.js";
+import type { LeaseAccess } from "../cluster/cluster.js";
 import type { AgentPresence } from "../services/agent-service.js";
 import type { LogSink, Simulator } from "../services/simulator.js";
 import {
@@ -65,8 +66,12 @@ export interface WorkerDeps {
   secrets: SecretBox;
   exportModel: ExportFn;
   log: LogSink;
-  /** Agents connected to this controller (none when absent: the waits are skipped). */
+  /** Agents connected to this controller, on any node (none when absent: the waits are skipped). */
   agents?: AgentPresence;
+  /** Each migration is driven by one node at a time: the holder of "migration:<id>". */
+  leases: LeaseAccess;
+  /** How often to look for migrations nobody drives (default: a fifth of the lease time, at least 1 s). */
+  rescanMs?: number;
   options: WorkerOptions;
   now?: () => number;
 }
@@ -123,6 +128,8 @@ export class MigrationTask {
   private conn: TargetConnection | undefined;
   private spec: TargetSpec | undefined;
   private pending: Partial<ProgressRecord> = {};
+  /** Set when the migration ended and nothing is left to do for it (its lease can go). */
+  finished = false;
   private lastFlush = 0;
 
   constructor(

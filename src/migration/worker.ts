@@ -55,28 +55,75 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Work
   };
 }
 
+const leaseName = (id: string) => `migration:${id}`;
+
 export class MigrationWorker {
   private readonly tasks = new Map<string, { task: MigrationTask; done: Promise<void> }>();
+  private readonly starting = new Set<string>();
   private readonly stopCtl = new AbortController();
+  private rescan: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: WorkerDeps) {}
 
-  /** Starts driving a migration in the background (no-op if it already runs). */
+  /**
+   * Starts driving a migration in the background, if this node can take its
+   * lease (no-op if it already runs here; another node holds it otherwise).
+   */
   start(id: string, modelUuid: string): void {
-    if (this.stopCtl.signal.aborted || this.tasks.has(id)) return;
-    const task = new MigrationTask(this.deps, id, modelUuid, this.stopCtl.signal);
-    const done = this.drive(task).finally(() => {
+    void this.startLeased(id, modelUuid).catch((err: unknown) => {
+      if (!this.stopping) this.deps.log.warn("migration: cannot start", { migration: id, error: describeError(err) });
+    });
+  }
+
+  private async startLeased(id: string, modelUuid: string): Promise<void> {
+    if (this.stopping || this.tasks.has(id) || this.starting.has(id)) return;
+    this.starting.add(id);
+    let fence;
+    try {
+      fence = await this.deps.leases.acquire(leaseName(id));
+    } finally {
+      this.starting.delete(id);
+    }
+    if (!fence || this.stopping || this.tasks.has(id)) return;
+    // The task stops when the worker does, or when the lease is lost (another node drives it then).
+    const lost = new AbortController();
+    const unwatch = this.deps.leases.watch(leaseName(id), () => lost.abort());
+    const task = new MigrationTask(
+      this.deps,
+      id,
+      modelUuid,
+      AbortSignal.any([this.stopCtl.signal, lost.signal]),
+      fence,
+    );
+    this.deps.log.info("migration: driving", { migration: id, epoch: fence.epoch });
+    const done = this.drive(task).finally(async () => {
       task.close();
+      unwatch();
       this.tasks.delete(id);
+      if (task.finished) await this.deps.leases.release(leaseName(id));
     });
     this.tasks.set(id, { task, done });
   }
 
-  /** Controller start: pick up every migration that is not finished. */
+  /**
+   * Controller start, and every few seconds after: pick up every migration
+   * that is not finished and that no node drives (its lease is free, or its
+   * holder stopped renewing it: it died or froze).
+   */
   async resume(): Promise<void> {
+    if (this.stopping) return;
     for (const row of await this.deps.store.read((tx) => tx.migrations.listUnfinished())) {
-      this.deps.log.info("migration: resuming", { migration: row.id, phase: row.phase });
+      if (this.tasks.has(row.id) || this.starting.has(row.id)) continue;
       this.start(row.id, row.modelUuid);
+    }
+    if (!this.rescan && !this.stopping) {
+      const every = this.deps.rescanMs ?? Math.max(1000, Math.floor(this.deps.leases.leaseTtlMs / 5));
+      this.rescan = setInterval(() => {
+        this.resume().catch((err: unknown) => {
+          if (!this.stopping) this.deps.log.warn("migration: rescan failed", { error: describeError(err) });
+        });
+      }, every);
+      this.rescan.unref();
     }
   }
 
@@ -92,6 +139,7 @@ export class MigrationWorker {
   /** Stops every task where it is (the store keeps its phase) and waits for them, at most `timeoutMs`. */
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopCtl.abort();
+    clearInterval(this.rescan);
     const all = Promise.allSettled([...this.tasks.values()].map((t) => t.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
@@ -107,7 +155,7 @@ export class MigrationWorker {
     let seen = "";
     try {
       for (;;) {
-        if (this.stopping) return;
+        if (task.stopSignal.aborted) throw new Stopping();
         const row = await this.deps.store.read((tx) => tx.migrations.get(task.id));
         if (!row) return;
         const phase = phaseOf(row);
@@ -117,13 +165,14 @@ export class MigrationWorker {
         }
         if (isTerminal(phase)) {
           if (row.targetToken) await this.finalize(task, row);
+          task.finished = !this.stopping;
           return;
         }
         try {
           await STEPS[phase](task, row);
         } catch (err) {
-          if (err instanceof Stopping || this.stopping) return;
-          if (err instanceof LeaseLost) throw err;
+          if (err instanceof Stopping || err instanceof LeaseLost) throw err;
+          if (this.stopping) return;
           if (canAbort(phase)) {
             const cause = await this.causeOf(err, task);
             log.warn("migration: aborting", { migration: task.id, phase, cause });
@@ -131,18 +180,18 @@ export class MigrationWorker {
           } else {
             // After the point of no return there is no way back: try again.
             log.error("migration: step failed, retrying", { migration: task.id, phase, error: describeError(err) });
-            await sleep(this.deps.options.retryMaxMs, this.stopCtl.signal);
+            await sleep(this.deps.options.retryMaxMs, task.stopSignal);
           }
         }
       }
     } catch (err) {
-      if (err instanceof Stopping || this.stopping) return;
-      if (err instanceof LeaseLost) {
+      if (err instanceof LeaseLost || (err instanceof Stopping && task.stopSignal.aborted && !this.stopping)) {
         // Another node took this migration over: it resumes from the stored
         // phase; this one writes nothing more for it.
         log.warn("migration: lease lost; another node drives this migration now", { migration: task.id });
         return;
       }
+      if (err instanceof Stopping || this.stopping) return;
       // Only a failing store gets here (a transaction that recorded a phase
       // change failed); the next controller start resumes from the store.
       log.error("migration: worker task failed", { migration: task.id, error: describeError(err) });
@@ -169,7 +218,7 @@ export class MigrationWorker {
     const aborted = row.phase === "ABORTDONE";
     let delay = options.retryBaseMs;
     for (;;) {
-      if (this.stopping) return;
+      if (task.stopSignal.aborted) throw new Stopping();
       try {
         const c = await task.connection();
         // Abort is idempotent: repeated in case the ABORT phase could not reach the destination.
@@ -177,7 +226,7 @@ export class MigrationWorker {
         await c.target.completeMigration({ modelUuid: row.modelUuid, migrationId: row.id });
         break;
       } catch (err) {
-        if (this.stopping) return;
+        if (task.stopSignal.aborted) throw new Stopping();
         const code = err instanceof ConnectError ? err.code : undefined;
         if (err instanceof StepFailed || !isRetryable(err) || code === Code.Unauthenticated) {
           log.warn("migration: giving up on finishing the migration on the destination", {
@@ -187,11 +236,10 @@ export class MigrationWorker {
           break;
         }
         task.dropConnection();
-        await sleep(delay, this.stopCtl.signal);
+        await sleep(delay, task.stopSignal);
         delay = Math.min(delay * 2, options.retryMaxMs);
       }
     }
-    if (this.stopping) return;
     await task.tx((tx) => tx.migrations.update(row, { targetToken: "" }));
   }
 }

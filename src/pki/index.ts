@@ -1,7 +1,10 @@
 // The controller's PKI: one CA per controller (clients pin it by fingerprint) and a
-// server certificate it signs. Everything lives in the data directory and is reused
-// across restarts; the CA is never replaced silently, because that would cut off
-// every client and peer controller that pinned it.
+// server certificate it signs for each node. On the embedded store everything
+// lives in the data directory; when several nodes share a store, the CA (key
+// included) lives in the store and each node keeps only its own server
+// certificate (and a copy of the public CA certificate, for tools) in its data
+// dir. Everything is reused across restarts; the CA is never replaced silently,
+// because that would cut off every client and peer controller that pinned it.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,7 +13,7 @@ import { readIfExists, writeFileAtomic } from "./files.js";
 import { fingerprint } from "./fingerprint.js";
 
 export { fingerprint } from "./fingerprint.js";
-export { caSubjectName, serverNames } from "./certs.js";
+export { caSubjectName, createCa, serverNames, type PemKeyPair } from "./certs.js";
 
 /** File names inside the data directory. */
 export const pkiFiles = {
@@ -67,7 +70,26 @@ export async function ensurePki(dataDir: string, opts: PkiOptions): Promise<Pki>
     await writeFileAtomic(path(pkiFiles.caCert), ca.certPem, CERT_MODE);
     caCreated = true;
   }
+  return { ...(await ensureServerCert(dataDir, ca, opts)), caCreated };
+}
 
+/**
+ * A node of a controller whose CA lives in the shared store: checks the CA
+ * pair it was given, keeps a copy of the (public) CA certificate in the data
+ * dir for tools, and issues or reuses its own server certificate there.
+ */
+export async function ensureNodePki(dataDir: string, ca: PemKeyPair, opts: PkiOptions): Promise<Pki> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  checkCaPair(ca, "the controller CA in the store");
+  if ((await readIfExists(join(dataDir, pkiFiles.caCert))) !== ca.certPem) {
+    await writeFileAtomic(join(dataDir, pkiFiles.caCert), ca.certPem, CERT_MODE);
+  }
+  return { ...(await ensureServerCert(dataDir, ca, opts)), caCreated: false };
+}
+
+async function ensureServerCert(dataDir: string, ca: PemKeyPair, opts: PkiOptions): Promise<Omit<Pki, "caCreated">> {
+  const now = opts.now ?? new Date();
+  const path = (name: string) => join(dataDir, name);
   const wanted = serverNames(opts.hostnames);
   let server = await loadServer(dataDir);
   let serverIssued = false;
@@ -83,9 +105,15 @@ export async function ensurePki(dataDir: string, opts: PkiOptions): Promise<Pki>
     serverCertPem: server.certPem,
     serverKeyPem: server.keyPem,
     fingerprint: fingerprint(ca.certPem),
-    caCreated,
     serverIssued,
   };
+}
+
+function checkCaPair(ca: PemKeyPair, what: string): void {
+  const cert = new X509Certificate(ca.certPem);
+  if (!cert.ca || !cert.checkPrivateKey(createPrivateKey(ca.keyPem))) {
+    throw new Error(`${what} is unusable: its key does not belong to its certificate, or it is not a CA`);
+  }
 }
 
 async function loadCa(dataDir: string): Promise<PemKeyPair | undefined> {

@@ -2,8 +2,9 @@
 // controller (migration.md §6). Agents log in with their tag and password
 // (the scrypt hash travels with the model) and get a token of kind "agent"
 // bound to the model, good only for this service. While an agent watches its
-// model's migration status it counts as connected: the migration worker waits
-// for reports from the agents connected when a phase starts.
+// model's migration status it counts as connected (recorded in the store, so
+// a worker on any node sees it): the migration worker waits for reports from
+// the agents connected when a phase starts.
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
@@ -16,37 +17,15 @@ import { badField, notFound, permissionDenied, unauthenticated } from "./errors.
 import { migratingError } from "./model-access.js";
 import { ChangeWaiter } from "./model-service-streams.js";
 
-/** Which agents have an open WatchMigrationStatus stream, per model. */
+/**
+ * Which agents have an open WatchMigrationStatus stream, per model (kept in
+ * the store by cluster/presence.ts, so every node of a controller sees them).
+ */
 export interface AgentPresence {
-  /** Marks `tag` connected on `modelUuid`; call the returned function when its stream ends. */
-  connect(modelUuid: string, tag: string): () => void;
-  /** The tags connected now, sorted. */
-  connected(modelUuid: string): string[];
-}
-
-export function createAgentPresence(): AgentPresence {
-  const byModel = new Map<string, Map<string, number>>();
-  return {
-    connect(modelUuid, tag) {
-      let m = byModel.get(modelUuid);
-      if (!m) byModel.set(modelUuid, (m = new Map()));
-      m.set(tag, (m.get(tag) ?? 0) + 1);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        const cur = byModel.get(modelUuid);
-        if (!cur) return;
-        const n = (cur.get(tag) ?? 1) - 1;
-        if (n > 0) cur.set(tag, n);
-        else cur.delete(tag);
-        if (!cur.size) byModel.delete(modelUuid);
-      };
-    },
-    connected(modelUuid) {
-      return [...(byModel.get(modelUuid)?.keys() ?? [])].sort();
-    },
-  };
+  /** Records `tag` connected on `modelUuid`; call the returned function when its stream ends. */
+  connect(modelUuid: string, tag: string): Promise<() => Promise<void>>;
+  /** The tags connected now (to any node), sorted. */
+  connected(modelUuid: string): Promise<string[]>;
 }
 
 export interface AgentServiceDeps {
@@ -130,7 +109,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
       if (!(await store.read((tx) => tx.models.byUuid(p.modelUuid)))) throw notFound("model", "MODEL_NOT_FOUND");
       // Subscribe before the first read, so no change between them is lost.
       const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["status"], ctx.signal);
-      const disconnect = deps.presence.connect(p.modelUuid, p.user);
+      const disconnect = await deps.presence.connect(p.modelUuid, p.user);
       try {
         let last = statusUpdate(await latest());
         yield last;
@@ -148,8 +127,8 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
           if (!more) break; // the model is gone (migrated away): the last phase was sent
         }
       } finally {
-        disconnect();
         waiter.close();
+        await disconnect();
       }
     },
 

@@ -5,7 +5,7 @@
 import { Code, type ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { DescriptionError } from "../domain/description.js";
 import { MAX_CHUNK } from "../migration/export.js";
-import { ImportConflictError } from "../store/index.js";
+import { ImportConflictError, ImportSuperseded } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
 import { badField, ferryError, permissionDenied } from "./errors.js";
 
@@ -55,6 +55,7 @@ export function importError(err: unknown): unknown {
       ? ferryError(Code.InvalidArgument, "INVALID_DESCRIPTION", err.message)
       : ferryError(Code.DataLoss, "DESCRIPTION_MISMATCH", err.message);
   }
+  if (err instanceof ImportSuperseded) return cancelled(err.message);
   if (err instanceof ImportConflictError) {
     switch (err.conflict) {
       case "uuid-exists":

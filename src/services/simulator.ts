@@ -8,7 +8,8 @@
 //   relation: joining -> joined once its applications' units are idle
 // Steps repeat (after `delayMs`) while they change something. State lives only
 // in the store, so after a restart resume() picks up whatever was left.
-import type { Repos, Store } from "../store/index.js";
+import { DEFAULT_LEASE_TTL_MS, type LeaseAccess } from "../cluster/cluster.js";
+import { LeaseLost, type Repos, type Store } from "../store/index.js";
 import { fakeAddress, Messages, modelShort } from "../domain/status.js";
 
 export interface LogSink {
@@ -20,7 +21,11 @@ export interface LogSink {
 export interface Simulator {
   /** Makes the model's pending entities progress, starting after the delay. */
   schedule(modelUuid: string): void;
-  /** Schedules every model that may have unfinished work (controller start). */
+  /**
+   * Schedules every model that may have unfinished work and that no other
+   * node looks after (controller start, and every lease period after: the
+   * work of a node that died is picked up here).
+   */
   resume(): Promise<void>;
   /** Cancels all scheduled steps; nothing more is written afterwards. */
   stop(): void;
@@ -28,26 +33,55 @@ export interface Simulator {
 
 export interface SimulatorOptions {
   store: Store;
+  /**
+   * A model's simulated agents run on one node of the controller at a time:
+   * the holder of the lease "model:<uuid>" (every step is fenced by it).
+   */
+  leases: LeaseAccess;
   /** Time between stages (default 300 ms; tests use 0-10 ms). */
   delayMs?: number;
+  /** How often to look for models nobody looks after (default: the lease time). */
+  rescanMs?: number;
   log?: LogSink;
   now?: () => number;
 }
 
 export const DEFAULT_SIMULATOR_DELAY_MS = 300;
 
+const leaseName = (modelUuid: string) => `model:${modelUuid}`;
+
 export function createSimulator(opts: SimulatorOptions): Simulator {
   const delay = opts.delayMs ?? DEFAULT_SIMULATOR_DELAY_MS;
   const now = opts.now ?? Date.now;
+  const { leases } = opts;
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
   /** Models whose step is running now, and those asked for again meanwhile. */
   const running = new Set<string>();
   const again = new Set<string>();
+  /** Models whose lease is being asked for. */
+  const acquiring = new Set<string>();
 
   function schedule(modelUuid: string): void {
     if (stopped) return;
+    if (!leases.holds(leaseName(modelUuid))) {
+      // Take the model's lease first; if another node has it, that node does the work
+      // (it hears of the change through the store).
+      if (acquiring.has(modelUuid)) return;
+      acquiring.add(modelUuid);
+      leases
+        .acquire(leaseName(modelUuid))
+        .then((fence) => {
+          acquiring.delete(modelUuid);
+          if (fence) schedule(modelUuid);
+        })
+        .catch((err: unknown) => {
+          acquiring.delete(modelUuid);
+          if (!stopped) opts.log?.warn("simulator: cannot take a model's lease", { modelUuid, error: String(err) });
+        });
+      return;
+    }
     // A change while the model's step runs may not be in what it read: go again after it.
     if (running.has(modelUuid)) {
       again.add(modelUuid);
@@ -62,11 +96,14 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       void (async () => {
         let changed = false;
         try {
-          changed = await opts.store.write((tx) => step(tx, modelUuid, now()));
+          const fence = await leases.acquire(leaseName(modelUuid));
+          if (fence) changed = await opts.store.write((tx) => step(tx, modelUuid, now()), { fence });
         } catch (err) {
-          // E.g. the store closed under us during shutdown: give up on this model;
-          // resume() at the next start finishes the work.
-          if (!stopped) opts.log?.warn("simulator step failed", { modelUuid, error: String(err) });
+          // A lost lease (another node has the model now), or the store closed
+          // under us during shutdown: stop here; the holder, or resume() at
+          // the next start, finishes the work.
+          if (err instanceof LeaseLost) await leases.release(leaseName(modelUuid));
+          else if (!stopped) opts.log?.warn("simulator step failed", { modelUuid, error: String(err) });
         } finally {
           running.delete(modelUuid);
         }
@@ -79,20 +116,34 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     timers.set(modelUuid, t);
   }
 
+  async function resume(): Promise<void> {
+    if (stopped) return;
+    let uuids: string[] = [];
+    try {
+      uuids = await opts.store.read(async (tx) => tx.models.activeUnleased(leases.holder, await tx.nodes.clock()));
+    } catch (err) {
+      if (!stopped) opts.log?.error("simulator resume failed", { error: String(err) });
+    }
+    for (const uuid of uuids) schedule(uuid);
+  }
+
+  // Changes made on any node (another node's deploy, or this one's) wake the model's holder.
+  const unsubscribe = opts.store.changes.subscribeAll((c) => {
+    if (c.modelUuid === "*") void resume();
+    else if (c.kinds.some((k) => k !== "log" && k !== "deleted") && leases.holds(leaseName(c.modelUuid))) {
+      schedule(c.modelUuid);
+    }
+  });
+  const rescan = setInterval(() => void resume(), opts.rescanMs ?? DEFAULT_LEASE_TTL_MS);
+  rescan.unref();
+
   return {
     schedule,
-    async resume() {
-      if (stopped) return;
-      let uuids: string[] = [];
-      try {
-        uuids = await opts.store.read((tx) => tx.models.activeUuids());
-      } catch (err) {
-        opts.log?.error("simulator resume failed", { error: String(err) });
-      }
-      for (const uuid of uuids) schedule(uuid);
-    },
+    resume,
     stop() {
       stopped = true;
+      unsubscribe();
+      clearInterval(rescan);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
     },

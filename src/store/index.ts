@@ -9,7 +9,7 @@ export * from "./rows.js";
 export { Repos } from "./repos/index.js";
 export type { ModelChangeKind } from "./session.js";
 export { createChangeHub, type ChangeHub, type ChangeListener, type ModelChange } from "./changes.js";
-export { ModelImporter, type ImportPlan, type ImportResult } from "./model-import.js";
+export { ImportSuperseded, ModelImporter, type ImportPlan, type ImportResult } from "./model-import.js";
 export { ModelNotFoundError, type ModelSnapshot, type CharmBinaryRow } from "./model-tables.js";
 export { IMPORT_STATUS, ImportConflictError, type TransferredLog, type LogCursor } from "./repos/imports.js";
 export { machineAddresses, type BaseSpec, type ProvisionedInstance } from "./repos/machines.js";

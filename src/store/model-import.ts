@@ -6,7 +6,7 @@
 // migration activates it. Size, SHA-256 and entity counts are checked at the
 // end; a refused or interrupted import is removed by discard() (or by an
 // Abort, or replaced by a retried Import after a restart).
-import { createHash, type Hash } from "node:crypto";
+import { createHash, randomBytes, type Hash } from "node:crypto";
 import {
   DescriptionError,
   DESCRIPTION_FORMAT,
@@ -18,7 +18,8 @@ import {
 } from "../domain/description.js";
 import type { Repos } from "./repos/index.js";
 import { ImportConflictError } from "./repos/imports.js";
-import { isUniqueViolation, type Store } from "./store.js";
+import { isUniqueViolation, LeaseLost, type Fence, type Store } from "./store.js";
+import { IMPORT_LEASE_MS, importLeaseName } from "./import-lease.js";
 
 export interface ImportPlan {
   modelUuid: string;
@@ -50,6 +51,8 @@ export class ModelImporter {
   private order = -1;
   private created = false;
   private finished = false;
+  private readonly holder = `import/${randomBytes(8).toString("hex")}`;
+  private fence: Fence | undefined;
 
   constructor(
     private readonly store: Store,
@@ -75,18 +78,26 @@ export class ModelImporter {
     if (!lines.length) return;
     // Decoded (and checked) before the transaction: a bad line costs nothing.
     const decoded = lines.map((text) => this.decode(text));
-    const before = { created: this.created, order: this.order, counts: { ...this.counts } };
+    const before = { created: this.created, order: this.order, counts: { ...this.counts }, fence: this.fence };
     try {
-      await this.store.write(async (tx) => {
-        // A retried transaction starts from the same place.
-        this.created = before.created;
-        Object.assign(this.counts, before.counts);
-        await this.store_(tx, decoded);
-      });
+      await this.store.write(
+        async (tx) => {
+          // A retried transaction starts from the same place.
+          this.created = before.created;
+          this.fence = before.fence;
+          Object.assign(this.counts, before.counts);
+          await this.store_(tx, decoded);
+        },
+        { fence: before.fence },
+      );
     } catch (err) {
       // Rolled back: a model created in this transaction no longer exists.
       this.created = before.created;
+      this.fence = before.fence;
       Object.assign(this.counts, before.counts);
+      if (err instanceof LeaseLost) {
+        throw new ImportSuperseded("the import was superseded by a newer request for the same model");
+      }
       if (isUniqueViolation(err)) {
         // A duplicate key is the document's fault, not the controller's.
         throw new DescriptionError("invalid", `model description has a duplicate entity: ${describe(err)}`);
@@ -144,6 +155,8 @@ export class ModelImporter {
     }
     if (f.isController) throw new DescriptionError("invalid", "controller model cannot be migrated");
     await tx.lockModel(this.plan.modelUuid);
+    // This import supersedes any other of the model, wherever it runs.
+    this.fence = await tx.leases.seize(importLeaseName(this.plan.modelUuid), this.holder, IMPORT_LEASE_MS);
     const existing = await tx.imports.existing(this.plan.modelUuid);
     if (existing) {
       if (existing.mode !== "importing") {
@@ -189,11 +202,21 @@ export class ModelImporter {
         `model description has ${entityCount} entities, header announced ${this.plan.entityCount}`,
       );
     }
-    await this.store.write(async (tx) => {
-      await tx.lockModel(this.plan.modelUuid);
-      const m = await tx.models.byUuid(this.plan.modelUuid);
-      if (m && m.importMigrationId === this.plan.migrationId) await tx.imports.setStage(m, "imported");
-    });
+    await this.store
+      .write(
+        async (tx) => {
+          await tx.lockModel(this.plan.modelUuid);
+          const m = await tx.models.byUuid(this.plan.modelUuid);
+          if (m && m.importMigrationId === this.plan.migrationId) await tx.imports.setStage(m, "imported");
+        },
+        { fence: this.fence },
+      )
+      .catch((err: unknown) => {
+        if (err instanceof LeaseLost) {
+          throw new ImportSuperseded("the import was superseded by a newer request for the same model");
+        }
+        throw err;
+      });
     this.finished = true;
     return { counts: { ...this.counts }, entityCount, sha256, size: this.received };
   }
@@ -201,15 +224,31 @@ export class ModelImporter {
   /** Removes what this import stored (nothing when it never got to create the model). */
   async discard(): Promise<void> {
     if (!this.created || this.finished) return;
-    await this.store.write(async (tx) => {
-      await tx.lockModel(this.plan.modelUuid);
-      const row = await tx.imports.existing(this.plan.modelUuid);
-      // Only our own, still importing, rows: never a model someone else created since.
-      if (row && row.mode === "importing" && row.migrationId === this.plan.migrationId) {
-        await tx.models.deleteAll(this.plan.modelUuid);
-      }
-    });
+    try {
+      await this.store.write(
+        async (tx) => {
+          await tx.lockModel(this.plan.modelUuid);
+          const row = await tx.imports.existing(this.plan.modelUuid);
+          // Only our own, still importing, rows: never a model someone else created since.
+          if (row && row.mode === "importing" && row.migrationId === this.plan.migrationId) {
+            await tx.models.deleteAll(this.plan.modelUuid);
+          }
+        },
+        { fence: this.fence },
+      );
+    } catch (err) {
+      // A newer import owns the model now: its rows are not ours to remove.
+      if (!(err instanceof LeaseLost)) throw err;
+    }
     this.created = false;
+  }
+}
+
+/** A newer Import (or an Abort) of the same model took over; this one stopped without writing. */
+export class ImportSuperseded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ImportSuperseded";
   }
 }
 

@@ -36,10 +36,11 @@ export interface Session {
    */
   touch(modelUuid: string, ...kinds: ModelChangeKind[]): void;
   /**
-   * Serialises writers of one model until the transaction ends, for a check
-   * followed by a write (SQLite: every write transaction is serialised already).
+   * Serialises the transactions that take the same key until they end, for a
+   * check followed by a write (SQLite: every write transaction is serialised
+   * already).
    */
-  lockModel(modelUuid: string): Promise<void>;
+  lock(key: string): Promise<void>;
   /** The database's clock in ms (leases and heartbeats are measured on it). */
   clock(): Promise<number>;
   /** A query built once per connection (drizzle's building costs more than running it). */

@@ -3,6 +3,7 @@
 // `?` placeholders; they become $1, $2, ... on PostgreSQL.
 import Database from "better-sqlite3";
 import pg from "pg";
+import { PG_TYPES } from "../../src/store/postgres/engine.js";
 import type { StoreSpec } from "../../src/store/index.js";
 
 export async function rawQuery<T = Record<string, unknown>>(
@@ -22,7 +23,8 @@ export async function rawQuery<T = Record<string, unknown>>(
   }
   let i = 0;
   const text = sql.replace(/\?/g, () => `$${++i}`);
-  const c = new pg.Client({ connectionString: spec.url });
+  // bigint as a JS number, as the store reads it.
+  const c = new pg.Client({ connectionString: spec.url, types: PG_TYPES });
   await c.connect();
   try {
     return (await c.query(text, params)).rows as T[];

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Cluster } from "../../src/cluster/cluster.js";
 import { openStore, type Store, type StoreSpec } from "../../src/store/index.js";
 import { createDatabase, postgresAvailable } from "./postgres.js";
 
@@ -52,4 +53,21 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
       await drop();
     },
   };
+}
+
+/** A node of its own on `store` (leases for simulators and workers in in-process tests); stop it at the end. */
+export async function startTestNode(
+  store: Store,
+  opts: { leaseTtlMs?: number; dataDir?: string } = {},
+): Promise<Cluster> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "ferry-node-"));
+  const node = new Cluster({
+    store,
+    dataDir,
+    version: "1.0.0",
+    leaseTtlMs: opts.leaseTtlMs,
+    log: { info() {}, warn() {} },
+  });
+  await node.start([]);
+  return node;
 }

@@ -18,7 +18,9 @@ import { DEFAULT_WORKER_OPTIONS, MigrationWorker } from "../../src/migration/wor
 import { ensurePki, type Pki } from "../../src/pki/index.js";
 import { principalKey } from "../../src/services/context.js";
 import { createMigrationService } from "../../src/services/migration-service.js";
+import type { Cluster } from "../../src/cluster/cluster.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { startTestNode } from "../helpers/stores.js";
 import { serviceRegistration, startServer, type RunningServer } from "../../src/transport/server.js";
 import { createLogger } from "../../src/transport/log.js";
 
@@ -86,8 +88,10 @@ afterAll(async () => {
 });
 
 let worker: MigrationWorker | undefined;
+let node: Cluster | undefined;
 afterEach(async () => {
   await worker?.stop();
+  await node?.stop();
   await store?.close();
 });
 
@@ -137,8 +141,10 @@ async function sourceAt(phase: Phase, message: string, activationSent = false): 
     });
     return { id, uuid: row.uuid };
   });
+  node = await startTestNode(store, { dataDir: mkdtempSync(join(dir, "node-")) });
   worker = new MigrationWorker({
     store,
+    leases: node,
     controller: { uuid: "3b4e0c57-0000-4000-8000-000000000001", name: "src", version: "1.0.0" } as never,
     changes: store.changes,
     simulator: { schedule() {}, resume: async () => {}, stop() {} },
@@ -280,6 +286,8 @@ describe("permanent refusals", () => {
       expect((await redirectOf(uuid))?.controllerUuid).toBe(DST);
       await worker!.stop();
       worker = undefined;
+      await node!.stop();
+      node = undefined;
       await store.close();
     }
   });

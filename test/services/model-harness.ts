@@ -20,7 +20,7 @@ import { migrationSummaryOf } from "../../src/services/migration-service.js";
 import { createModelService } from "../../src/services/model-service.js";
 import { createSimulator, type Simulator } from "../../src/services/simulator.js";
 import type { ChangeHub, Store } from "../../src/store/index.js";
-import { openTestStore, type Engine } from "../helpers/stores.js";
+import { openTestStore, startTestNode, type Engine } from "../helpers/stores.js";
 
 export const controller: ControllerIdentity = {
   uuid: "3b4e0c57-0000-4000-8000-000000000001",
@@ -76,7 +76,8 @@ export async function startHarness(
     controller.controllerModelUuid = m.uuid;
   });
   const changes = store.changes;
-  const simulator = createSimulator({ store, delayMs: opts.delayMs ?? 5 });
+  const node = await startTestNode(store, { dataDir });
+  const simulator = createSimulator({ store, leases: node, delayMs: opts.delayMs ?? 5 });
   const service = createModelService({
     store,
     controller,
@@ -118,6 +119,7 @@ export async function startHarness(
     },
     async close() {
       simulator.stop();
+      await node.stop();
       await t.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSimulator, step } from "../../src/services/simulator.js";
 import type { Store } from "../../src/store/index.js";
-import { ENGINES, openTestStore, type TestStore } from "../helpers/stores.js";
+import type { Cluster } from "../../src/cluster/cluster.js";
+import { ENGINES, openTestStore, startTestNode, type TestStore } from "../helpers/stores.js";
 import { waitFor } from "./model-harness.js";
 
 const base = { cloud: "localhost", cloudType: "lxd", region: "localhost", agentVersion: "1.0.0" };
@@ -9,11 +10,16 @@ const base = { cloud: "localhost", cloudType: "lxd", region: "localhost", agentV
 describe.each(ENGINES)("simulator on %s", (engine) => {
   let t: TestStore;
   let store: Store;
+  let node: Cluster;
   beforeEach(async () => {
     t = await openTestStore(engine);
     store = t.store;
+    node = await startTestNode(store);
   });
-  afterEach(() => t.cleanup());
+  afterEach(async () => {
+    await node.stop();
+    await t.cleanup();
+  });
 
   const modelWithMachines = (n: number) =>
     store.write(async (tx) => {
@@ -25,11 +31,13 @@ describe.each(ENGINES)("simulator on %s", (engine) => {
 
   it("finishes pending work after a restart (resume)", async () => {
     const uuid = await modelWithMachines(2);
-    await store.close(); // the controller stopped before provisioning
+    await node.stop(); // the controller stopped before provisioning
+    await store.close();
     store = await t.reopen();
+    node = await startTestNode(store);
     const kinds: string[] = [];
     store.changes.subscribe(uuid, (c) => kinds.push(...c.kinds));
-    const sim = createSimulator({ store, delayMs: 1 });
+    const sim = createSimulator({ store, leases: node, delayMs: 1 });
     await sim.resume();
     await waitFor(async () => (await machines(uuid)).every((m) => m.agentStatus === "started"));
     sim.stop();
@@ -40,7 +48,7 @@ describe.each(ENGINES)("simulator on %s", (engine) => {
 
   it("writes nothing after stop", async () => {
     const uuid = await modelWithMachines(1);
-    const sim = createSimulator({ store, delayMs: 20 });
+    const sim = createSimulator({ store, leases: node, delayMs: 20 });
     sim.schedule(uuid);
     sim.stop();
     sim.schedule(uuid);
@@ -53,7 +61,7 @@ describe.each(ENGINES)("simulator on %s", (engine) => {
     await store.write((tx) => tx.models.setMigrationMode(uuid, "exporting"));
     expect(await store.write((tx) => step(tx, uuid, Date.now()))).toBe(false);
     await store.write((tx) => tx.models.setMigrationMode(uuid, "none"));
-    const sim = createSimulator({ store, delayMs: 10 });
+    const sim = createSimulator({ store, leases: node, delayMs: 10 });
     sim.schedule(uuid);
     await store.write((tx) => tx.models.deleteAll(uuid));
     await new Promise((r) => setTimeout(r, 40));

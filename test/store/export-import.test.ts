@@ -273,6 +273,32 @@ describe.each(PAIRS)("export from %s, import into %s", (srcEngine, dstEngine) =>
       await expect(importDoc(dst, plan(ex, uuid, 2), doc)).rejects.toThrow(/model with same UUID already exists/);
     });
 
+    it("a newer import of the same model supersedes a running one, which then writes nothing", async () => {
+      const uuid = await sampleModel(ts);
+      const ex = await exportModel(src, uuid);
+      const doc = await documentOf(ex);
+      await ex.close();
+      // The old import is half-way when the source retries (say, through another node of this controller).
+      const old = new ModelImporter(dst, plan(ex, uuid));
+      await old.write(doc.subarray(0, 5000));
+      const fresh = new ModelImporter(dst, plan(ex, uuid));
+      await fresh.write(doc.subarray(0, 5000));
+      await expect(old.write(doc.subarray(5000, 9000))).rejects.toThrow(/superseded/);
+      await old.discard(); // must not remove the newer import's rows
+      for (let off = 5000; off < doc.length; off += MAX_CHUNK) await fresh.write(doc.subarray(off, off + MAX_CHUNK));
+      expect((await fresh.finish()).sha256).toBe(ex.sha256);
+      const again = await exportModel(dst, uuid);
+      expect((await documentOf(again)).equals(doc)).toBe(true);
+      await again.close();
+      // An abort seizes the import too: a running import stops writing.
+      await dst.write((tx) => tx.imports.removeImported(uuid));
+      const late = new ModelImporter(dst, plan(ex, uuid, 1));
+      await late.write(doc.subarray(0, 5000));
+      await dst.write((tx) => tx.imports.removeImported(uuid));
+      await expect(late.write(doc.subarray(5000))).rejects.toThrow(/superseded/);
+      expect(await rowsOf(td, uuid)).toBe(0);
+    });
+
     it("refuses a model whose owner and name are taken on the destination", async () => {
       const uuid = await sampleModel(ts);
       const ex = await exportModel(src, uuid);

@@ -2,7 +2,7 @@
 // drizzle-orm/node-postgres. Several ferryd processes (nodes) on one database
 // are one controller, so transactions of different nodes really interleave:
 // writes run at READ COMMITTED with per-model advisory transaction locks
-// where a check is followed by a write (Session.lockModel), and a
+// where a check is followed by a write (Repos.lockModel), and a
 // serialization failure or deadlock is retried; reads run REPEATABLE READ
 // READ ONLY (one snapshot). Every commit that changed a model moves its
 // version (a sequence) and NOTIFYs the other nodes inside the same
@@ -80,10 +80,10 @@ class Connection implements Session {
     for (const k of kinds) set.add(k);
   }
 
-  async lockModel(modelUuid: string): Promise<void> {
-    if (this.locked.has(modelUuid)) return;
-    await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`model:${modelUuid}`]);
-    this.locked.add(modelUuid);
+  async lock(key: string): Promise<void> {
+    if (this.locked.has(key)) return;
+    await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
+    this.locked.add(key);
   }
 
   async clock(): Promise<number> {

@@ -1,7 +1,7 @@
 // The controller itself in the store: its identity row, the secrets its
 // nodes share, the nodes serving it, and the leases that make singular work
 // run on exactly one of them.
-import { and, asc, eq, gt, lte, or, sql, like } from "drizzle-orm";
+import { and, asc, eq, gt, like, lte, ne, or, sql } from "drizzle-orm";
 import type { ControllerRow, LeaseRow, NodeRow } from "../rows.js";
 import { first } from "../session.js";
 import { Repo } from "./base.js";
@@ -66,6 +66,41 @@ export class LeaseRepo extends Repo {
       .where(and(eq(leases.name, name), or(...takeable)))
       .returning();
     return row ? toLease(row) : undefined;
+  }
+
+  /**
+   * Takes a lease whoever holds it, with a new epoch: for work where a newer
+   * request supersedes a running one (a retried migration import), the older
+   * holder's next fenced write fails.
+   */
+  async seize(name: string, holder: string, ttlMs: number): Promise<Lease> {
+    const { leases } = this.t;
+    const now = await this.s.clock();
+    const [row] = await this.db
+      .insert(leases)
+      .values({ name, holder, epoch: 1, acquiredAt: now, expiresAt: now + ttlMs })
+      .onConflictDoUpdate({
+        target: leases.name,
+        set: { holder, epoch: sql`${leases.epoch} + 1`, acquiredAt: now, expiresAt: now + ttlMs },
+      })
+      .returning();
+    return toLease(row!);
+  }
+
+  /**
+   * Takes over every lease held by an earlier run of the same node (holders
+   * starting with `prefix`, other than `holder`), with new epochs: that run is
+   * over, and its late writes, should any come, are refused.
+   */
+  async adopt(prefix: string, holder: string, ttlMs: number): Promise<Lease[]> {
+    const { leases } = this.t;
+    const now = await this.s.clock();
+    const rows = await this.db
+      .update(leases)
+      .set({ holder, epoch: sql`${leases.epoch} + 1`, acquiredAt: now, expiresAt: now + ttlMs })
+      .where(and(like(leases.holder, `${prefix}%`), ne(leases.holder, holder), gt(leases.expiresAt, 0)))
+      .returning();
+    return rows.map(toLease);
   }
 
   /** Extends every lease `holder` still has; returns them (a lease missing from the answer was lost). */

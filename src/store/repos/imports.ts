@@ -3,11 +3,13 @@
 // (models.import_stage, transitions in domain/import-stages.ts), binaries,
 // activation (the commit point), removal on abort, and the log transfer
 // cursor. Every step is one transaction, so it survives a restart.
+import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { checkImportTransition, importStageOf, type ImportStage } from "../../domain/import-stages.js";
 import type { ModelRow } from "../rows.js";
 import { first } from "../session.js";
 import { KIND_TABLES } from "../model-tables.js";
+import { IMPORT_LEASE_MS, importLeaseName } from "../import-lease.js";
 import { Repo } from "./base.js";
 
 /** Status messages of a model while it is imported (display only: nobody sees the model until it is activated). */
@@ -132,6 +134,8 @@ export class ImportRepo extends Repo {
     if (stage === "native") {
       throw new ImportConflictError("not-imported", "model on the destination controller is not a migration import");
     }
+    // An import still running (on this node or another) must not go on writing into what is removed here.
+    await this.r.leases.seize(importLeaseName(modelUuid), `abort/${randomBytes(8).toString("hex")}`, IMPORT_LEASE_MS);
     await this.r.models.deleteAll(modelUuid);
     return true;
   }

@@ -62,7 +62,12 @@ export class Repos {
    * before a check that a write depends on (e.g. "no migration is active").
    */
   lockModel(modelUuid: string): Promise<void> {
-    return this.session.lockModel(modelUuid);
+    return this.session.lock(`model:${modelUuid}`);
+  }
+
+  /** Serialises the transactions that take the same named lock (e.g. the controller's bootstrap). */
+  lock(name: string): Promise<void> {
+    return this.session.lock(name);
   }
 
   /** Bulk insert (SQL table and column names), for the store's own loaders: generated models. */

@@ -2,7 +2,7 @@
 // counting, their users, their config, their status line, and removing
 // everything a model owns.
 import { randomUUID } from "node:crypto";
-import { and, asc, count, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { ModelRow, ModelUserRow } from "../rows.js";
 import { first } from "../session.js";
 import { Repo } from "./base.js";
@@ -302,13 +302,24 @@ export class ModelRepo extends Repo {
     this.s.touch(modelUuid, "status");
   }
 
-  /** Models that may have simulated work left (alive, not in a migration). */
-  async activeUuids(): Promise<string[]> {
-    const { models } = this.t;
+  /**
+   * Models that may have simulated work left (alive, not in a migration) and
+   * that `holder` looks after or nobody does: their "model:<uuid>" lease is
+   * `holder`'s, absent, or expired at `now`.
+   */
+  async activeUnleased(holder: string, now: number): Promise<string[]> {
+    const { models, leases } = this.t;
     const rows = await this.db
       .select({ uuid: models.uuid })
       .from(models)
-      .where(and(eq(models.life, "alive"), eq(models.migrationMode, "none")));
+      .leftJoin(leases, eq(leases.name, sql`'model:' || ${models.uuid}`))
+      .where(
+        and(
+          eq(models.life, "alive"),
+          eq(models.migrationMode, "none"),
+          or(isNull(leases.name), lte(leases.expiresAt, now), eq(leases.holder, holder)),
+        ),
+      );
     return rows.map((r) => r.uuid);
   }
 

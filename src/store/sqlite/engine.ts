@@ -53,7 +53,7 @@ class Connection implements Session {
   readonly db: Db;
   readonly t = schema as unknown as Tables;
   readonly repos: Repos;
-  readonly lock = new Mutex();
+  readonly mutex = new Mutex();
   touched = new Map<string, Set<ModelChangeKind>>();
   private readonly queries = new Map<string, unknown>();
   private readonly inserts = new Map<string, Database.Statement>();
@@ -72,7 +72,7 @@ class Connection implements Session {
     for (const k of kinds) set.add(k);
   }
 
-  async lockModel(): Promise<void> {
+  async lock(): Promise<void> {
     // Every write transaction holds the database's write lock already.
   }
 
@@ -129,7 +129,7 @@ class SqliteStore implements Store {
 
   read<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
     const c = this.reader;
-    return c.lock.run(async () => {
+    return c.mutex.run(async () => {
       this.checkOpen();
       c.sqlite.exec("BEGIN");
       try {
@@ -142,7 +142,7 @@ class SqliteStore implements Store {
 
   async write<T>(fn: (tx: Repos) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     const c = this.writer;
-    const { out, touched } = await c.lock.run(async () => {
+    const { out, touched } = await c.mutex.run(async () => {
       this.checkOpen();
       c.touched = new Map();
       c.sqlite.exec("BEGIN IMMEDIATE");
@@ -203,8 +203,8 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     // Let running transactions finish first.
-    await this.writer.lock.run(async () => undefined);
-    await this.reader.lock.run(async () => undefined);
+    await this.writer.mutex.run(async () => undefined);
+    await this.reader.mutex.run(async () => undefined);
     this.closed = true;
     for (const s of [...this.snapshots]) await s.close();
     this.reader.sqlite.close();

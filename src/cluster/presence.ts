@@ -1,0 +1,34 @@
+// Which agents are connected, kept in the store: one row per open
+// migration-status watch, naming the node that serves it, so a migration
+// worker on any node knows the agents connected to every other node. Rows of
+// a node whose heartbeat stopped do not count (its connections died with it).
+import { randomBytes } from "node:crypto";
+import type { AgentPresence } from "../services/agent-service.js";
+import type { Store } from "../store/index.js";
+
+export function createStorePresence(
+  store: Store,
+  node: { nodeId: string; leaseTtlMs: number },
+  log?: { warn(msg: string, f?: Record<string, unknown>): void },
+): AgentPresence {
+  return {
+    async connect(modelUuid, tag) {
+      const id = randomBytes(12).toString("hex");
+      await store.write((tx) => tx.agents.connect({ id, modelUuid, tag, nodeId: node.nodeId, now: Date.now() }));
+      let done = false;
+      return async () => {
+        if (done) return;
+        done = true;
+        await store
+          .write((tx) => tx.agents.disconnect(id))
+          .catch((err: unknown) => log?.warn("agents: could not record a disconnect", { error: String(err) }));
+      };
+    },
+    async connected(modelUuid) {
+      const rows = await store.read(async (tx) =>
+        tx.agents.connected(modelUuid, (await tx.nodes.clock()) - node.leaseTtlMs),
+      );
+      return rows.map((r) => r.tag);
+    },
+  };
+}
