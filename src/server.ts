@@ -171,6 +171,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         ControllerService,
         createControllerService({
           store,
+          nodes: () => cluster!.knownNodes(),
           dataDir: config.dataDir,
           controller: identity,
           tokenTtlMs: config.tokenTtlMs,

@@ -2,9 +2,10 @@
 // ferryd: a Ferry controller in the foreground. Flags override FERRY_*
 // environment variables; `ferryd --help` lists both.
 import { Command } from "commander";
-import { resolve } from "node:path";
+import { rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { FERRY_VERSION, resolveConfig, type RawOptions } from "../config.js";
+import { describeStore, FERRY_VERSION, resolveConfig, type RawOptions } from "../config.js";
 import { newPassword } from "../domain/credentials.js";
 import { startController } from "../server.js";
 import { createLogger } from "../transport/index.js";
@@ -49,7 +50,8 @@ const program = new Command("ferryd")
     "\nThe first admin password comes from FERRY_ADMIN_PASSWORD, or stdin with --admin-password-stdin;\n" +
       "otherwise one is generated and printed once. A restored controller keeps the backup's users and passwords.\n\n" +
       "Examples:\n  ferryd --name dev --listen 127.0.0.1:17070 --data-dir ./dev-controller\n" +
-      "  ferryd --restore-from ferry-backup-dev.tar --data-dir ./restored --listen 127.0.0.1:17071",
+      "  ferryd --restore-from ferry-backup-dev.tar --data-dir ./restored --listen 127.0.0.1:17071\n" +
+      "  ferryd --store postgres://ferry@127.0.0.1:5432/ferry_restored --restore-from ferry-backup-prod.tar --data-dir ./node-1",
   );
 
 function readFirstLine(): Promise<string> {
@@ -76,15 +78,40 @@ function readFirstLine(): Promise<string> {
 async function restoreIfAsked(flags: RawOptions): Promise<RawOptions> {
   const file = typeof flags.restoreFrom === "string" ? resolve(flags.restoreFrom) : undefined;
   if (!file) return flags;
-  const { BackupError, restoreBackup, verifyBackup } = await import("../util/backup-archive.js");
+  const { backupEngine, BackupError, restoreBackup, verifyBackup } = await import("../util/backup-archive.js");
   try {
     const verified = await verifyBackup(file, { expectedSha256: flags.restoreSha256 as string | undefined });
     const { manifest } = verified;
     const config = resolveConfig({ ...flags, name: (flags.name as string | undefined) ?? manifest.controller.name });
+    const engine = backupEngine(manifest);
+    if (engine !== config.store.engine) {
+      throw new BackupError(
+        engine === "postgres"
+          ? "it holds a PostgreSQL store: restore it with --store postgres://... (an empty database)"
+          : "it holds an embedded SQLite store: restore it without --store postgres://...",
+      );
+    }
     await restoreBackup(file, config.dataDir, { verified });
+    let where = config.dataDir;
+    if (config.store.engine === "postgres") {
+      // The dump goes into the (empty) database; the data dir keeps the node's own files only.
+      const { DumpError, restoreStore } = await import("../store/index.js");
+      const dump = join(config.dataDir, manifest.store!.file);
+      try {
+        await restoreStore(config.store, dump);
+      } catch (err) {
+        // Leave the data dir as it was, so the restore can be tried again.
+        for (const f of manifest.files) await rm(join(config.dataDir, f.name), { force: true });
+        if (err instanceof DumpError) throw new BackupError(err.message);
+        throw err;
+      } finally {
+        await rm(dump, { force: true });
+      }
+      where = describeStore(config.store);
+    }
     process.stderr.write(
       `ferryd: restored controller "${manifest.controller.name}" (${manifest.controller.uuid}) ` +
-        `from ${file} (made ${manifest.createdAt}) into ${config.dataDir}\n`,
+        `from ${file} (made ${manifest.createdAt}) into ${where}\n`,
     );
     return { ...flags, name: config.name };
   } catch (err) {

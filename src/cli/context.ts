@@ -28,6 +28,8 @@ export class CliContext {
   /** The controller the command is talking to, for error hints. */
   controllerInUse?: string;
   private readonly open: FerryClients[] = [];
+  /** Work to finish before the command ends (address refreshes). */
+  private readonly pending: Promise<void>[] = [];
 
   constructor(
     readonly debug: boolean,
@@ -75,7 +77,7 @@ export class CliContext {
   /** Connect to a controller without a token (login, info). */
   async anonymous(name: string): Promise<Session> {
     const record = await this.controllerRecord(name);
-    return { name, record, clients: await this.connectTo(record) };
+    return { name, record, clients: await this.connectTo(record, undefined, name) };
   }
 
   /** Connect to a controller with the stored session token. */
@@ -86,16 +88,43 @@ export class CliContext {
       throw new CliError(`not logged in to controller "${name}"`, `Run 'ferry login -c ${name}' to log in.`);
     }
     this.controllerInUse = name;
-    return { name, record, account, clients: await this.connectTo(record, account.token) };
+    return { name, record, account, clients: await this.connectTo(record, account.token, name) };
   }
 
-  async connectTo(record: ControllerRecord, token?: string): Promise<FerryClients> {
-    const address = record.apiEndpoints[0];
-    if (!address) throw new CliError("the client store has no API address for this controller");
+  /**
+   * Connects to a controller at every address the client store knows for it
+   * (the nodes of an HA controller), moving on when one refuses or is
+   * unavailable. When it had to move on, the stored addresses are refreshed
+   * from the controller (the one that answered first) before the command ends.
+   */
+  async connectTo(record: ControllerRecord, token?: string, name?: string): Promise<FerryClients> {
+    if (!record.apiEndpoints.length) throw new CliError("the client store has no API address for this controller");
     const { connect } = await import("../client/connect.js");
-    const clients = connect({ address, caPem: record.caCert, token });
+    const clients: FerryClients = connect({
+      addresses: record.apiEndpoints,
+      caPem: record.caCert,
+      token,
+      onAddressChange: (address) => {
+        if (name) this.pending.push(this.refreshAddresses(name, clients, address));
+      },
+    });
     this.open.push(clients);
     return clients;
+  }
+
+  /** Records the controller's live addresses, the one that answered first. */
+  async refreshAddresses(name: string, clients: FerryClients, working?: string): Promise<void> {
+    try {
+      const { controller } = await clients.controller.getControllerInfo({}, { timeoutMs: 5000 });
+      const record = await this.store.controller(name);
+      if (!controller || !record || controller.uuid !== record.uuid) return;
+      const first = working ?? clients.address();
+      const apiEndpoints = [...new Set([first, ...controller.apiAddresses])];
+      if (apiEndpoints.join() !== record.apiEndpoints.join())
+        await this.store.putController(name, { ...record, apiEndpoints });
+    } catch {
+      // Best effort: the addresses stay as they were.
+    }
   }
 
   /**
@@ -137,8 +166,9 @@ export class CliContext {
     return matches.length === 1 ? matches[0]! : model;
   }
 
-  /** Close every connection this command opened. */
-  close(): void {
+  /** Finish pending work, then close every connection this command opened. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.pending.splice(0));
     for (const c of this.open.splice(0)) c.close();
   }
 }

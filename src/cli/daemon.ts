@@ -43,7 +43,13 @@ export interface SpawnedDaemon {
  * the admin password (if any: a restored controller has its own) written as
  * the first line of its stdin, then let go of it.
  */
-export async function spawnFerryd(args: string[], dataDir: string, adminPassword?: string): Promise<SpawnedDaemon> {
+export async function spawnFerryd(
+  args: string[],
+  dataDir: string,
+  adminPassword?: string,
+  /** Extra environment (e.g. FERRY_STORE: a URL with a password must not show in `ps`). */
+  env?: Record<string, string>,
+): Promise<SpawnedDaemon> {
   const logPath = join(dataDir, "ferryd.log");
   const log = await open(logPath, "a", 0o600);
   let child: ChildProcess;
@@ -52,6 +58,7 @@ export async function spawnFerryd(args: string[], dataDir: string, adminPassword
       detached: true,
       stdio: [adminPassword === undefined ? "ignore" : "pipe", log.fd, log.fd],
       cwd: dataDir,
+      env: env ? { ...process.env, ...env } : process.env,
     });
   } finally {
     await log.close();
@@ -98,6 +105,32 @@ export async function processAlive(pid: number): Promise<boolean> {
         () => false,
       ))
     );
+  }
+}
+
+/**
+ * How a node was started (`<data-dir>/launch.json`, 0600: the store URL may
+ * carry a password), so `ferry enable-ha` can start more nodes of the same
+ * controller the same way.
+ */
+export interface LaunchRecord {
+  /** ferryd's flags that every node of the controller shares (name, cloud, region, ...). */
+  args: string[];
+  /** FERRY_STORE: the store URL, or undefined for the embedded store. */
+  store?: string;
+}
+
+export async function writeLaunchRecord(dataDir: string, rec: LaunchRecord): Promise<void> {
+  const { writeFileAtomic } = await import("../util/files.js");
+  await writeFileAtomic(join(dataDir, "launch.json"), JSON.stringify(rec, null, 2) + "\n", 0o600);
+}
+
+export async function readLaunchRecord(dataDir: string): Promise<LaunchRecord | undefined> {
+  try {
+    const doc = JSON.parse(await readFile(join(dataDir, "launch.json"), "utf8")) as Partial<LaunchRecord>;
+    return Array.isArray(doc.args) ? { args: doc.args.map(String), store: doc.store } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

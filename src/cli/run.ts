@@ -21,7 +21,7 @@ export async function runWithContext(debug: boolean, fn: (ctx: CliContext) => Pr
     process.stderr.write(`${text}\n`);
     process.exitCode = 1;
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 

@@ -10,13 +10,22 @@ import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import type { ModelRedirect } from "../../gen/ts/ferry/v1/errors_pb.js";
 import { decodeError } from "./errors.js";
+import { failoverTransport } from "./failover.js";
 
 /** Deadline for unary calls that do not set their own. */
 export const DEFAULT_UNARY_TIMEOUT_MS = 30_000;
 
 export interface ConnectOptions {
   /** "host:port" of the controller's API. */
-  address: string;
+  address?: string;
+  /**
+   * Every address of the controller (the nodes of an HA controller): calls
+   * go to the first that answers and move on when one refuses or is
+   * unavailable (./failover.ts). Takes the place of `address`.
+   */
+  addresses?: readonly string[];
+  /** Called when calls moved to another of `addresses` (its predecessors did not answer). */
+  onAddressChange?(address: string): void;
   /** PEM of the controller's CA: the ONLY trusted root for this connection. */
   caPem: string;
   /** Bearer token; omitted for login, health and controller info. */
@@ -38,6 +47,8 @@ export interface FerryClients {
   health: Client<typeof Health>;
   /** The transport, for services not listed here. */
   transport: Transport;
+  /** The address calls go to now. */
+  address(): string;
   /** Closes the connection; pending calls fail. */
   close(): void;
 }
@@ -107,19 +118,14 @@ function withUnaryDeadline(inner: Transport, timeoutMs: number): Transport {
   };
 }
 
-/** Build clients over an existing HTTP/2 session manager. */
-export function clientsOver(
-  sessionManager: Http2SessionManager,
-  address: string,
-  opts: Pick<ConnectOptions, "token" | "unaryTimeoutMs" | "interceptors"> = {},
-): FerryClients {
+function interceptorsOf(opts: Pick<ConnectOptions, "token" | "interceptors">): Interceptor[] {
   const interceptors: Interceptor[] = [decodeErrors];
   if (opts.token) interceptors.push(bearerAuth(opts.token));
   interceptors.push(...(opts.interceptors ?? []));
-  const transport = withUnaryDeadline(
-    createGrpcTransport({ baseUrl: baseUrl(address), sessionManager, interceptors }),
-    opts.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS,
-  );
+  return interceptors;
+}
+
+function clientsFor(transport: Transport, address: () => string, close: () => void): FerryClients {
   return {
     controller: createClient(ControllerService, transport),
     model: createClient(ModelService, transport),
@@ -128,14 +134,57 @@ export function clientsOver(
     agent: createClient(AgentService, transport),
     health: createClient(Health, transport),
     transport,
-    close: () => sessionManager.abort(),
+    address,
+    close,
   };
 }
 
-/** Connect to a controller, trusting only `caPem`. */
+/** Build clients over an existing HTTP/2 session manager. */
+export function clientsOver(
+  sessionManager: Http2SessionManager,
+  address: string,
+  opts: Pick<ConnectOptions, "token" | "unaryTimeoutMs" | "interceptors"> = {},
+): FerryClients {
+  const transport = withUnaryDeadline(
+    createGrpcTransport({ baseUrl: baseUrl(address), sessionManager, interceptors: interceptorsOf(opts) }),
+    opts.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS,
+  );
+  return clientsFor(
+    transport,
+    () => address,
+    () => sessionManager.abort(),
+  );
+}
+
+/**
+ * Connect to a controller, trusting only `caPem`: at `address`, or at the
+ * first of `addresses` that answers (moving on when one stops answering).
+ */
 export function connect(opts: ConnectOptions): FerryClients {
-  const sessionManager = new Http2SessionManager(baseUrl(opts.address), {}, pinnedTls(opts.caPem, opts.servername));
-  return clientsOver(sessionManager, opts.address, opts);
+  const addresses = opts.addresses?.length ? opts.addresses : opts.address ? [opts.address] : [];
+  if (!addresses.length) throw new ConnectError("no address to connect to", Code.InvalidArgument);
+  if (addresses.length === 1) {
+    const address = addresses[0]!;
+    const sessionManager = new Http2SessionManager(baseUrl(address), {}, pinnedTls(opts.caPem, opts.servername));
+    return clientsOver(sessionManager, address, opts);
+  }
+  const managers: Http2SessionManager[] = [];
+  const failover = failoverTransport({
+    addresses,
+    transportFor: (address) => {
+      const sessionManager = new Http2SessionManager(baseUrl(address), {}, pinnedTls(opts.caPem, opts.servername));
+      managers.push(sessionManager);
+      return createGrpcTransport({ baseUrl: baseUrl(address), sessionManager, interceptors: interceptorsOf(opts) });
+    },
+    onSwitch: opts.onAddressChange,
+  });
+  return clientsFor(
+    withUnaryDeadline(failover, opts.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS),
+    failover.current,
+    () => {
+      for (const m of managers) m.abort();
+    },
+  );
 }
 
 export interface FollowOptions extends Pick<ConnectOptions, "token" | "unaryTimeoutMs" | "interceptors"> {
@@ -148,27 +197,30 @@ export interface FollowOptions extends Pick<ConnectOptions, "token" | "unaryTime
  * Connects to where a redirect points: the first of its addresses whose
  * controller answers a health check with SERVING over TLS pinned to the CA
  * the redirect carries, so a destination with one dead address is still
- * reached. Addresses are tried one after another, each for up to
- * `probeTimeoutMs`. Rejects
- * with UNAVAILABLE, naming every address tried, when none answers.
+ * reached; later calls move on to its other addresses the same way if that
+ * one stops answering (an HA destination). Addresses are tried one after
+ * another, each for up to `probeTimeoutMs`. Rejects with UNAVAILABLE, naming
+ * every address tried, when none answers.
  */
 export async function followRedirect(
   redirect: Pick<ModelRedirect, "addresses" | "caCert" | "controllerName">,
   opts: FollowOptions = {},
-): Promise<FerryClients & { address: string }> {
+): Promise<FerryClients> {
   if (redirect.addresses.length === 0) {
     throw new ConnectError("the redirect has no addresses", Code.FailedPrecondition);
   }
   const tried: string[] = [];
-  for (const address of redirect.addresses) {
-    const clients = connect({ ...opts, address, caPem: redirect.caCert });
+  for (const [i, address] of redirect.addresses.entries()) {
+    // From this address on, in order: the ones before it did not answer.
+    const rest = [...redirect.addresses.slice(i), ...redirect.addresses.slice(0, i)];
+    const clients = connect({ ...opts, addresses: rest, caPem: redirect.caCert });
     try {
       const { status } = await clients.health.check(
         {},
         { timeoutMs: opts.probeTimeoutMs ?? 10_000, signal: opts.signal },
       );
       // A controller shutting down answers NOT_SERVING: try the next address.
-      if (status === HealthCheckResponse_ServingStatus.SERVING) return { ...clients, address };
+      if (status === HealthCheckResponse_ServingStatus.SERVING && clients.address() === address) return clients;
       throw new ConnectError(`health ${HealthCheckResponse_ServingStatus[status]}`, Code.Unavailable);
     } catch (err) {
       clients.close();

@@ -24,8 +24,21 @@ import { resolveModel } from "./model-access.js";
 import { liveModel } from "./model-service-support.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 
+/** A node of the controller as GetControllerInfo shows it (cluster/cluster.ts NodeInfo). */
+export interface NodeView {
+  id: string;
+  addresses: string[];
+  version: string;
+  startedAt: number;
+  heartbeatAt: number;
+  live: boolean;
+  self: boolean;
+}
+
 export interface ControllerServiceDeps {
   store: Store;
+  /** The nodes serving the controller, as last seen (absent: none listed). */
+  nodes?: () => NodeView[];
   /** The controller's data dir (backups carry its PKI and secrets). */
   dataDir: string;
   controller: ControllerIdentity;
@@ -115,6 +128,16 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
           caCert: controller.caCertPem,
           caFingerprint: controller.caFingerprint,
           controllerModelUuid: controller.controllerModelUuid,
+          storeEngine: store.engine,
+          nodes: (deps.nodes?.() ?? []).map((n) => ({
+            id: n.id,
+            apiAddresses: n.addresses,
+            version: n.version,
+            startTime: timestampFromMs(n.startedAt),
+            heartbeatTime: timestampFromMs(n.heartbeatAt),
+            live: n.live,
+            answering: n.self,
+          })),
         },
       };
     },

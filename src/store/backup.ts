@@ -83,12 +83,15 @@ export async function snapshotController(opts: SnapshotOptions): Promise<BackupS
     const parts: Part[] = [];
     const dbSize = (await stat(temp)).size;
     parts.push({ name: copy.name, mode: 0o600, size: dbSize, sha256: await sha256File(temp), data: { path: temp } });
-    for (const name of PKI_FILE_NAMES) {
+    // A shared store holds the CA, its key and the other secrets itself (they are in the dump).
+    for (const name of opts.store.shared ? ["ca.pem"] : PKI_FILE_NAMES) {
       const mode = name.endsWith(".key") ? 0o600 : 0o644;
       parts.push(memoryPart(name, mode, await readFile(join(opts.dataDir, name))));
     }
-    for (const name of (await readdir(opts.dataDir)).filter(isExtraSecret).sort()) {
-      parts.push(memoryPart(name, 0o600, await readFile(join(opts.dataDir, name))));
+    if (!opts.store.shared) {
+      for (const name of (await readdir(opts.dataDir)).filter(isExtraSecret).sort()) {
+        parts.push(memoryPart(name, 0o600, await readFile(join(opts.dataDir, name))));
+      }
     }
     const c = opts.controller;
     const manifest: BackupManifest = {
@@ -109,6 +112,7 @@ export async function snapshotController(opts: SnapshotOptions): Promise<BackupS
         controllerModelUuid: c.controllerModelUuid,
       },
       modelCount: copy.modelCount,
+      store: { engine: opts.store.engine, file: copy.name },
       files: parts.map(({ name, size, mode, sha256 }) => ({ name, size, mode, sha256 })),
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + "\n", "utf8");

@@ -1,5 +1,6 @@
 // The store: the only code that knows the database engine. Everything above
 // src/store/ imports from here.
+import { restorePostgres } from "./postgres/dump.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres/engine.js";
 import { openSqliteStore } from "./sqlite/engine.js";
 import type { Store } from "./store.js";
@@ -33,6 +34,19 @@ export { snapshotController, MAX_PIECE, type BackupSnapshot, type SnapshotOption
 export type StoreSpec = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string };
 
 export type OpenStoreOptions = PostgresStoreOptions;
+
+/**
+ * Loads the store file of a backup archive (`name` as the archive calls it)
+ * into `spec`: for PostgreSQL, a logical dump loaded into an empty database
+ * after its migrations. (An embedded store is restored by placing its file.)
+ */
+export async function restoreStore(spec: StoreSpec, file: string): Promise<{ models: number; rows: number }> {
+  if (spec.engine !== "postgres") throw new Error("an embedded store is restored by unpacking its file");
+  await (await openStore(spec)).close();
+  return restorePostgres(spec.url, file);
+}
+
+export { DUMP_FILE, DumpError } from "./postgres/dump.js";
 
 /** Opens the store `spec` names and brings its schema up to date (the committed migrations). */
 export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): Promise<Store> {

@@ -17,10 +17,17 @@ import { listTar, TarFormatError, type TarEntry } from "./tar.js";
 export const MANIFEST_NAME = "ferry-backup.json";
 export const BACKUP_FORMAT = "ferry-backup/1";
 export const STORE_FILE = "ferry.db";
-/** Always in a backup besides the store: the CA and the server certificate with their keys. */
+/** A PostgreSQL store's logical dump (store/postgres/dump.ts). */
+export const DUMP_FILE = "ferry-store.ndjson";
+/**
+ * In a backup of a controller on its embedded store, besides the store: the
+ * CA and the server certificate with their keys. (On a shared store the CA
+ * and its key are in the dump; the archive carries the public ca.pem only,
+ * and each node issues its own server certificate.)
+ */
 export const PKI_FILE_NAMES = ["ca.pem", "ca.key", "server.pem", "server.key"] as const;
-/** Entries a data dir may already hold before a restore: the launcher's own log. */
-export const RESTORE_ALLOWED_ENTRIES = ["ferryd.log"];
+/** Entries a data dir may already hold before a restore: the launcher's own log and launch record. */
+export const RESTORE_ALLOWED_ENTRIES = ["ferryd.log", "launch.json"];
 
 export interface BackupControllerInfo {
   name: string;
@@ -53,6 +60,8 @@ export interface BackupManifest {
   controller: BackupControllerInfo;
   /** Number of models (controller model included) in the snapshot, for humans. */
   modelCount: number;
+  /** The store's engine and its file in the archive (absent: an embedded store in ferry.db). */
+  store?: { engine: "sqlite" | "postgres"; file: string };
   /** Every entry after the manifest, in archive order. */
   files: BackupFile[];
 }
@@ -101,10 +110,20 @@ function validateManifest(doc: unknown): BackupManifest {
     }
     if (!Number.isInteger(f.mode)) f.mode = 0o600;
   }
-  for (const required of [STORE_FILE, ...PKI_FILE_NAMES]) {
-    if (!m.files.some((f) => f.name === required)) throw new BackupError(`the backup has no ${required}`);
+  const engine = m.store?.engine ?? "sqlite";
+  if (engine !== "sqlite" && engine !== "postgres")
+    throw new BackupError(`unknown store engine ${JSON.stringify(engine)}`);
+  const required = engine === "sqlite" ? [STORE_FILE, ...PKI_FILE_NAMES] : [DUMP_FILE, "ca.pem"];
+  if (m.store && m.store.file !== required[0]) throw new BackupError(`the manifest names an unexpected store file`);
+  for (const name of required) {
+    if (!m.files.some((f) => f.name === name)) throw new BackupError(`the backup has no ${name}`);
   }
   return m as BackupManifest;
+}
+
+/** The engine of the store a backup holds. */
+export function backupEngine(m: BackupManifest): "sqlite" | "postgres" {
+  return m.store?.engine ?? "sqlite";
 }
 
 export interface VerifiedBackup {
@@ -239,7 +258,8 @@ export async function restoreBackup(
   // the result instead of hashing a possibly large file twice.
   const { manifest, entries } = opts.verified ?? (await verifyBackup(archive, opts));
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const order = [...manifest.files].sort((a, b) => Number(a.name === STORE_FILE) - Number(b.name === STORE_FILE));
+  const storeFile = manifest.store?.file ?? STORE_FILE;
+  const order = [...manifest.files].sort((a, b) => Number(a.name === storeFile) - Number(b.name === storeFile));
   const staged: [string, string][] = [];
   try {
     for (const f of order) {

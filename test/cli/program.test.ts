@@ -33,6 +33,9 @@ const COMMANDS = [
   "abort-migration",
   "create-backup",
   "restore-backup",
+  // HA (issue 8): the reference's verb, and the controller's nodes.
+  "enable-ha",
+  "show-controller",
 ];
 
 const MODEL_COMMANDS = [

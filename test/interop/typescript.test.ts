@@ -156,7 +156,7 @@ describe("TypeScript client against a live controller", () => {
     const { token } = await anon.controller.login({ user: "admin", password: dst.adminPassword });
     const past = await followRedirect({ ...r, addresses: [gone, ...r.addresses] }, { token });
     try {
-      expect(past.address).toBe(dst.address);
+      expect(past.address()).toBe(dst.address);
       expect((await past.model.getStatus({ model: r.modelUuid })).status?.model?.uuid).toBe(r.modelUuid);
     } finally {
       past.close();

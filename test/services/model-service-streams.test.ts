@@ -88,7 +88,16 @@ describe.each(ENGINES)("on %s", (engine) => {
   describe("StreamStatus", () => {
     it("returns what GetStatus returns, as one part for a small model", async () => {
       await h.as("alice").deployApplication({ model: "web", charm: "postgresql", application: "pg", numUnits: 2 });
-      const whole = (await h.as("alice").getStatus({ model: "web" })).status!;
+      // Settled first: the simulated agents must not change it between the two reads.
+      const whole = await waitFor(async () => {
+        const st = (await h.as("alice").getStatus({ model: "web" })).status!;
+        const units = st.applications.flatMap((a) => a.units);
+        const settled =
+          units.length === 2 &&
+          units.every((u) => u.agentStatus?.current === "idle") &&
+          st.relations.every((r) => r.status?.current === "joined");
+        return settled && st;
+      });
       const parts = [];
       for await (const res of h.as("alice").streamStatus({ model: "web" })) parts.push(res.status!);
       expect(parts).toHaveLength(1);

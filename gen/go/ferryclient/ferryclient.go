@@ -105,32 +105,44 @@ func AsRedirect(err error) (*Redirect, bool) {
 	}, true
 }
 
-// Follow connects to the redirect's destination, pinned to the CA it carries.
-// With several addresses the connection tries them in order (gRPC's
-// pick_first, which starts the next one after 250 ms without an answer) and
-// uses the first that connects and whose certificate verifies for that
-// address's host, so a destination with one dead address is still reached.
-func (r *Redirect) Follow(token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
-	if len(r.Addresses) == 0 {
-		return nil, errors.New("ferryclient: redirect has no addresses")
+// DialAll connects to a controller with several addresses (the nodes of an HA
+// controller, from Controller.api_addresses) over TLS pinned to caPEM. The
+// connection tries them in order (gRPC's pick_first, which starts the next
+// one after 250 ms without an answer), uses the first that connects and whose
+// certificate verifies for that address's host, and moves on to the others
+// when it breaks, so calls keep working while one node is gone. name labels
+// the connection (e.g. the controller's name).
+func DialAll(addrs []string, name string, caPEM []byte, token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	if len(addrs) == 0 {
+		return nil, errors.New("ferryclient: no addresses")
 	}
-	endpoints := make([]resolver.Endpoint, 0, len(r.Addresses))
-	for _, a := range r.Addresses {
+	endpoints := make([]resolver.Endpoint, 0, len(addrs))
+	for _, a := range addrs {
 		host, _, err := net.SplitHostPort(a)
 		if err != nil {
-			return nil, fmt.Errorf("ferryclient: redirect address %q: %w", a, err)
+			return nil, fmt.Errorf("ferryclient: address %q: %w", a, err)
 		}
 		// ServerName: each address is verified against its own host, as if
 		// dialled on its own (the target's authority is only a label).
 		endpoints = append(endpoints, resolver.Endpoint{Addresses: []resolver.Address{{Addr: a, ServerName: host}}})
 	}
-	if len(r.Addresses) == 1 {
-		return Dial(r.Addresses[0], []byte(r.CACert), token, opts...)
+	if len(addrs) == 1 {
+		return Dial(addrs[0], caPEM, token, opts...)
 	}
-	addrs := manual.NewBuilderWithScheme("ferry-redirect")
-	addrs.InitialState(resolver.State{Endpoints: endpoints})
-	target := addrs.Scheme() + ":///" + url.PathEscape(r.ControllerName)
-	return Dial(target, []byte(r.CACert), token, append([]grpc.DialOption{grpc.WithResolvers(addrs)}, opts...)...)
+	b := manual.NewBuilderWithScheme("ferry-controller")
+	b.InitialState(resolver.State{Endpoints: endpoints})
+	target := b.Scheme() + ":///" + url.PathEscape(name)
+	return Dial(target, caPEM, token, append([]grpc.DialOption{grpc.WithResolvers(b)}, opts...)...)
+}
+
+// Follow connects to the redirect's destination, pinned to the CA it carries,
+// over all its addresses (DialAll), so a destination with one dead address,
+// or an HA destination losing a node, is still reached.
+func (r *Redirect) Follow(token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	if len(r.Addresses) == 0 {
+		return nil, errors.New("ferryclient: redirect has no addresses")
+	}
+	return DialAll(r.Addresses, r.ControllerName, []byte(r.CACert), token, opts...)
 }
 
 // FetchStatus reads a model's full status through StreamStatus, which has no

@@ -21,19 +21,52 @@ REASON_MODEL_MIGRATED = "MODEL_MIGRATED"
 
 
 def connect(
-    address: str,
+    address: str | Sequence[str],
     ca_pem: str | bytes,
     token: Optional[str] = None,
     options: Sequence[Tuple[str, object]] = (),
+    timeout: float = 10.0,
 ) -> grpc.Channel:
     """A channel to ``address`` ("host:port") that trusts only ``ca_pem`` and,
-    with a token, sends ``authorization: Bearer <token>`` on every call."""
+    with a token, sends ``authorization: Bearer <token>`` on every call.
+
+    Given several addresses (the nodes of an HA controller, from
+    ``Controller.api_addresses``), they are tried in order and the first that
+    connects is used, each for at most ``timeout`` seconds (see
+    ``connect_any``); connect again to move on when that node goes away."""
+    if not isinstance(address, str):
+        return connect_any(list(address), ca_pem, token, options, timeout)
     if isinstance(ca_pem, str):
         ca_pem = ca_pem.encode()
     creds = grpc.ssl_channel_credentials(root_certificates=ca_pem)
     if token:
         creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
     return grpc.secure_channel(address, creds, options=list(options))
+
+
+def connect_any(
+    addresses: Sequence[str],
+    ca_pem: str | bytes,
+    token: Optional[str] = None,
+    options: Sequence[Tuple[str, object]] = (),
+    timeout: float = 10.0,
+    name: str = "controller",
+) -> grpc.Channel:
+    """A channel to the first of ``addresses`` that connects (TCP and a TLS
+    handshake that verifies against ``ca_pem``), each given at most
+    ``timeout`` seconds, so a controller with one dead address is still
+    reached. Raises ``ConnectionError`` naming every address when none
+    connects."""
+    if not addresses:
+        raise ValueError("no addresses to connect to")
+    failed = []
+    for address in addresses:
+        channel = connect(address, ca_pem, token, options)
+        if _connects(channel, timeout):
+            return channel
+        channel.close()
+        failed.append(address)
+    raise ConnectionError(f"could not connect to {name} at any of {', '.join(failed)}")
 
 
 @dataclass
@@ -64,14 +97,7 @@ class Redirect:
         """
         if not self.addresses:
             raise ValueError("redirect has no addresses")
-        failed = []
-        for address in self.addresses:
-            channel = connect(address, self.ca_cert, token, options)
-            if _connects(channel, timeout):
-                return channel
-            channel.close()
-            failed.append(address)
-        raise ConnectionError(f"could not connect to {self.controller_name} at any of {', '.join(failed)}")
+        return connect_any(self.addresses, self.ca_cert, token, options, timeout, self.controller_name)
 
 
 _SETTLED = (

@@ -4,9 +4,10 @@ import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupDownloadError, downloadBackup } from "../../client/backup.js";
 import { normaliseFingerprint } from "../../client/fingerprint.js";
-import { BackupError, verifyBackup, type BackupManifest } from "../../util/backup-archive.js";
+import { describeStore } from "../../config.js";
+import { backupEngine, BackupError, verifyBackup, type BackupManifest } from "../../util/backup-archive.js";
 import type { CliContext } from "../context.js";
-import { isFerryd, processAlive } from "../daemon.js";
+import { isFerryd, processAlive, writeLaunchRecord } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { humanBytes } from "../output/units.js";
 import { startProgress } from "../progress.js";
@@ -123,7 +124,21 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
   const fromEnv = user === "admin" ? process.env.FERRY_ADMIN_PASSWORD : undefined;
   const password = fromEnv || (await readPassword(`password for ${user} (as in the backup): `));
   const portFile = join(dataDir, "api-port");
-  const args = ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--port-file", portFile];
+  const engine = backupEngine(manifest);
+  const storeUrl = opts.store && String(opts.store) !== "sqlite" ? String(opts.store) : undefined;
+  if (engine === "postgres" && !storeUrl) {
+    throw new CliError(
+      `${file} holds a PostgreSQL store`,
+      "Restore it into an empty database with --store postgres://user@host:port/database.",
+    );
+  }
+  if (engine === "sqlite" && storeUrl) {
+    throw new CliError(`${file} holds an embedded SQLite store`, "Restore it without --store.");
+  }
+  // The controller's identity comes from the backup: nodes share nothing else.
+  const shared: string[] = [];
+  if (storeUrl) await writeLaunchRecord(dataDir, { args: shared, store: storeUrl });
+  const args = [...shared, "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--port-file", portFile];
   args.push("--restore-from", resolve(file));
   if (opts.sha256) args.push("--restore-sha256", String(opts.sha256));
 
@@ -131,7 +146,10 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
   const handle: LaunchHandle = {};
   let launched;
   try {
-    launched = await launchController({ args, dataDir, portFile, progress }, handle);
+    launched = await launchController(
+      { args, dataDir, portFile, progress, env: storeUrl ? { FERRY_STORE: storeUrl } : undefined },
+      handle,
+    );
     if (launched.info.uuid !== c.uuid) {
       throw new CliError(`the restored controller reports UUID ${launched.info.uuid}, the backup says ${c.uuid}`);
     }
@@ -150,6 +168,7 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
       dataDir,
       pidFile: portFile,
       pid: launched.pid,
+      store: storeUrl ? describeStore({ engine: "postgres", url: storeUrl }) : "sqlite",
     });
     progress.step(`Logging in as ${user}`);
     let res;

@@ -2,7 +2,9 @@
 // and log in as admin.
 import { randomInt } from "node:crypto";
 import { join, resolve } from "node:path";
+import { describeStore, parseStoreSpec } from "../../config.js";
 import type { CliContext } from "../context.js";
+import { writeLaunchRecord } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { startProgress } from "../progress.js";
 import { firstStdinLine, stdinIsTTY } from "../prompt.js";
@@ -47,14 +49,27 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
   if (await ctx.store.controller(name)) throw new CliError(`controller "${name}" already exists in the client store`);
   const port = parsePort(String(opts.apiPort ?? "17070"));
   const dataDir = resolve(opts.dataDir ?? join(ctx.store.home, "controllers", name));
+  // The embedded store (in the data dir), or a PostgreSQL database more nodes can join (ferry enable-ha).
+  let storeUrl: string | undefined;
+  if (opts.store && String(opts.store) !== "sqlite") {
+    try {
+      const spec = parseStoreSpec(String(opts.store), dataDir);
+      if (spec.engine === "postgres") storeUrl = spec.url;
+    } catch (err) {
+      throw new CliError((err as Error).message.replace(/^invalid --store/, "invalid --store"));
+    }
+  }
   await ensureEmptyDir(dataDir);
   const { password, generated } = await adminPassword();
   const portFile = join(dataDir, "api-port");
 
-  const args = ["--name", name, "--cloud", cloud, "--cloud-type", String(opts.cloudType ?? "lxd")];
-  if (region) args.push("--region", region);
-  if (opts.agentVersion) args.push("--agent-version", String(opts.agentVersion));
-  args.push("--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--port-file", portFile, "--admin-password-stdin");
+  // What every node of this controller shares (enable-ha starts more nodes with these).
+  const shared = ["--name", name, "--cloud", cloud, "--cloud-type", String(opts.cloudType ?? "lxd")];
+  if (region) shared.push("--region", region);
+  if (opts.agentVersion) shared.push("--agent-version", String(opts.agentVersion));
+  await writeLaunchRecord(dataDir, { args: shared, store: storeUrl });
+  const args = [...shared, "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--port-file", portFile];
+  args.push("--admin-password-stdin");
 
   const progress = startProgress(`Starting controller "${name}" on ${cloudRegion}`);
   const handle: LaunchHandle = {};
@@ -67,6 +82,8 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
         portFile,
         stdinLine: password,
         progress,
+        // Through the environment: a URL with a password must not show in `ps`.
+        env: storeUrl ? { FERRY_STORE: storeUrl } : undefined,
         // Shown now, not at the end: if a later step fails the controller is
         // up and this is the only way into it.
         onSpawned: () => generated && ctx.out(`Admin password: ${password} (shown once)`),
@@ -80,6 +97,7 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
       dataDir,
       pidFile: portFile,
       pid: launched.pid,
+      store: storeUrl ? describeStore({ engine: "postgres", url: storeUrl }) : "sqlite",
     });
     recorded = true;
     await ctx.store.putAccount(name, accountFrom(res, ADMIN));
@@ -92,6 +110,7 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
     progress.done(`Controller "${name}" is healthy`);
     ctx.out(`Bootstrap complete, controller "${name}" is now available at ${launched.address}.`);
     ctx.out(`Logged in as ${ADMIN}. Add a model with 'ferry add-model <name>'.`);
+    if (storeUrl) ctx.out(`Its store is PostgreSQL: add nodes with 'ferry enable-ha -c ${name}'.`);
   } catch (err) {
     progress.fail(`Bootstrap of controller "${name}" failed`);
     // A half-bootstrapped controller is of no use and would block a retry:

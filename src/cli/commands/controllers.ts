@@ -1,4 +1,5 @@
 // controllers, switch, whoami: what this client knows and where it points.
+import type { ControllerRecord } from "../../client/store/store.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseFormat, structured } from "../output/format.js";
@@ -7,11 +8,29 @@ import { formatTable } from "../output/table.js";
 import type { Opts } from "../run.js";
 import { displayModelName, refreshModelCache } from "./model-cache.js";
 
+/** Which of a controller's addresses answer a health check now (all at once, 1 s each). */
+async function healthOf(c: ControllerRecord): Promise<Record<string, "up" | "down">> {
+  const { connect } = await import("../../client/connect.js");
+  const { isServing } = await import("../../client/health.js");
+  const results = await Promise.all(
+    c.apiEndpoints.map(async (address) => {
+      const clients = connect({ address, caPem: c.caCert });
+      try {
+        return [address, (await isServing(clients, 1000)) ? "up" : "down"] as const;
+      } finally {
+        clients.close();
+      }
+    }),
+  );
+  return Object.fromEntries(results);
+}
+
 export async function listControllers(ctx: CliContext, opts: Opts): Promise<void> {
   const format = parseFormat(opts.format, ["tabular", "yaml", "json"], "tabular");
   const { controllers, currentController } = await ctx.store.controllers();
   const names = Object.keys(controllers).sort();
   const rows: Record<string, Record<string, unknown>> = {};
+  const health = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await healthOf(controllers[n]!)])));
   for (const name of names) {
     const c = controllers[name]!;
     const account = await ctx.store.account(name);
@@ -19,6 +38,9 @@ export async function listControllers(ctx: CliContext, opts: Opts): Promise<void
     rows[name] = {
       uuid: c.uuid,
       "api-endpoints": c.apiEndpoints,
+      // Every address (node) of the controller, and whether it answers now.
+      nodes: c.apiEndpoints.map((a) => ({ address: a, health: health[name]![a] })),
+      ...(c.store ? { store: c.store } : {}),
       "ca-fingerprint": c.caFingerprint,
       cloud: c.cloud,
       region: c.region,
@@ -44,7 +66,7 @@ export async function listControllers(ctx: CliContext, opts: Opts): Promise<void
     ctx.info("No controllers registered. Bootstrap one with 'ferry bootstrap' or log in with 'ferry login'.");
     return;
   }
-  const table = [["Controller", "Model", "User", "Access", "Cloud/Region", "Version", "Address"]];
+  const table = [["Controller", "Model", "User", "Access", "Cloud/Region", "Version", "Address", "Nodes"]];
   for (const name of names) {
     const r = rows[name]!;
     const user = r.user as string | undefined;
@@ -55,7 +77,10 @@ export async function listControllers(ctx: CliContext, opts: Opts): Promise<void
       (r.access as string) ?? "-",
       `${r.cloud ?? ""}/${r.region ?? ""}`,
       (r["agent-version"] as string) ?? "",
-      controllers[name]!.apiEndpoints[0] ?? "",
+      controllers[name]!.apiEndpoints.find((a) => health[name]![a] === "up") ??
+        controllers[name]!.apiEndpoints[0] ??
+        "",
+      `${Object.values(health[name]!).filter((h) => h === "up").length}/${controllers[name]!.apiEndpoints.length} up`,
     ]);
   }
   ctx.out(formatTable(table));

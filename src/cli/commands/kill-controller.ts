@@ -1,5 +1,5 @@
-// kill-controller: stop a controller this client bootstrapped, delete its
-// data, forget it.
+// kill-controller: stop a controller this client bootstrapped (every node it
+// started), delete their data dirs, forget it.
 import { readdir, rm } from "node:fs/promises";
 import type { CliContext } from "../context.js";
 import { isFerryd, processAlive, readPortFile, terminate } from "../daemon.js";
@@ -38,15 +38,27 @@ export async function killController(ctx: CliContext, opts: Opts, name: string):
   }
   const timeoutS = Number(opts.timeout ?? 15);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError(`invalid --timeout "${opts.timeout}"`);
-  const fromFile = rec.pidFile ? (await readPortFile(rec.pidFile))?.pid : undefined;
-  for (const pid of new Set([fromFile, rec.pid].filter((p): p is number => typeof p === "number"))) {
-    await stop(ctx, pid, timeoutS * 1000);
+  // Every node this client started: the bootstrapped one and those of enable-ha.
+  const nodes = [{ dataDir: rec.dataDir, pidFile: rec.pidFile, pid: rec.pid }, ...(rec.nodes ?? [])];
+  for (const n of nodes) {
+    const entries = await readdir(n.dataDir).catch(() => undefined);
+    if (entries && entries.length && !entries.some((e) => DATA_DIR_MARKERS.includes(e))) {
+      throw new CliError(`${n.dataDir} does not look like a controller data directory; not deleting it`);
+    }
   }
-  const entries = await readdir(rec.dataDir).catch(() => undefined);
-  if (entries && entries.length && !entries.some((e) => DATA_DIR_MARKERS.includes(e))) {
-    throw new CliError(`${rec.dataDir} does not look like a controller data directory; not deleting it`);
-  }
-  await rm(rec.dataDir, { recursive: true, force: true });
+  // All at once: nodes stopping one by one would hand their work to each other.
+  await Promise.all(
+    nodes.map(async (n) => {
+      const fromFile = n.pidFile ? (await readPortFile(n.pidFile))?.pid : undefined;
+      for (const pid of new Set([fromFile, n.pid].filter((p): p is number => typeof p === "number"))) {
+        await stop(ctx, pid, timeoutS * 1000);
+      }
+    }),
+  );
+  for (const n of nodes) await rm(n.dataDir, { recursive: true, force: true });
   await ctx.store.removeController(name);
-  ctx.out(`Controller "${name}" destroyed.`);
+  ctx.out(`Controller "${name}" destroyed${nodes.length > 1 ? ` (${nodes.length} nodes stopped)` : ""}.`);
+  if (rec.store && rec.store !== "sqlite") {
+    ctx.info(`Its data in PostgreSQL (${rec.store}) was left in place; drop that database to remove it.`);
+  }
 }

@@ -60,6 +60,8 @@ export interface LaunchOptions {
   progress: Progress;
   /** Called once the process exists (bootstrap shows a generated password then). */
   onSpawned?: () => void;
+  /** Extra environment for ferryd (FERRY_STORE). */
+  env?: Record<string, string>;
 }
 
 /** What a launch has started so far, for cleaning up after a failure. */
@@ -82,7 +84,7 @@ export interface Launched {
  * identity over a connection pinned to the CA it wrote to its data dir.
  */
 export async function launchController(opts: LaunchOptions, handle: LaunchHandle): Promise<Launched> {
-  const daemon = await spawnFerryd(opts.args, opts.dataDir, opts.stdinLine);
+  const daemon = await spawnFerryd(opts.args, opts.dataDir, opts.stdinLine, opts.env);
   handle.pid = daemon.child.pid;
   opts.onSpawned?.();
   const deadline = Date.now() + launchTimeoutMs();

@@ -152,6 +152,8 @@ async function loginAgain(ctx: CliContext, opts: Opts): Promise<void> {
   const res = await loginWith(session.clients, user, password);
   const account = accountFrom(res, user);
   await ctx.store.putAccount(name, account);
+  // Every login refreshes the addresses the client knows (the controller may have gained or lost nodes).
+  await ctx.refreshAddresses(name, session.clients);
   await ctx.store.setCurrentController(name);
   await refreshQuietly(ctx, name);
   ctx.out(`Welcome, ${account.user}. You are now logged in to controller "${name}".`);

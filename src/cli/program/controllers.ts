@@ -5,6 +5,7 @@ const bootstrap = () => import("../commands/bootstrap.js");
 const kill = () => import("../commands/kill-controller.js");
 const controllers = () => import("../commands/controllers.js");
 const login = () => import("../commands/login.js");
+const ha = () => import("../commands/ha.js");
 
 export function registerControllerCommands(program: Command): void {
   program
@@ -21,16 +22,49 @@ export function registerControllerCommands(program: Command): void {
     .option("--agent-version <version>", "controller and agent version")
     .option("--api-port <port>", "API port; 0 picks a free one", "17070")
     .option("--data-dir <dir>", "data directory (default $FERRY_HOME/controllers/<controller>)")
+    .option(
+      "--store <store>",
+      '"sqlite" (default: the embedded store in the data dir) or postgres://user[:password]@host:port/database ' +
+        "(a store more nodes can share: see enable-ha)",
+    )
     .addHelpText(
       "after",
-      examples("ferry bootstrap localhost/localhost src", "ferry bootstrap localhost dst --api-port 0"),
+      examples(
+        "ferry bootstrap localhost/localhost src",
+        "ferry bootstrap localhost dst --api-port 0",
+        "ferry bootstrap localhost prod --store postgres://ferry@127.0.0.1:5432/ferry",
+      ),
     )
     .action(lazy(bootstrap, "bootstrap"));
 
   program
+    .command("enable-ha")
+    .summary("start more nodes of a controller on its PostgreSQL store (one controller, several processes)")
+    .description(
+      "Make a controller bootstrapped with --store postgres://... highly available: start local ferryd nodes\n" +
+        "(each with its own data dir and port) until it has -n of them, and record their addresses. Any node\n" +
+        "serves any call; when one stops, another takes over its work within the lease time, and the client\n" +
+        "moves on to the next address.",
+    )
+    .option("-n, --number <n>", "how many nodes in all", "3")
+    .option("-c, --controller <name>", "controller (default: current)")
+    .addHelpText("after", examples("ferry enable-ha", "ferry enable-ha -n 5 -c prod"))
+    .action(lazy(ha, "enableHa"));
+
+  program
+    .command("show-controller")
+    .argument("[controller]", "controller (default: current)")
+    .description("Show a controller: identity, cloud, store, CA, and every node with its addresses and health.")
+    .option("--format <format>", "yaml or json", "yaml")
+    .addHelpText("after", examples("ferry show-controller", "ferry show-controller prod --format json"))
+    .action(lazy(ha, "showController"));
+
+  program
     .command("kill-controller")
     .argument("<controller>", "controller to stop")
-    .description("Stop a controller this client bootstrapped, delete its data and forget it.")
+    .description(
+      "Stop a controller this client bootstrapped (every node it started), delete their data dirs and forget it.",
+    )
     .option("-y, --yes", "do not ask for confirmation")
     .option("--timeout <seconds>", "seconds to wait for a clean shutdown before SIGKILL", "15")
     .addHelpText("after", examples("ferry kill-controller src -y"))
@@ -38,7 +72,9 @@ export function registerControllerCommands(program: Command): void {
 
   program
     .command("controllers")
-    .description("List the controllers this client knows; '*' marks the current one.")
+    .description(
+      "List the controllers this client knows, with how many of their nodes answer; '*' marks the current one.",
+    )
     .option("--format <format>", "tabular, yaml or json", "tabular")
     .addHelpText("after", examples("ferry controllers", "ferry controllers --format json"))
     .action(lazy(controllers, "listControllers"));

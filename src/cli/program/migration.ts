@@ -65,11 +65,13 @@ export function registerMigrationCommands(program: Command): void {
     .option("--api-port <port>", "API port; 0 picks a free one", "17070")
     .option("--data-dir <dir>", "data directory (default $FERRY_HOME/controllers/<controller>)")
     .option("--sha256 <hex>", "refuse the backup unless its SHA-256 is this")
+    .option("--store <url>", "for a backup of a controller on PostgreSQL: the (empty) database to restore into")
     .addHelpText(
       "after",
       examples(
         "ferry restore-backup ferry-backup-src-20261126-140307.tar",
         "ferry restore-backup src.tar -c src2 --api-port 0",
+        "ferry restore-backup prod.tar --store postgres://ferry@127.0.0.1:5432/ferry_restored",
       ),
     )
     .action(lazy(backup, "restoreBackup"));

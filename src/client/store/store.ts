@@ -20,6 +20,18 @@ export interface ControllerRecord {
   /** Only for bootstrapped controllers: the file ferryd writes its address and pid to. */
   pidFile?: string;
   pid?: number;
+  /** The store the controller runs on, for display: "sqlite", or its PostgreSQL URL without a password. */
+  store?: string;
+  /** More nodes of a bootstrapped controller this client started (`ferry enable-ha`). */
+  nodes?: LocalNode[];
+}
+
+/** A ferryd process of a controller, started by this client. */
+export interface LocalNode {
+  dataDir: string;
+  pidFile: string;
+  pid?: number;
+  address?: string;
 }
 
 export interface AccountRecord {
@@ -72,6 +84,18 @@ function controllerFromYaml(d: Doc): ControllerRecord {
     dataDir: str(d["data-dir"]),
     pidFile: str(d["pid-file"]),
     pid: typeof d.pid === "number" ? d.pid : undefined,
+    store: str(d.store),
+    nodes: Array.isArray(d.nodes)
+      ? (d.nodes as unknown[]).map((n) => {
+          const nd = asDoc(n);
+          return dropUndefined({
+            dataDir: str(nd["data-dir"]) ?? "",
+            pidFile: str(nd["pid-file"]) ?? "",
+            pid: typeof nd.pid === "number" ? nd.pid : undefined,
+            address: str(nd.address),
+          });
+        })
+      : undefined,
   });
 }
 
@@ -88,6 +112,10 @@ function controllerToYaml(c: ControllerRecord): Doc {
     "data-dir": c.dataDir,
     "pid-file": c.pidFile,
     pid: c.pid,
+    store: c.store,
+    nodes: c.nodes?.map((n) =>
+      dropUndefined({ "data-dir": n.dataDir, "pid-file": n.pidFile, pid: n.pid, address: n.address }),
+    ),
   });
 }
 

@@ -21,6 +21,7 @@ import * as schema from "../schema/postgres.js";
 import type { Db, ModelChangeKind, Session, Tables } from "../session.js";
 import { migrationsFolder } from "../migrations-folder.js";
 import { LeaseLost, type Store, type StoreBackupFile, type WriteOptions } from "../store.js";
+import { dumpPostgres } from "./dump.js";
 import { openPostgresSnapshot } from "./snapshot.js";
 
 /** The NOTIFY channel every node of a controller listens on. */
@@ -314,8 +315,9 @@ class PostgresStore implements Store {
     return snap;
   }
 
-  async backupFile(_dir: string): Promise<StoreBackupFile> {
-    throw new Error("backups of a PostgreSQL store are not available in this build");
+  backupFile(dir: string): Promise<StoreBackupFile> {
+    if (this.closed) throw new Error("store is closed");
+    return dumpPostgres(this.url, dir);
   }
 
   async close(): Promise<void> {

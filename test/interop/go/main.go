@@ -190,5 +190,13 @@ func main() {
 	pst, err := ferryv1.NewModelServiceClient(pconn).GetStatus(ctx, &ferryv1.GetStatusRequest{Model: r.ModelUUID})
 	must("follow past a dead address", err)
 	check("status past a dead address", pst.GetStatus().GetModel().GetUuid() == r.ModelUUID, "uuid %v", pst.GetStatus().GetModel().GetUuid())
+
+	// A controller's own addresses (the nodes of an HA controller), a dead one first.
+	aconn, err := ferryclient.DialAll([]string{gone.Addr().String(), dstAddr}, "dst", dstCA, dstToken)
+	must("dial all addresses", err)
+	defer aconn.Close()
+	ainfo, err := ferryv1.NewControllerServiceClient(aconn).GetControllerInfo(ctx, &ferryv1.GetControllerInfoRequest{})
+	must("call over all addresses", err)
+	check("connect over all addresses", len(ainfo.GetController().GetApiAddresses()) > 0, "%v", ainfo.GetController().GetApiAddresses())
 	fmt.Println("JOURNEY OK")
 }

@@ -205,6 +205,12 @@ def main():
         ok("no address connects", False, "connected to a dead address")
     except ConnectionError as e:
         ok("no address connects", dead in str(e), e)
+    # A controller's own addresses (the nodes of an HA controller), a dead one first.
+    with client.connect([dead, dst_addr], dst_ca, login(dst_addr, dst_ca, pw), timeout=5) as any_node:
+        info = controller_pb2_grpc.ControllerServiceStub(any_node).GetControllerInfo(
+            controller_pb2.GetControllerInfoRequest(), timeout=30
+        )
+    ok("connect over all addresses", dst_addr in info.controller.api_addresses, info.controller.api_addresses)
     ch.close()
     dst.close()
     print("JOURNEY OK")

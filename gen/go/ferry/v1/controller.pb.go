@@ -37,7 +37,9 @@ type Controller struct {
 	CloudType string `protobuf:"bytes,5,opt,name=cloud_type,json=cloudType,proto3" json:"cloud_type,omitempty"`
 	// Default cloud region.
 	Region string `protobuf:"bytes,6,opt,name=region,proto3" json:"region,omitempty"`
-	// API addresses, host:port.
+	// API addresses, host:port: every live node's (the one answering first).
+	// A client may use any of them, and should move on to the next when one
+	// refuses or is unavailable.
 	ApiAddresses []string `protobuf:"bytes,7,rep,name=api_addresses,json=apiAddresses,proto3" json:"api_addresses,omitempty"`
 	// PEM of the controller's CA certificate.
 	CaCert string `protobuf:"bytes,8,opt,name=ca_cert,json=caCert,proto3" json:"ca_cert,omitempty"`
@@ -47,7 +49,13 @@ type Controller struct {
 	// UUID of the controller model.
 	ControllerModelUuid string `protobuf:"bytes,10,opt,name=controller_model_uuid,json=controllerModelUuid,proto3" json:"controller_model_uuid,omitempty"`
 	// Regions this controller's cloud offers.
-	Regions       []string `protobuf:"bytes,11,rep,name=regions,proto3" json:"regions,omitempty"`
+	Regions []string `protobuf:"bytes,11,rep,name=regions,proto3" json:"regions,omitempty"`
+	// The processes (nodes) serving this controller: several when they share a
+	// PostgreSQL store, one on the embedded store. Nodes that stopped
+	// heartbeating are listed with live false.
+	Nodes []*ControllerNode `protobuf:"bytes,12,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	// The store engine: "sqlite" (embedded) or "postgres" (shared by the nodes).
+	StoreEngine   string `protobuf:"bytes,13,opt,name=store_engine,json=storeEngine,proto3" json:"store_engine,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -159,6 +167,120 @@ func (x *Controller) GetRegions() []string {
 	return nil
 }
 
+func (x *Controller) GetNodes() []*ControllerNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *Controller) GetStoreEngine() string {
+	if x != nil {
+		return x.StoreEngine
+	}
+	return ""
+}
+
+// One process serving a controller.
+type ControllerNode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stable id of the node (kept in its data dir).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Its API addresses, host:port.
+	ApiAddresses []string `protobuf:"bytes,2,rep,name=api_addresses,json=apiAddresses,proto3" json:"api_addresses,omitempty"`
+	// Its version.
+	Version string `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
+	// When it started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Its last heartbeat (the store's clock).
+	HeartbeatTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=heartbeat_time,json=heartbeatTime,proto3" json:"heartbeat_time,omitempty"`
+	// Whether its heartbeat is recent enough for it to count as serving.
+	Live bool `protobuf:"varint,6,opt,name=live,proto3" json:"live,omitempty"`
+	// Whether it is the node that answered this call.
+	Answering     bool `protobuf:"varint,7,opt,name=answering,proto3" json:"answering,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ControllerNode) Reset() {
+	*x = ControllerNode{}
+	mi := &file_ferry_v1_controller_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ControllerNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ControllerNode) ProtoMessage() {}
+
+func (x *ControllerNode) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_controller_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ControllerNode.ProtoReflect.Descriptor instead.
+func (*ControllerNode) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ControllerNode) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ControllerNode) GetApiAddresses() []string {
+	if x != nil {
+		return x.ApiAddresses
+	}
+	return nil
+}
+
+func (x *ControllerNode) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ControllerNode) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ControllerNode) GetHeartbeatTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HeartbeatTime
+	}
+	return nil
+}
+
+func (x *ControllerNode) GetLive() bool {
+	if x != nil {
+		return x.Live
+	}
+	return false
+}
+
+func (x *ControllerNode) GetAnswering() bool {
+	if x != nil {
+		return x.Answering
+	}
+	return false
+}
+
 // Request for GetControllerInfo.
 type GetControllerInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -168,7 +290,7 @@ type GetControllerInfoRequest struct {
 
 func (x *GetControllerInfoRequest) Reset() {
 	*x = GetControllerInfoRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[1]
+	mi := &file_ferry_v1_controller_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -180,7 +302,7 @@ func (x *GetControllerInfoRequest) String() string {
 func (*GetControllerInfoRequest) ProtoMessage() {}
 
 func (x *GetControllerInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[1]
+	mi := &file_ferry_v1_controller_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -193,7 +315,7 @@ func (x *GetControllerInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetControllerInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetControllerInfoRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{1}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{2}
 }
 
 // Response of GetControllerInfo.
@@ -207,7 +329,7 @@ type GetControllerInfoResponse struct {
 
 func (x *GetControllerInfoResponse) Reset() {
 	*x = GetControllerInfoResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[2]
+	mi := &file_ferry_v1_controller_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -219,7 +341,7 @@ func (x *GetControllerInfoResponse) String() string {
 func (*GetControllerInfoResponse) ProtoMessage() {}
 
 func (x *GetControllerInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[2]
+	mi := &file_ferry_v1_controller_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -232,7 +354,7 @@ func (x *GetControllerInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetControllerInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetControllerInfoResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{2}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetControllerInfoResponse) GetController() *Controller {
@@ -256,7 +378,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[3]
+	mi := &file_ferry_v1_controller_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +390,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[3]
+	mi := &file_ferry_v1_controller_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +403,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{3}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LoginRequest) GetUser() string {
@@ -313,7 +435,7 @@ type LoginResponse struct {
 
 func (x *LoginResponse) Reset() {
 	*x = LoginResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[4]
+	mi := &file_ferry_v1_controller_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +447,7 @@ func (x *LoginResponse) String() string {
 func (*LoginResponse) ProtoMessage() {}
 
 func (x *LoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[4]
+	mi := &file_ferry_v1_controller_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +460,7 @@ func (x *LoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginResponse.ProtoReflect.Descriptor instead.
 func (*LoginResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{4}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LoginResponse) GetToken() string {
@@ -371,7 +493,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[5]
+	mi := &file_ferry_v1_controller_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -383,7 +505,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[5]
+	mi := &file_ferry_v1_controller_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -396,7 +518,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{5}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{6}
 }
 
 // Response of Logout.
@@ -408,7 +530,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[6]
+	mi := &file_ferry_v1_controller_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -420,7 +542,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[6]
+	mi := &file_ferry_v1_controller_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -433,7 +555,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{6}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{7}
 }
 
 // A controller user.
@@ -459,7 +581,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[7]
+	mi := &file_ferry_v1_controller_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +593,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[7]
+	mi := &file_ferry_v1_controller_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +606,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{7}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *User) GetName() string {
@@ -545,7 +667,7 @@ type WhoAmIRequest struct {
 
 func (x *WhoAmIRequest) Reset() {
 	*x = WhoAmIRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[8]
+	mi := &file_ferry_v1_controller_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +679,7 @@ func (x *WhoAmIRequest) String() string {
 func (*WhoAmIRequest) ProtoMessage() {}
 
 func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[8]
+	mi := &file_ferry_v1_controller_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +692,7 @@ func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
 func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{8}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{9}
 }
 
 // Response of WhoAmI.
@@ -586,7 +708,7 @@ type WhoAmIResponse struct {
 
 func (x *WhoAmIResponse) Reset() {
 	*x = WhoAmIResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[9]
+	mi := &file_ferry_v1_controller_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +720,7 @@ func (x *WhoAmIResponse) String() string {
 func (*WhoAmIResponse) ProtoMessage() {}
 
 func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[9]
+	mi := &file_ferry_v1_controller_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +733,7 @@ func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
 func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{9}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WhoAmIResponse) GetUser() *User {
@@ -646,7 +768,7 @@ type CreateUserRequest struct {
 
 func (x *CreateUserRequest) Reset() {
 	*x = CreateUserRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[10]
+	mi := &file_ferry_v1_controller_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +780,7 @@ func (x *CreateUserRequest) String() string {
 func (*CreateUserRequest) ProtoMessage() {}
 
 func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[10]
+	mi := &file_ferry_v1_controller_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +793,7 @@ func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
 func (*CreateUserRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{10}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateUserRequest) GetName() string {
@@ -713,7 +835,7 @@ type CreateUserResponse struct {
 
 func (x *CreateUserResponse) Reset() {
 	*x = CreateUserResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[11]
+	mi := &file_ferry_v1_controller_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +847,7 @@ func (x *CreateUserResponse) String() string {
 func (*CreateUserResponse) ProtoMessage() {}
 
 func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[11]
+	mi := &file_ferry_v1_controller_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +860,7 @@ func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
 func (*CreateUserResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{11}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateUserResponse) GetUser() *User {
@@ -761,7 +883,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[12]
+	mi := &file_ferry_v1_controller_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -773,7 +895,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[12]
+	mi := &file_ferry_v1_controller_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -786,7 +908,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{12}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListUsersRequest) GetPageSize() int32 {
@@ -816,7 +938,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[13]
+	mi := &file_ferry_v1_controller_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -828,7 +950,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[13]
+	mi := &file_ferry_v1_controller_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -841,7 +963,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{13}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListUsersResponse) GetUsers() []*User {
@@ -871,7 +993,7 @@ type SetUserPasswordRequest struct {
 
 func (x *SetUserPasswordRequest) Reset() {
 	*x = SetUserPasswordRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[14]
+	mi := &file_ferry_v1_controller_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +1005,7 @@ func (x *SetUserPasswordRequest) String() string {
 func (*SetUserPasswordRequest) ProtoMessage() {}
 
 func (x *SetUserPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[14]
+	mi := &file_ferry_v1_controller_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1018,7 @@ func (x *SetUserPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserPasswordRequest.ProtoReflect.Descriptor instead.
 func (*SetUserPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{14}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SetUserPasswordRequest) GetUser() string {
@@ -922,7 +1044,7 @@ type SetUserPasswordResponse struct {
 
 func (x *SetUserPasswordResponse) Reset() {
 	*x = SetUserPasswordResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[15]
+	mi := &file_ferry_v1_controller_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1056,7 @@ func (x *SetUserPasswordResponse) String() string {
 func (*SetUserPasswordResponse) ProtoMessage() {}
 
 func (x *SetUserPasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[15]
+	mi := &file_ferry_v1_controller_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1069,7 @@ func (x *SetUserPasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserPasswordResponse.ProtoReflect.Descriptor instead.
 func (*SetUserPasswordResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{15}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{16}
 }
 
 // Request for GrantModelAccess.
@@ -965,7 +1087,7 @@ type GrantModelAccessRequest struct {
 
 func (x *GrantModelAccessRequest) Reset() {
 	*x = GrantModelAccessRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[16]
+	mi := &file_ferry_v1_controller_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -977,7 +1099,7 @@ func (x *GrantModelAccessRequest) String() string {
 func (*GrantModelAccessRequest) ProtoMessage() {}
 
 func (x *GrantModelAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[16]
+	mi := &file_ferry_v1_controller_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -990,7 +1112,7 @@ func (x *GrantModelAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantModelAccessRequest.ProtoReflect.Descriptor instead.
 func (*GrantModelAccessRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{16}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GrantModelAccessRequest) GetUser() string {
@@ -1025,7 +1147,7 @@ type GrantModelAccessResponse struct {
 
 func (x *GrantModelAccessResponse) Reset() {
 	*x = GrantModelAccessResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[17]
+	mi := &file_ferry_v1_controller_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1159,7 @@ func (x *GrantModelAccessResponse) String() string {
 func (*GrantModelAccessResponse) ProtoMessage() {}
 
 func (x *GrantModelAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[17]
+	mi := &file_ferry_v1_controller_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1172,7 @@ func (x *GrantModelAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantModelAccessResponse.ProtoReflect.Descriptor instead.
 func (*GrantModelAccessResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{17}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GrantModelAccessResponse) GetAccess() ModelAccess {
@@ -1075,7 +1197,7 @@ type RevokeModelAccessRequest struct {
 
 func (x *RevokeModelAccessRequest) Reset() {
 	*x = RevokeModelAccessRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[18]
+	mi := &file_ferry_v1_controller_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1087,7 +1209,7 @@ func (x *RevokeModelAccessRequest) String() string {
 func (*RevokeModelAccessRequest) ProtoMessage() {}
 
 func (x *RevokeModelAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[18]
+	mi := &file_ferry_v1_controller_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1100,7 +1222,7 @@ func (x *RevokeModelAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeModelAccessRequest.ProtoReflect.Descriptor instead.
 func (*RevokeModelAccessRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{18}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RevokeModelAccessRequest) GetUser() string {
@@ -1135,7 +1257,7 @@ type RevokeModelAccessResponse struct {
 
 func (x *RevokeModelAccessResponse) Reset() {
 	*x = RevokeModelAccessResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[19]
+	mi := &file_ferry_v1_controller_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1269,7 @@ func (x *RevokeModelAccessResponse) String() string {
 func (*RevokeModelAccessResponse) ProtoMessage() {}
 
 func (x *RevokeModelAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[19]
+	mi := &file_ferry_v1_controller_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1282,7 @@ func (x *RevokeModelAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeModelAccessResponse.ProtoReflect.Descriptor instead.
 func (*RevokeModelAccessResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{19}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RevokeModelAccessResponse) GetAccess() ModelAccess {
@@ -1183,7 +1305,7 @@ type SetControllerAccessRequest struct {
 
 func (x *SetControllerAccessRequest) Reset() {
 	*x = SetControllerAccessRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[20]
+	mi := &file_ferry_v1_controller_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1195,7 +1317,7 @@ func (x *SetControllerAccessRequest) String() string {
 func (*SetControllerAccessRequest) ProtoMessage() {}
 
 func (x *SetControllerAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[20]
+	mi := &file_ferry_v1_controller_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1208,7 +1330,7 @@ func (x *SetControllerAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetControllerAccessRequest.ProtoReflect.Descriptor instead.
 func (*SetControllerAccessRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{20}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetControllerAccessRequest) GetUser() string {
@@ -1234,7 +1356,7 @@ type SetControllerAccessResponse struct {
 
 func (x *SetControllerAccessResponse) Reset() {
 	*x = SetControllerAccessResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[21]
+	mi := &file_ferry_v1_controller_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1246,7 +1368,7 @@ func (x *SetControllerAccessResponse) String() string {
 func (*SetControllerAccessResponse) ProtoMessage() {}
 
 func (x *SetControllerAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[21]
+	mi := &file_ferry_v1_controller_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1259,7 +1381,7 @@ func (x *SetControllerAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetControllerAccessResponse.ProtoReflect.Descriptor instead.
 func (*SetControllerAccessResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{21}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{22}
 }
 
 // Request for CreateMigrationToken.
@@ -1275,7 +1397,7 @@ type CreateMigrationTokenRequest struct {
 
 func (x *CreateMigrationTokenRequest) Reset() {
 	*x = CreateMigrationTokenRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[22]
+	mi := &file_ferry_v1_controller_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1287,7 +1409,7 @@ func (x *CreateMigrationTokenRequest) String() string {
 func (*CreateMigrationTokenRequest) ProtoMessage() {}
 
 func (x *CreateMigrationTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[22]
+	mi := &file_ferry_v1_controller_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1300,7 +1422,7 @@ func (x *CreateMigrationTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMigrationTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateMigrationTokenRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{22}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateMigrationTokenRequest) GetModelUuid() string {
@@ -1330,7 +1452,7 @@ type CreateMigrationTokenResponse struct {
 
 func (x *CreateMigrationTokenResponse) Reset() {
 	*x = CreateMigrationTokenResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[23]
+	mi := &file_ferry_v1_controller_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1342,7 +1464,7 @@ func (x *CreateMigrationTokenResponse) String() string {
 func (*CreateMigrationTokenResponse) ProtoMessage() {}
 
 func (x *CreateMigrationTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[23]
+	mi := &file_ferry_v1_controller_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1355,7 +1477,7 @@ func (x *CreateMigrationTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMigrationTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateMigrationTokenResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{23}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreateMigrationTokenResponse) GetToken() string {
@@ -1381,7 +1503,7 @@ type CreateBackupRequest struct {
 
 func (x *CreateBackupRequest) Reset() {
 	*x = CreateBackupRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[24]
+	mi := &file_ferry_v1_controller_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1515,7 @@ func (x *CreateBackupRequest) String() string {
 func (*CreateBackupRequest) ProtoMessage() {}
 
 func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[24]
+	mi := &file_ferry_v1_controller_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1528,7 @@ func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBackupRequest.ProtoReflect.Descriptor instead.
 func (*CreateBackupRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{24}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{25}
 }
 
 // One chunk of a backup archive.
@@ -1424,7 +1546,7 @@ type CreateBackupResponse struct {
 
 func (x *CreateBackupResponse) Reset() {
 	*x = CreateBackupResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[25]
+	mi := &file_ferry_v1_controller_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1436,7 +1558,7 @@ func (x *CreateBackupResponse) String() string {
 func (*CreateBackupResponse) ProtoMessage() {}
 
 func (x *CreateBackupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[25]
+	mi := &file_ferry_v1_controller_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1571,7 @@ func (x *CreateBackupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBackupResponse.ProtoReflect.Descriptor instead.
 func (*CreateBackupResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{25}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateBackupResponse) GetChunk() []byte {
@@ -1477,7 +1599,7 @@ var File_ferry_v1_controller_proto protoreflect.FileDescriptor
 
 const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\n" +
-	"\x19ferry/v1/controller.proto\x12\bferry.v1\x1a\x18ferry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x02\n" +
+	"\x19ferry/v1/controller.proto\x12\bferry.v1\x1a\x18ferry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa1\x03\n" +
 	"\n" +
 	"Controller\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
@@ -1492,7 +1614,18 @@ const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\x0eca_fingerprint\x18\t \x01(\tR\rcaFingerprint\x122\n" +
 	"\x15controller_model_uuid\x18\n" +
 	" \x01(\tR\x13controllerModelUuid\x12\x18\n" +
-	"\aregions\x18\v \x03(\tR\aregions\"\x1a\n" +
+	"\aregions\x18\v \x03(\tR\aregions\x12.\n" +
+	"\x05nodes\x18\f \x03(\v2\x18.ferry.v1.ControllerNodeR\x05nodes\x12!\n" +
+	"\fstore_engine\x18\r \x01(\tR\vstoreEngine\"\x8f\x02\n" +
+	"\x0eControllerNode\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\rapi_addresses\x18\x02 \x03(\tR\fapiAddresses\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12A\n" +
+	"\x0eheartbeat_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rheartbeatTime\x12\x12\n" +
+	"\x04live\x18\x06 \x01(\bR\x04live\x12\x1c\n" +
+	"\tanswering\x18\a \x01(\bR\tanswering\"\x1a\n" +
 	"\x18GetControllerInfoRequest\"Q\n" +
 	"\x19GetControllerInfoResponse\x124\n" +
 	"\n" +
@@ -1598,84 +1731,88 @@ func file_ferry_v1_controller_proto_rawDescGZIP() []byte {
 	return file_ferry_v1_controller_proto_rawDescData
 }
 
-var file_ferry_v1_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_ferry_v1_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_ferry_v1_controller_proto_goTypes = []any{
 	(*Controller)(nil),                   // 0: ferry.v1.Controller
-	(*GetControllerInfoRequest)(nil),     // 1: ferry.v1.GetControllerInfoRequest
-	(*GetControllerInfoResponse)(nil),    // 2: ferry.v1.GetControllerInfoResponse
-	(*LoginRequest)(nil),                 // 3: ferry.v1.LoginRequest
-	(*LoginResponse)(nil),                // 4: ferry.v1.LoginResponse
-	(*LogoutRequest)(nil),                // 5: ferry.v1.LogoutRequest
-	(*LogoutResponse)(nil),               // 6: ferry.v1.LogoutResponse
-	(*User)(nil),                         // 7: ferry.v1.User
-	(*WhoAmIRequest)(nil),                // 8: ferry.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),               // 9: ferry.v1.WhoAmIResponse
-	(*CreateUserRequest)(nil),            // 10: ferry.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),           // 11: ferry.v1.CreateUserResponse
-	(*ListUsersRequest)(nil),             // 12: ferry.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),            // 13: ferry.v1.ListUsersResponse
-	(*SetUserPasswordRequest)(nil),       // 14: ferry.v1.SetUserPasswordRequest
-	(*SetUserPasswordResponse)(nil),      // 15: ferry.v1.SetUserPasswordResponse
-	(*GrantModelAccessRequest)(nil),      // 16: ferry.v1.GrantModelAccessRequest
-	(*GrantModelAccessResponse)(nil),     // 17: ferry.v1.GrantModelAccessResponse
-	(*RevokeModelAccessRequest)(nil),     // 18: ferry.v1.RevokeModelAccessRequest
-	(*RevokeModelAccessResponse)(nil),    // 19: ferry.v1.RevokeModelAccessResponse
-	(*SetControllerAccessRequest)(nil),   // 20: ferry.v1.SetControllerAccessRequest
-	(*SetControllerAccessResponse)(nil),  // 21: ferry.v1.SetControllerAccessResponse
-	(*CreateMigrationTokenRequest)(nil),  // 22: ferry.v1.CreateMigrationTokenRequest
-	(*CreateMigrationTokenResponse)(nil), // 23: ferry.v1.CreateMigrationTokenResponse
-	(*CreateBackupRequest)(nil),          // 24: ferry.v1.CreateBackupRequest
-	(*CreateBackupResponse)(nil),         // 25: ferry.v1.CreateBackupResponse
-	(*timestamppb.Timestamp)(nil),        // 26: google.protobuf.Timestamp
-	(ControllerAccess)(0),                // 27: ferry.v1.ControllerAccess
-	(ModelAccess)(0),                     // 28: ferry.v1.ModelAccess
+	(*ControllerNode)(nil),               // 1: ferry.v1.ControllerNode
+	(*GetControllerInfoRequest)(nil),     // 2: ferry.v1.GetControllerInfoRequest
+	(*GetControllerInfoResponse)(nil),    // 3: ferry.v1.GetControllerInfoResponse
+	(*LoginRequest)(nil),                 // 4: ferry.v1.LoginRequest
+	(*LoginResponse)(nil),                // 5: ferry.v1.LoginResponse
+	(*LogoutRequest)(nil),                // 6: ferry.v1.LogoutRequest
+	(*LogoutResponse)(nil),               // 7: ferry.v1.LogoutResponse
+	(*User)(nil),                         // 8: ferry.v1.User
+	(*WhoAmIRequest)(nil),                // 9: ferry.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),               // 10: ferry.v1.WhoAmIResponse
+	(*CreateUserRequest)(nil),            // 11: ferry.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),           // 12: ferry.v1.CreateUserResponse
+	(*ListUsersRequest)(nil),             // 13: ferry.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),            // 14: ferry.v1.ListUsersResponse
+	(*SetUserPasswordRequest)(nil),       // 15: ferry.v1.SetUserPasswordRequest
+	(*SetUserPasswordResponse)(nil),      // 16: ferry.v1.SetUserPasswordResponse
+	(*GrantModelAccessRequest)(nil),      // 17: ferry.v1.GrantModelAccessRequest
+	(*GrantModelAccessResponse)(nil),     // 18: ferry.v1.GrantModelAccessResponse
+	(*RevokeModelAccessRequest)(nil),     // 19: ferry.v1.RevokeModelAccessRequest
+	(*RevokeModelAccessResponse)(nil),    // 20: ferry.v1.RevokeModelAccessResponse
+	(*SetControllerAccessRequest)(nil),   // 21: ferry.v1.SetControllerAccessRequest
+	(*SetControllerAccessResponse)(nil),  // 22: ferry.v1.SetControllerAccessResponse
+	(*CreateMigrationTokenRequest)(nil),  // 23: ferry.v1.CreateMigrationTokenRequest
+	(*CreateMigrationTokenResponse)(nil), // 24: ferry.v1.CreateMigrationTokenResponse
+	(*CreateBackupRequest)(nil),          // 25: ferry.v1.CreateBackupRequest
+	(*CreateBackupResponse)(nil),         // 26: ferry.v1.CreateBackupResponse
+	(*timestamppb.Timestamp)(nil),        // 27: google.protobuf.Timestamp
+	(ControllerAccess)(0),                // 28: ferry.v1.ControllerAccess
+	(ModelAccess)(0),                     // 29: ferry.v1.ModelAccess
 }
 var file_ferry_v1_controller_proto_depIdxs = []int32{
-	0,  // 0: ferry.v1.GetControllerInfoResponse.controller:type_name -> ferry.v1.Controller
-	26, // 1: ferry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
-	7,  // 2: ferry.v1.LoginResponse.user:type_name -> ferry.v1.User
-	27, // 3: ferry.v1.User.access:type_name -> ferry.v1.ControllerAccess
-	26, // 4: ferry.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	26, // 5: ferry.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
-	7,  // 6: ferry.v1.WhoAmIResponse.user:type_name -> ferry.v1.User
-	27, // 7: ferry.v1.CreateUserRequest.access:type_name -> ferry.v1.ControllerAccess
-	7,  // 8: ferry.v1.CreateUserResponse.user:type_name -> ferry.v1.User
-	7,  // 9: ferry.v1.ListUsersResponse.users:type_name -> ferry.v1.User
-	28, // 10: ferry.v1.GrantModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
-	28, // 11: ferry.v1.GrantModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
-	28, // 12: ferry.v1.RevokeModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
-	28, // 13: ferry.v1.RevokeModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
-	27, // 14: ferry.v1.SetControllerAccessRequest.access:type_name -> ferry.v1.ControllerAccess
-	26, // 15: ferry.v1.CreateMigrationTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 16: ferry.v1.ControllerService.GetControllerInfo:input_type -> ferry.v1.GetControllerInfoRequest
-	3,  // 17: ferry.v1.ControllerService.Login:input_type -> ferry.v1.LoginRequest
-	5,  // 18: ferry.v1.ControllerService.Logout:input_type -> ferry.v1.LogoutRequest
-	8,  // 19: ferry.v1.ControllerService.WhoAmI:input_type -> ferry.v1.WhoAmIRequest
-	10, // 20: ferry.v1.ControllerService.CreateUser:input_type -> ferry.v1.CreateUserRequest
-	12, // 21: ferry.v1.ControllerService.ListUsers:input_type -> ferry.v1.ListUsersRequest
-	14, // 22: ferry.v1.ControllerService.SetUserPassword:input_type -> ferry.v1.SetUserPasswordRequest
-	16, // 23: ferry.v1.ControllerService.GrantModelAccess:input_type -> ferry.v1.GrantModelAccessRequest
-	18, // 24: ferry.v1.ControllerService.RevokeModelAccess:input_type -> ferry.v1.RevokeModelAccessRequest
-	20, // 25: ferry.v1.ControllerService.SetControllerAccess:input_type -> ferry.v1.SetControllerAccessRequest
-	22, // 26: ferry.v1.ControllerService.CreateMigrationToken:input_type -> ferry.v1.CreateMigrationTokenRequest
-	24, // 27: ferry.v1.ControllerService.CreateBackup:input_type -> ferry.v1.CreateBackupRequest
-	2,  // 28: ferry.v1.ControllerService.GetControllerInfo:output_type -> ferry.v1.GetControllerInfoResponse
-	4,  // 29: ferry.v1.ControllerService.Login:output_type -> ferry.v1.LoginResponse
-	6,  // 30: ferry.v1.ControllerService.Logout:output_type -> ferry.v1.LogoutResponse
-	9,  // 31: ferry.v1.ControllerService.WhoAmI:output_type -> ferry.v1.WhoAmIResponse
-	11, // 32: ferry.v1.ControllerService.CreateUser:output_type -> ferry.v1.CreateUserResponse
-	13, // 33: ferry.v1.ControllerService.ListUsers:output_type -> ferry.v1.ListUsersResponse
-	15, // 34: ferry.v1.ControllerService.SetUserPassword:output_type -> ferry.v1.SetUserPasswordResponse
-	17, // 35: ferry.v1.ControllerService.GrantModelAccess:output_type -> ferry.v1.GrantModelAccessResponse
-	19, // 36: ferry.v1.ControllerService.RevokeModelAccess:output_type -> ferry.v1.RevokeModelAccessResponse
-	21, // 37: ferry.v1.ControllerService.SetControllerAccess:output_type -> ferry.v1.SetControllerAccessResponse
-	23, // 38: ferry.v1.ControllerService.CreateMigrationToken:output_type -> ferry.v1.CreateMigrationTokenResponse
-	25, // 39: ferry.v1.ControllerService.CreateBackup:output_type -> ferry.v1.CreateBackupResponse
-	28, // [28:40] is the sub-list for method output_type
-	16, // [16:28] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	1,  // 0: ferry.v1.Controller.nodes:type_name -> ferry.v1.ControllerNode
+	27, // 1: ferry.v1.ControllerNode.start_time:type_name -> google.protobuf.Timestamp
+	27, // 2: ferry.v1.ControllerNode.heartbeat_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: ferry.v1.GetControllerInfoResponse.controller:type_name -> ferry.v1.Controller
+	27, // 4: ferry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
+	8,  // 5: ferry.v1.LoginResponse.user:type_name -> ferry.v1.User
+	28, // 6: ferry.v1.User.access:type_name -> ferry.v1.ControllerAccess
+	27, // 7: ferry.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	27, // 8: ferry.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
+	8,  // 9: ferry.v1.WhoAmIResponse.user:type_name -> ferry.v1.User
+	28, // 10: ferry.v1.CreateUserRequest.access:type_name -> ferry.v1.ControllerAccess
+	8,  // 11: ferry.v1.CreateUserResponse.user:type_name -> ferry.v1.User
+	8,  // 12: ferry.v1.ListUsersResponse.users:type_name -> ferry.v1.User
+	29, // 13: ferry.v1.GrantModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
+	29, // 14: ferry.v1.GrantModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
+	29, // 15: ferry.v1.RevokeModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
+	29, // 16: ferry.v1.RevokeModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
+	28, // 17: ferry.v1.SetControllerAccessRequest.access:type_name -> ferry.v1.ControllerAccess
+	27, // 18: ferry.v1.CreateMigrationTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
+	2,  // 19: ferry.v1.ControllerService.GetControllerInfo:input_type -> ferry.v1.GetControllerInfoRequest
+	4,  // 20: ferry.v1.ControllerService.Login:input_type -> ferry.v1.LoginRequest
+	6,  // 21: ferry.v1.ControllerService.Logout:input_type -> ferry.v1.LogoutRequest
+	9,  // 22: ferry.v1.ControllerService.WhoAmI:input_type -> ferry.v1.WhoAmIRequest
+	11, // 23: ferry.v1.ControllerService.CreateUser:input_type -> ferry.v1.CreateUserRequest
+	13, // 24: ferry.v1.ControllerService.ListUsers:input_type -> ferry.v1.ListUsersRequest
+	15, // 25: ferry.v1.ControllerService.SetUserPassword:input_type -> ferry.v1.SetUserPasswordRequest
+	17, // 26: ferry.v1.ControllerService.GrantModelAccess:input_type -> ferry.v1.GrantModelAccessRequest
+	19, // 27: ferry.v1.ControllerService.RevokeModelAccess:input_type -> ferry.v1.RevokeModelAccessRequest
+	21, // 28: ferry.v1.ControllerService.SetControllerAccess:input_type -> ferry.v1.SetControllerAccessRequest
+	23, // 29: ferry.v1.ControllerService.CreateMigrationToken:input_type -> ferry.v1.CreateMigrationTokenRequest
+	25, // 30: ferry.v1.ControllerService.CreateBackup:input_type -> ferry.v1.CreateBackupRequest
+	3,  // 31: ferry.v1.ControllerService.GetControllerInfo:output_type -> ferry.v1.GetControllerInfoResponse
+	5,  // 32: ferry.v1.ControllerService.Login:output_type -> ferry.v1.LoginResponse
+	7,  // 33: ferry.v1.ControllerService.Logout:output_type -> ferry.v1.LogoutResponse
+	10, // 34: ferry.v1.ControllerService.WhoAmI:output_type -> ferry.v1.WhoAmIResponse
+	12, // 35: ferry.v1.ControllerService.CreateUser:output_type -> ferry.v1.CreateUserResponse
+	14, // 36: ferry.v1.ControllerService.ListUsers:output_type -> ferry.v1.ListUsersResponse
+	16, // 37: ferry.v1.ControllerService.SetUserPassword:output_type -> ferry.v1.SetUserPasswordResponse
+	18, // 38: ferry.v1.ControllerService.GrantModelAccess:output_type -> ferry.v1.GrantModelAccessResponse
+	20, // 39: ferry.v1.ControllerService.RevokeModelAccess:output_type -> ferry.v1.RevokeModelAccessResponse
+	22, // 40: ferry.v1.ControllerService.SetControllerAccess:output_type -> ferry.v1.SetControllerAccessResponse
+	24, // 41: ferry.v1.ControllerService.CreateMigrationToken:output_type -> ferry.v1.CreateMigrationTokenResponse
+	26, // 42: ferry.v1.ControllerService.CreateBackup:output_type -> ferry.v1.CreateBackupResponse
+	31, // [31:43] is the sub-list for method output_type
+	19, // [19:31] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_ferry_v1_controller_proto_init() }
@@ -1690,7 +1827,7 @@ func file_ferry_v1_controller_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_controller_proto_rawDesc), len(file_ferry_v1_controller_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Controller(_message.Message):
-    __slots__ = ("name", "uuid", "version", "cloud", "cloud_type", "region", "api_addresses", "ca_cert", "ca_fingerprint", "controller_model_uuid", "regions")
+    __slots__ = ("name", "uuid", "version", "cloud", "cloud_type", "region", "api_addresses", "ca_cert", "ca_fingerprint", "controller_model_uuid", "regions", "nodes", "store_engine")
     NAME_FIELD_NUMBER: _ClassVar[int]
     UUID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,8 @@ class Controller(_message.Message):
     CA_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     CONTROLLER_MODEL_UUID_FIELD_NUMBER: _ClassVar[int]
     REGIONS_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    STORE_ENGINE_FIELD_NUMBER: _ClassVar[int]
     name: str
     uuid: str
     version: str
@@ -34,7 +36,27 @@ class Controller(_message.Message):
     ca_fingerprint: str
     controller_model_uuid: str
     regions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., uuid: _Optional[str] = ..., version: _Optional[str] = ..., cloud: _Optional[str] = ..., cloud_type: _Optional[str] = ..., region: _Optional[str] = ..., api_addresses: _Optional[_Iterable[str]] = ..., ca_cert: _Optional[str] = ..., ca_fingerprint: _Optional[str] = ..., controller_model_uuid: _Optional[str] = ..., regions: _Optional[_Iterable[str]] = ...) -> None: ...
+    nodes: _containers.RepeatedCompositeFieldContainer[ControllerNode]
+    store_engine: str
+    def __init__(self, name: _Optional[str] = ..., uuid: _Optional[str] = ..., version: _Optional[str] = ..., cloud: _Optional[str] = ..., cloud_type: _Optional[str] = ..., region: _Optional[str] = ..., api_addresses: _Optional[_Iterable[str]] = ..., ca_cert: _Optional[str] = ..., ca_fingerprint: _Optional[str] = ..., controller_model_uuid: _Optional[str] = ..., regions: _Optional[_Iterable[str]] = ..., nodes: _Optional[_Iterable[_Union[ControllerNode, _Mapping]]] = ..., store_engine: _Optional[str] = ...) -> None: ...
+
+class ControllerNode(_message.Message):
+    __slots__ = ("id", "api_addresses", "version", "start_time", "heartbeat_time", "live", "answering")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    API_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_TIME_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
+    ANSWERING_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    api_addresses: _containers.RepeatedScalarFieldContainer[str]
+    version: str
+    start_time: _timestamp_pb2.Timestamp
+    heartbeat_time: _timestamp_pb2.Timestamp
+    live: bool
+    answering: bool
+    def __init__(self, id: _Optional[str] = ..., api_addresses: _Optional[_Iterable[str]] = ..., version: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., live: _Optional[bool] = ..., answering: _Optional[bool] = ...) -> None: ...
 
 class GetControllerInfoRequest(_message.Message):
     __slots__ = ()

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ferry/v1/controller.proto.
  */
 export const file_ferry_v1_controller: GenFile = /*@__PURE__*/
-  fileDesc("ChlmZXJyeS92MS9jb250cm9sbGVyLnByb3RvEghmZXJyeS52MSLcAQoKQ29udHJvbGxlchIMCgRuYW1lGAEgASgJEgwKBHV1aWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRINCgVjbG91ZBgEIAEoCRISCgpjbG91ZF90eXBlGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRIVCg1hcGlfYWRkcmVzc2VzGAcgAygJEg8KB2NhX2NlcnQYCCABKAkSFgoOY2FfZmluZ2VycHJpbnQYCSABKAkSHQoVY29udHJvbGxlcl9tb2RlbF91dWlkGAogASgJEg8KB3JlZ2lvbnMYCyADKAkiGgoYR2V0Q29udHJvbGxlckluZm9SZXF1ZXN0IkUKGUdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USKAoKY29udHJvbGxlchgBIAEoCzIULmZlcnJ5LnYxLkNvbnRyb2xsZXIiLgoMTG9naW5SZXF1ZXN0EgwKBHVzZXIYASABKAkSEAoIcGFzc3dvcmQYAiABKAkibQoNTG9naW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoEdXNlchgDIAEoCzIOLmZlcnJ5LnYxLlVzZXIiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSLiAQoEVXNlchIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIqCgZhY2Nlc3MYAyABKA4yGi5mZXJyeS52MS5Db250cm9sbGVyQWNjZXNzEhIKCmNyZWF0ZWRfYnkYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfbG9naW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZGlzYWJsZWQYByABKAgiDwoNV2hvQW1JUmVxdWVzdCJHCg5XaG9BbUlSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uZmVycnkudjEuVXNlchIXCg9jb250cm9sbGVyX25hbWUYAiABKAkidQoRQ3JlYXRlVXNlclJlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkSKgoGYWNjZXNzGAQgASgOMhouZmVycnkudjEuQ29udHJvbGxlckFjY2VzcyIyChJDcmVhdGVVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmZlcnJ5LnYxLlVzZXIiOQoQTGlzdFVzZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJLChFMaXN0VXNlcnNSZXNwb25zZRIdCgV1c2VycxgBIAMoCzIOLmZlcnJ5LnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjgKFlNldFVzZXJQYXNzd29yZFJlcXVlc3QSDAoEdXNlchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIZChdTZXRVc2VyUGFzc3dvcmRSZXNwb25zZSJdChdHcmFudE1vZGVsQWNjZXNzUmVxdWVzdBIMCgR1c2VyGAEgASgJEg0KBW1vZGVsGAIgASgJEiUKBmFjY2VzcxgDIAEoDjIVLmZlcnJ5LnYxLk1vZGVsQWNjZXNzIkEKGEdyYW50TW9kZWxBY2Nlc3NSZXNwb25zZRIlCgZhY2Nlc3MYASABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJeChhSZXZva2VNb2RlbEFjY2Vzc1JlcXVlc3QSDAoEdXNlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIlCgZhY2Nlc3MYAyABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJCChlSZXZva2VNb2RlbEFjY2Vzc1Jlc3BvbnNlEiUKBmFjY2VzcxgBIAEoDjIVLmZlcnJ5LnYxLk1vZGVsQWNjZXNzIlYKGlNldENvbnRyb2xsZXJBY2Nlc3NSZXF1ZXN0EgwKBHVzZXIYASABKAkSKgoGYWNjZXNzGAIgASgOMhouZmVycnkudjEuQ29udHJvbGxlckFjY2VzcyIdChtTZXRDb250cm9sbGVyQWNjZXNzUmVzcG9uc2UiUQobQ3JlYXRlTWlncmF0aW9uVG9rZW5SZXF1ZXN0EhIKCm1vZGVsX3V1aWQYASABKAkSHgoWc291cmNlX2NvbnRyb2xsZXJfdXVpZBgCIAEoCSJeChxDcmVhdGVNaWdyYXRpb25Ub2tlblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIVChNDcmVhdGVCYWNrdXBSZXF1ZXN0IkkKFENyZWF0ZUJhY2t1cFJlc3BvbnNlEg0KBWNodW5rGAEgASgMEhIKCnRvdGFsX3NpemUYAiABKAMSDgoGc2hhMjU2GAMgASgJMuEHChFDb250cm9sbGVyU2VydmljZRJcChFHZXRDb250cm9sbGVySW5mbxIiLmZlcnJ5LnYxLkdldENvbnRyb2xsZXJJbmZvUmVxdWVzdBojLmZlcnJ5LnYxLkdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USOAoFTG9naW4SFi5mZXJyeS52MS5Mb2dpblJlcXVlc3QaFy5mZXJyeS52MS5Mb2dpblJlc3BvbnNlEjsKBkxvZ291dBIXLmZlcnJ5LnYxLkxvZ291dFJlcXVlc3QaGC5mZXJyeS52MS5Mb2dvdXRSZXNwb25zZRI7CgZXaG9BbUkSFy5mZXJyeS52MS5XaG9BbUlSZXF1ZXN0GhguZmVycnkudjEuV2hvQW1JUmVzcG9uc2USRwoKQ3JlYXRlVXNlchIbLmZlcnJ5LnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GhwuZmVycnkudjEuQ3JlYXRlVXNlclJlc3BvbnNlEkQKCUxpc3RVc2VycxIaLmZlcnJ5LnYxLkxpc3RVc2Vyc1JlcXVlc3QaGy5mZXJyeS52MS5MaXN0VXNlcnNSZXNwb25zZRJWCg9TZXRVc2VyUGFzc3dvcmQSIC5mZXJyeS52MS5TZXRVc2VyUGFzc3dvcmRSZXF1ZXN0GiEuZmVycnkudjEuU2V0VXNlclBhc3N3b3JkUmVzcG9uc2USWQoQR3JhbnRNb2RlbEFjY2VzcxIhLmZlcnJ5LnYxLkdyYW50TW9kZWxBY2Nlc3NSZXF1ZXN0GiIuZmVycnkudjEuR3JhbnRNb2RlbEFjY2Vzc1Jlc3BvbnNlElwKEVJldm9rZU1vZGVsQWNjZXNzEiIuZmVycnkudjEuUmV2b2tlTW9kZWxBY2Nlc3NSZXF1ZXN0GiMuZmVycnkudjEuUmV2b2tlTW9kZWxBY2Nlc3NSZXNwb25zZRJiChNTZXRDb250cm9sbGVyQWNjZXNzEiQuZmVycnkudjEuU2V0Q29udHJvbGxlckFjY2Vzc1JlcXVlc3QaJS5mZXJyeS52MS5TZXRDb250cm9sbGVyQWNjZXNzUmVzcG9uc2USZQoUQ3JlYXRlTWlncmF0aW9uVG9rZW4SJS5mZXJyeS52MS5DcmVhdGVNaWdyYXRpb25Ub2tlblJlcXVlc3QaJi5mZXJyeS52MS5DcmVhdGVNaWdyYXRpb25Ub2tlblJlc3BvbnNlEk8KDENyZWF0ZUJhY2t1cBIdLmZlcnJ5LnYxLkNyZWF0ZUJhY2t1cFJlcXVlc3QaHi5mZXJyeS52MS5DcmVhdGVCYWNrdXBSZXNwb25zZTABYgZwcm90bzM", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
+  fileDesc("ChlmZXJyeS92MS9jb250cm9sbGVyLnByb3RvEghmZXJyeS52MSKbAgoKQ29udHJvbGxlchIMCgRuYW1lGAEgASgJEgwKBHV1aWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRINCgVjbG91ZBgEIAEoCRISCgpjbG91ZF90eXBlGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRIVCg1hcGlfYWRkcmVzc2VzGAcgAygJEg8KB2NhX2NlcnQYCCABKAkSFgoOY2FfZmluZ2VycHJpbnQYCSABKAkSHQoVY29udHJvbGxlcl9tb2RlbF91dWlkGAogASgJEg8KB3JlZ2lvbnMYCyADKAkSJwoFbm9kZXMYDCADKAsyGC5mZXJyeS52MS5Db250cm9sbGVyTm9kZRIUCgxzdG9yZV9lbmdpbmUYDSABKAkiyQEKDkNvbnRyb2xsZXJOb2RlEgoKAmlkGAEgASgJEhUKDWFwaV9hZGRyZXNzZXMYAiADKAkSDwoHdmVyc2lvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5oZWFydGJlYXRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbGl2ZRgGIAEoCBIRCglhbnN3ZXJpbmcYByABKAgiGgoYR2V0Q29udHJvbGxlckluZm9SZXF1ZXN0IkUKGUdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USKAoKY29udHJvbGxlchgBIAEoCzIULmZlcnJ5LnYxLkNvbnRyb2xsZXIiLgoMTG9naW5SZXF1ZXN0EgwKBHVzZXIYASABKAkSEAoIcGFzc3dvcmQYAiABKAkibQoNTG9naW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoEdXNlchgDIAEoCzIOLmZlcnJ5LnYxLlVzZXIiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSLiAQoEVXNlchIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIqCgZhY2Nlc3MYAyABKA4yGi5mZXJyeS52MS5Db250cm9sbGVyQWNjZXNzEhIKCmNyZWF0ZWRfYnkYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfbG9naW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZGlzYWJsZWQYByABKAgiDwoNV2hvQW1JUmVxdWVzdCJHCg5XaG9BbUlSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uZmVycnkudjEuVXNlchIXCg9jb250cm9sbGVyX25hbWUYAiABKAkidQoRQ3JlYXRlVXNlclJlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkSKgoGYWNjZXNzGAQgASgOMhouZmVycnkudjEuQ29udHJvbGxlckFjY2VzcyIyChJDcmVhdGVVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmZlcnJ5LnYxLlVzZXIiOQoQTGlzdFVzZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJLChFMaXN0VXNlcnNSZXNwb25zZRIdCgV1c2VycxgBIAMoCzIOLmZlcnJ5LnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjgKFlNldFVzZXJQYXNzd29yZFJlcXVlc3QSDAoEdXNlchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIZChdTZXRVc2VyUGFzc3dvcmRSZXNwb25zZSJdChdHcmFudE1vZGVsQWNjZXNzUmVxdWVzdBIMCgR1c2VyGAEgASgJEg0KBW1vZGVsGAIgASgJEiUKBmFjY2VzcxgDIAEoDjIVLmZlcnJ5LnYxLk1vZGVsQWNjZXNzIkEKGEdyYW50TW9kZWxBY2Nlc3NSZXNwb25zZRIlCgZhY2Nlc3MYASABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJeChhSZXZva2VNb2RlbEFjY2Vzc1JlcXVlc3QSDAoEdXNlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIlCgZhY2Nlc3MYAyABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJCChlSZXZva2VNb2RlbEFjY2Vzc1Jlc3BvbnNlEiUKBmFjY2VzcxgBIAEoDjIVLmZlcnJ5LnYxLk1vZGVsQWNjZXNzIlYKGlNldENvbnRyb2xsZXJBY2Nlc3NSZXF1ZXN0EgwKBHVzZXIYASABKAkSKgoGYWNjZXNzGAIgASgOMhouZmVycnkudjEuQ29udHJvbGxlckFjY2VzcyIdChtTZXRDb250cm9sbGVyQWNjZXNzUmVzcG9uc2UiUQobQ3JlYXRlTWlncmF0aW9uVG9rZW5SZXF1ZXN0EhIKCm1vZGVsX3V1aWQYASABKAkSHgoWc291cmNlX2NvbnRyb2xsZXJfdXVpZBgCIAEoCSJeChxDcmVhdGVNaWdyYXRpb25Ub2tlblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIVChNDcmVhdGVCYWNrdXBSZXF1ZXN0IkkKFENyZWF0ZUJhY2t1cFJlc3BvbnNlEg0KBWNodW5rGAEgASgMEhIKCnRvdGFsX3NpemUYAiABKAMSDgoGc2hhMjU2GAMgASgJMuEHChFDb250cm9sbGVyU2VydmljZRJcChFHZXRDb250cm9sbGVySW5mbxIiLmZlcnJ5LnYxLkdldENvbnRyb2xsZXJJbmZvUmVxdWVzdBojLmZlcnJ5LnYxLkdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USOAoFTG9naW4SFi5mZXJyeS52MS5Mb2dpblJlcXVlc3QaFy5mZXJyeS52MS5Mb2dpblJlc3BvbnNlEjsKBkxvZ291dBIXLmZlcnJ5LnYxLkxvZ291dFJlcXVlc3QaGC5mZXJyeS52MS5Mb2dvdXRSZXNwb25zZRI7CgZXaG9BbUkSFy5mZXJyeS52MS5XaG9BbUlSZXF1ZXN0GhguZmVycnkudjEuV2hvQW1JUmVzcG9uc2USRwoKQ3JlYXRlVXNlchIbLmZlcnJ5LnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GhwuZmVycnkudjEuQ3JlYXRlVXNlclJlc3BvbnNlEkQKCUxpc3RVc2VycxIaLmZlcnJ5LnYxLkxpc3RVc2Vyc1JlcXVlc3QaGy5mZXJyeS52MS5MaXN0VXNlcnNSZXNwb25zZRJWCg9TZXRVc2VyUGFzc3dvcmQSIC5mZXJyeS52MS5TZXRVc2VyUGFzc3dvcmRSZXF1ZXN0GiEuZmVycnkudjEuU2V0VXNlclBhc3N3b3JkUmVzcG9uc2USWQoQR3JhbnRNb2RlbEFjY2VzcxIhLmZlcnJ5LnYxLkdyYW50TW9kZWxBY2Nlc3NSZXF1ZXN0GiIuZmVycnkudjEuR3JhbnRNb2RlbEFjY2Vzc1Jlc3BvbnNlElwKEVJldm9rZU1vZGVsQWNjZXNzEiIuZmVycnkudjEuUmV2b2tlTW9kZWxBY2Nlc3NSZXF1ZXN0GiMuZmVycnkudjEuUmV2b2tlTW9kZWxBY2Nlc3NSZXNwb25zZRJiChNTZXRDb250cm9sbGVyQWNjZXNzEiQuZmVycnkudjEuU2V0Q29udHJvbGxlckFjY2Vzc1JlcXVlc3QaJS5mZXJyeS52MS5TZXRDb250cm9sbGVyQWNjZXNzUmVzcG9uc2USZQoUQ3JlYXRlTWlncmF0aW9uVG9rZW4SJS5mZXJyeS52MS5DcmVhdGVNaWdyYXRpb25Ub2tlblJlcXVlc3QaJi5mZXJyeS52MS5DcmVhdGVNaWdyYXRpb25Ub2tlblJlc3BvbnNlEk8KDENyZWF0ZUJhY2t1cBIdLmZlcnJ5LnYxLkNyZWF0ZUJhY2t1cFJlcXVlc3QaHi5mZXJyeS52MS5DcmVhdGVCYWNrdXBSZXNwb25zZTABYgZwcm90bzM", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
 
 /**
  * Identity of a controller.
@@ -65,7 +65,9 @@ export type Controller = Message<"ferry.v1.Controller"> & {
   region: string;
 
   /**
-   * API addresses, host:port.
+   * API addresses, host:port: every live node's (the one answering first).
+   * A client may use any of them, and should move on to the next when one
+   * refuses or is unavailable.
    *
    * @generated from field: repeated string api_addresses = 7;
    */
@@ -99,6 +101,22 @@ export type Controller = Message<"ferry.v1.Controller"> & {
    * @generated from field: repeated string regions = 11;
    */
   regions: string[];
+
+  /**
+   * The processes (nodes) serving this controller: several when they share a
+   * PostgreSQL store, one on the embedded store. Nodes that stopped
+   * heartbeating are listed with live false.
+   *
+   * @generated from field: repeated ferry.v1.ControllerNode nodes = 12;
+   */
+  nodes: ControllerNode[];
+
+  /**
+   * The store engine: "sqlite" (embedded) or "postgres" (shared by the nodes).
+   *
+   * @generated from field: string store_engine = 13;
+   */
+  storeEngine: string;
 };
 
 /**
@@ -107,6 +125,69 @@ export type Controller = Message<"ferry.v1.Controller"> & {
  */
 export const ControllerSchema: GenMessage<Controller> = /*@__PURE__*/
   messageDesc(file_ferry_v1_controller, 0);
+
+/**
+ * One process serving a controller.
+ *
+ * @generated from message ferry.v1.ControllerNode
+ */
+export type ControllerNode = Message<"ferry.v1.ControllerNode"> & {
+  /**
+   * Stable id of the node (kept in its data dir).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Its API addresses, host:port.
+   *
+   * @generated from field: repeated string api_addresses = 2;
+   */
+  apiAddresses: string[];
+
+  /**
+   * Its version.
+   *
+   * @generated from field: string version = 3;
+   */
+  version: string;
+
+  /**
+   * When it started.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 4;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Its last heartbeat (the store's clock).
+   *
+   * @generated from field: google.protobuf.Timestamp heartbeat_time = 5;
+   */
+  heartbeatTime?: Timestamp | undefined;
+
+  /**
+   * Whether its heartbeat is recent enough for it to count as serving.
+   *
+   * @generated from field: bool live = 6;
+   */
+  live: boolean;
+
+  /**
+   * Whether it is the node that answered this call.
+   *
+   * @generated from field: bool answering = 7;
+   */
+  answering: boolean;
+};
+
+/**
+ * Describes the message ferry.v1.ControllerNode.
+ * Use `create(ControllerNodeSchema)` to create a new message.
+ */
+export const ControllerNodeSchema: GenMessage<ControllerNode> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_controller, 1);
 
 /**
  * Request for GetControllerInfo.
@@ -121,7 +202,7 @@ export type GetControllerInfoRequest = Message<"ferry.v1.GetControllerInfoReques
  * Use `create(GetControllerInfoRequestSchema)` to create a new message.
  */
 export const GetControllerInfoRequestSchema: GenMessage<GetControllerInfoRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 1);
+  messageDesc(file_ferry_v1_controller, 2);
 
 /**
  * Response of GetControllerInfo.
@@ -142,7 +223,7 @@ export type GetControllerInfoResponse = Message<"ferry.v1.GetControllerInfoRespo
  * Use `create(GetControllerInfoResponseSchema)` to create a new message.
  */
 export const GetControllerInfoResponseSchema: GenMessage<GetControllerInfoResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 2);
+  messageDesc(file_ferry_v1_controller, 3);
 
 /**
  * Request for Login.
@@ -171,7 +252,7 @@ export type LoginRequest = Message<"ferry.v1.LoginRequest"> & {
  * Use `create(LoginRequestSchema)` to create a new message.
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 3);
+  messageDesc(file_ferry_v1_controller, 4);
 
 /**
  * Response of Login.
@@ -206,7 +287,7 @@ export type LoginResponse = Message<"ferry.v1.LoginResponse"> & {
  * Use `create(LoginResponseSchema)` to create a new message.
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 4);
+  messageDesc(file_ferry_v1_controller, 5);
 
 /**
  * Request for Logout.
@@ -221,7 +302,7 @@ export type LogoutRequest = Message<"ferry.v1.LogoutRequest"> & {
  * Use `create(LogoutRequestSchema)` to create a new message.
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 5);
+  messageDesc(file_ferry_v1_controller, 6);
 
 /**
  * Response of Logout.
@@ -236,7 +317,7 @@ export type LogoutResponse = Message<"ferry.v1.LogoutResponse"> & {
  * Use `create(LogoutResponseSchema)` to create a new message.
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 6);
+  messageDesc(file_ferry_v1_controller, 7);
 
 /**
  * A controller user.
@@ -299,7 +380,7 @@ export type User = Message<"ferry.v1.User"> & {
  * Use `create(UserSchema)` to create a new message.
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 7);
+  messageDesc(file_ferry_v1_controller, 8);
 
 /**
  * Request for WhoAmI.
@@ -314,7 +395,7 @@ export type WhoAmIRequest = Message<"ferry.v1.WhoAmIRequest"> & {
  * Use `create(WhoAmIRequestSchema)` to create a new message.
  */
 export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 8);
+  messageDesc(file_ferry_v1_controller, 9);
 
 /**
  * Response of WhoAmI.
@@ -342,7 +423,7 @@ export type WhoAmIResponse = Message<"ferry.v1.WhoAmIResponse"> & {
  * Use `create(WhoAmIResponseSchema)` to create a new message.
  */
 export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 9);
+  messageDesc(file_ferry_v1_controller, 10);
 
 /**
  * Request for CreateUser.
@@ -385,7 +466,7 @@ export type CreateUserRequest = Message<"ferry.v1.CreateUserRequest"> & {
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 10);
+  messageDesc(file_ferry_v1_controller, 11);
 
 /**
  * Response of CreateUser.
@@ -406,7 +487,7 @@ export type CreateUserResponse = Message<"ferry.v1.CreateUserResponse"> & {
  * Use `create(CreateUserResponseSchema)` to create a new message.
  */
 export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 11);
+  messageDesc(file_ferry_v1_controller, 12);
 
 /**
  * Request for ListUsers.
@@ -434,7 +515,7 @@ export type ListUsersRequest = Message<"ferry.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 12);
+  messageDesc(file_ferry_v1_controller, 13);
 
 /**
  * Response of ListUsers.
@@ -462,7 +543,7 @@ export type ListUsersResponse = Message<"ferry.v1.ListUsersResponse"> & {
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 13);
+  messageDesc(file_ferry_v1_controller, 14);
 
 /**
  * Request for SetUserPassword.
@@ -490,7 +571,7 @@ export type SetUserPasswordRequest = Message<"ferry.v1.SetUserPasswordRequest"> 
  * Use `create(SetUserPasswordRequestSchema)` to create a new message.
  */
 export const SetUserPasswordRequestSchema: GenMessage<SetUserPasswordRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 14);
+  messageDesc(file_ferry_v1_controller, 15);
 
 /**
  * Response of SetUserPassword.
@@ -505,7 +586,7 @@ export type SetUserPasswordResponse = Message<"ferry.v1.SetUserPasswordResponse"
  * Use `create(SetUserPasswordResponseSchema)` to create a new message.
  */
 export const SetUserPasswordResponseSchema: GenMessage<SetUserPasswordResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 15);
+  messageDesc(file_ferry_v1_controller, 16);
 
 /**
  * Request for GrantModelAccess.
@@ -540,7 +621,7 @@ export type GrantModelAccessRequest = Message<"ferry.v1.GrantModelAccessRequest"
  * Use `create(GrantModelAccessRequestSchema)` to create a new message.
  */
 export const GrantModelAccessRequestSchema: GenMessage<GrantModelAccessRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 16);
+  messageDesc(file_ferry_v1_controller, 17);
 
 /**
  * Response of GrantModelAccess.
@@ -561,7 +642,7 @@ export type GrantModelAccessResponse = Message<"ferry.v1.GrantModelAccessRespons
  * Use `create(GrantModelAccessResponseSchema)` to create a new message.
  */
 export const GrantModelAccessResponseSchema: GenMessage<GrantModelAccessResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 17);
+  messageDesc(file_ferry_v1_controller, 18);
 
 /**
  * Request for RevokeModelAccess.
@@ -596,7 +677,7 @@ export type RevokeModelAccessRequest = Message<"ferry.v1.RevokeModelAccessReques
  * Use `create(RevokeModelAccessRequestSchema)` to create a new message.
  */
 export const RevokeModelAccessRequestSchema: GenMessage<RevokeModelAccessRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 18);
+  messageDesc(file_ferry_v1_controller, 19);
 
 /**
  * Response of RevokeModelAccess.
@@ -617,7 +698,7 @@ export type RevokeModelAccessResponse = Message<"ferry.v1.RevokeModelAccessRespo
  * Use `create(RevokeModelAccessResponseSchema)` to create a new message.
  */
 export const RevokeModelAccessResponseSchema: GenMessage<RevokeModelAccessResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 19);
+  messageDesc(file_ferry_v1_controller, 20);
 
 /**
  * Request for SetControllerAccess.
@@ -645,7 +726,7 @@ export type SetControllerAccessRequest = Message<"ferry.v1.SetControllerAccessRe
  * Use `create(SetControllerAccessRequestSchema)` to create a new message.
  */
 export const SetControllerAccessRequestSchema: GenMessage<SetControllerAccessRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 20);
+  messageDesc(file_ferry_v1_controller, 21);
 
 /**
  * Response of SetControllerAccess.
@@ -660,7 +741,7 @@ export type SetControllerAccessResponse = Message<"ferry.v1.SetControllerAccessR
  * Use `create(SetControllerAccessResponseSchema)` to create a new message.
  */
 export const SetControllerAccessResponseSchema: GenMessage<SetControllerAccessResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 21);
+  messageDesc(file_ferry_v1_controller, 22);
 
 /**
  * Request for CreateMigrationToken.
@@ -688,7 +769,7 @@ export type CreateMigrationTokenRequest = Message<"ferry.v1.CreateMigrationToken
  * Use `create(CreateMigrationTokenRequestSchema)` to create a new message.
  */
 export const CreateMigrationTokenRequestSchema: GenMessage<CreateMigrationTokenRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 22);
+  messageDesc(file_ferry_v1_controller, 23);
 
 /**
  * Response of CreateMigrationToken.
@@ -716,7 +797,7 @@ export type CreateMigrationTokenResponse = Message<"ferry.v1.CreateMigrationToke
  * Use `create(CreateMigrationTokenResponseSchema)` to create a new message.
  */
 export const CreateMigrationTokenResponseSchema: GenMessage<CreateMigrationTokenResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 23);
+  messageDesc(file_ferry_v1_controller, 24);
 
 /**
  * Request for CreateBackup.
@@ -731,7 +812,7 @@ export type CreateBackupRequest = Message<"ferry.v1.CreateBackupRequest"> & {
  * Use `create(CreateBackupRequestSchema)` to create a new message.
  */
 export const CreateBackupRequestSchema: GenMessage<CreateBackupRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 24);
+  messageDesc(file_ferry_v1_controller, 25);
 
 /**
  * One chunk of a backup archive.
@@ -766,7 +847,7 @@ export type CreateBackupResponse = Message<"ferry.v1.CreateBackupResponse"> & {
  * Use `create(CreateBackupResponseSchema)` to create a new message.
  */
 export const CreateBackupResponseSchema: GenMessage<CreateBackupResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 25);
+  messageDesc(file_ferry_v1_controller, 26);
 
 /**
  * The controller itself: identity, login, users and their access,

@@ -1,0 +1,174 @@
+// enable-ha (start more local nodes of a controller on its shared store) and
+// show-controller (the controller, its nodes, their addresses and health).
+import { join } from "node:path";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Controller } from "../../../gen/ts/ferry/v1/controller_pb.js";
+import { connect } from "../../client/connect.js";
+import { isServing } from "../../client/health.js";
+import type { ControllerRecord, LocalNode } from "../../client/store/store.js";
+import type { CliContext } from "../context.js";
+import { readLaunchRecord, readPortFile } from "../daemon.js";
+import { CliError } from "../errors.js";
+import { parseFormat, structured } from "../output/format.js";
+import { relativeTime } from "../output/time.js";
+import { startProgress } from "../progress.js";
+import type { Opts } from "../run.js";
+import { abandonLaunch, ensureEmptyDir, launchController, withLogTail, type LaunchHandle } from "./launch.js";
+
+/** Whether `address` answers a health check with SERVING, over TLS pinned to the CA. */
+async function healthOf(address: string, caPem: string): Promise<"up" | "down"> {
+  const c = connect({ address, caPem });
+  try {
+    return (await isServing(c, 1500)) ? "up" : "down";
+  } finally {
+    c.close();
+  }
+}
+
+/** Every node data dir this client started for the controller: the bootstrapped one first. */
+function localNodes(rec: ControllerRecord): LocalNode[] {
+  const first = rec.dataDir && rec.pidFile ? [{ dataDir: rec.dataDir, pidFile: rec.pidFile, pid: rec.pid }] : [];
+  return [...first, ...(rec.nodes ?? [])];
+}
+
+export async function enableHa(ctx: CliContext, opts: Opts): Promise<void> {
+  const name = await ctx.controllerName(opts.controller);
+  const rec = await ctx.controllerRecord(name);
+  const wanted = Number(opts.number ?? 3);
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 9) throw new CliError(`invalid -n "${opts.number}": 1 to 9`);
+  if (!rec.dataDir) {
+    throw new CliError(
+      `controller "${name}" was not bootstrapped by this client, so its nodes cannot be started from here`,
+      "Start more ferryd processes with the same --store where it runs.",
+    );
+  }
+  const launch = await readLaunchRecord(rec.dataDir);
+  if (!launch?.store) {
+    throw new CliError(
+      `controller "${name}" runs on its embedded store: only a controller on PostgreSQL can have several nodes`,
+      "Bootstrap it with 'ferry bootstrap <cloud> <name> --store postgres://user@host:port/db'.",
+    );
+  }
+  const have = localNodes(rec);
+  if (have.length >= wanted) {
+    ctx.out(`Controller "${name}" already has ${have.length} node(s) started by this client; nothing to do.`);
+    return;
+  }
+  const nodes = [...(rec.nodes ?? [])];
+  const addresses = [...rec.apiEndpoints];
+  for (let i = have.length; i < wanted; i++) {
+    const dataDir = `${rec.dataDir}-node-${i}`;
+    await ensureEmptyDir(dataDir);
+    const portFile = join(dataDir, "api-port");
+    const args = [...launch.args, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--port-file", portFile];
+    const progress = startProgress(`Starting node ${i + 1} of controller "${name}"`);
+    const handle: LaunchHandle = {};
+    try {
+      const launched = await launchController(
+        { args, dataDir, portFile, progress, env: { FERRY_STORE: launch.store } },
+        handle,
+      );
+      // The same controller, or something is very wrong with the store given.
+      if (launched.info.uuid !== rec.uuid) {
+        throw new CliError(`the new node reports controller ${launched.info.uuid}, not ${rec.uuid}`);
+      }
+      nodes.push({ dataDir, pidFile: portFile, pid: launched.pid, address: launched.address });
+      if (!addresses.includes(launched.address)) addresses.push(launched.address);
+      await ctx.store.putController(name, { ...rec, nodes, apiEndpoints: addresses });
+      progress.done(`Node ${i + 1} of controller "${name}" is healthy at ${launched.address}`);
+    } catch (err) {
+      progress.fail(`Node ${i + 1} of controller "${name}" did not start`);
+      const tail = await abandonLaunch(handle, portFile, dataDir);
+      throw withLogTail(err, tail, (t) => ctx.info(t));
+    } finally {
+      handle.clients?.close();
+    }
+  }
+  ctx.out(`Controller "${name}" now has ${wanted} nodes: ${addresses.join(", ")}`);
+}
+
+interface NodeDoc {
+  id: string;
+  addresses: string[];
+  health: string;
+  version: string;
+  started: string;
+  "last-heartbeat": string;
+  answering?: boolean;
+  "data-dir"?: string;
+  pid?: number;
+}
+
+async function nodesOf(ctx: CliContext, rec: ControllerRecord, info: Controller | undefined): Promise<NodeDoc[]> {
+  const local = localNodes(rec);
+  const byAddress = new Map<string, LocalNode>();
+  for (const n of local) {
+    const address = n.address ?? (await readPortFile(n.pidFile))?.address;
+    if (address) byAddress.set(address, n);
+  }
+  const known = info?.nodes ?? [];
+  const docs = await Promise.all(
+    known.map(async (n) => {
+      const mine = n.apiAddresses.map((a) => byAddress.get(a)).find(Boolean);
+      const health = n.live ? await healthOf(n.apiAddresses[0] ?? "", rec.caCert) : "down";
+      const doc: NodeDoc = {
+        id: n.id,
+        addresses: n.apiAddresses,
+        health: n.live && health === "down" ? "unreachable" : health,
+        version: n.version,
+        started: n.startTime ? relativeTime(new Date(timestampMs(n.startTime))) : "",
+        "last-heartbeat": n.heartbeatTime ? relativeTime(new Date(timestampMs(n.heartbeatTime))) : "",
+        ...(n.answering ? { answering: true } : {}),
+        ...(mine ? { "data-dir": mine.dataDir, ...(mine.pid ? { pid: mine.pid } : {}) } : {}),
+      };
+      return doc;
+    }),
+  );
+  // Addresses the client knows that no node reported (a node that is gone, or an older controller).
+  for (const a of rec.apiEndpoints) {
+    if (docs.some((d) => d.addresses.includes(a))) continue;
+    docs.push({
+      id: "",
+      addresses: [a],
+      health: await healthOf(a, rec.caCert),
+      version: "",
+      started: "",
+      "last-heartbeat": "",
+    });
+  }
+  return docs;
+}
+
+export async function showController(ctx: CliContext, opts: Opts, nameArg?: string): Promise<void> {
+  const format = parseFormat(opts.format, ["yaml", "json"], "yaml") as "yaml" | "json";
+  const name = nameArg ?? (await ctx.controllerName(opts.controller));
+  const rec = await ctx.controllerRecord(name);
+  let info: Controller | undefined;
+  let error: string | undefined;
+  try {
+    const session = await ctx.anonymous(name);
+    info = (await session.clients.controller.getControllerInfo({}, { timeoutMs: 10_000 })).controller;
+    if (info && info.uuid === rec.uuid) await ctx.refreshAddresses(name, session.clients);
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  const nodes = await nodesOf(ctx, (await ctx.store.controller(name)) ?? rec, info);
+  const doc = {
+    [name]: {
+      uuid: rec.uuid,
+      "controller-name": info?.name ?? name,
+      version: info?.version ?? rec.agentVersion ?? "",
+      cloud: info?.cloud ?? rec.cloud ?? "",
+      "cloud-type": info?.cloudType ?? rec.cloudType ?? "",
+      region: info?.region ?? rec.region ?? "",
+      store: info?.storeEngine ? (rec.store && rec.store !== "sqlite" ? rec.store : info.storeEngine) : rec.store,
+      "api-endpoints": (await ctx.store.controller(name))?.apiEndpoints ?? rec.apiEndpoints,
+      "ca-fingerprint": rec.caFingerprint,
+      nodes,
+      ...(rec.dataDir ? { "data-dir": rec.dataDir } : {}),
+      ...(error ? { error: `cannot reach the controller: ${error}` } : {}),
+      "ca-cert": rec.caCert,
+    },
+  };
+  ctx.out(structured(doc, format));
+}
