@@ -171,7 +171,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         ControllerService,
         createControllerService({
           store,
-          nodes: () => cluster!.knownNodes(),
+          nodes: () => cluster!.currentNodes(),
           dataDir: config.dataDir,
           controller: identity,
           tokenTtlMs: config.tokenTtlMs,

@@ -72,6 +72,9 @@ interface Held {
   lost: Set<() => void>;
 }
 
+/** How old a node list GetControllerInfo may answer with. */
+const FRESH_NODES_MS = 1000;
+
 export class Cluster implements LeaseAccess {
   readonly nodeId: string;
   readonly incarnation = randomBytes(6).toString("hex");
@@ -79,6 +82,9 @@ export class Cluster implements LeaseAccess {
   readonly leaseTtlMs: number;
   private addresses: string[] = [];
   private nodes: NodeInfo[] = [];
+  /** performance.now() of the last node list read. */
+  private nodesAt = -Infinity;
+  private refreshing: Promise<void> | undefined;
   private readonly held = new Map<string, Held>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -148,6 +154,21 @@ export class Cluster implements LeaseAccess {
     return this.nodes;
   }
 
+  /**
+   * The nodes as of at most a second ago: GetControllerInfo right after a
+   * node joined lists it, while a flood of those (public) calls costs one
+   * store read per second. Falls back to the last list when the store fails.
+   */
+  async currentNodes(): Promise<NodeInfo[]> {
+    if (performance.now() - this.nodesAt > FRESH_NODES_MS) {
+      this.refreshing ??= this.refreshNodes()
+        .catch(() => undefined)
+        .finally(() => (this.refreshing = undefined));
+      await this.refreshing;
+    }
+    return this.nodes;
+  }
+
   private async tick(): Promise<void> {
     if (this.stopped || this.ticking) return;
     this.ticking = (async () => {
@@ -190,6 +211,7 @@ export class Cluster implements LeaseAccess {
     }));
     const before = JSON.stringify(this.apiAddresses());
     this.nodes = rows.map((r) => toInfo(r, now - this.leaseTtlMs, this.nodeId));
+    this.nodesAt = performance.now();
     if (JSON.stringify(this.apiAddresses()) !== before) for (const fn of this.listeners) fn();
   }
 

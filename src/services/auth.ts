@@ -54,11 +54,10 @@ export async function authenticate(
     throw unauthenticated("authentication required: log in first (ferry login)", "NO_CREDENTIALS");
   }
   const hash = hashToken(token);
-  // One read for the token and its user: a consistent answer, one round trip of locking.
-  const { row, user } = await store.read(async (tx) => {
-    const row = await tx.tokens.get(hash);
-    return { row, user: row?.kind === "user" ? await tx.users.get(row.user) : undefined };
-  });
+  // One statement for the token and its user: every authenticated call pays it.
+  const found = await store.read((tx) => tx.tokens.getWithUser(hash), { oneStatement: true });
+  const row = found?.token;
+  const user = found?.user ?? undefined;
   if (!row) {
     if (isPublic) return undefined;
     throw unauthenticated("invalid or revoked token: log in again (ferry login)", "INVALID_TOKEN");

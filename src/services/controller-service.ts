@@ -37,8 +37,8 @@ export interface NodeView {
 
 export interface ControllerServiceDeps {
   store: Store;
-  /** The nodes serving the controller, as last seen (absent: none listed). */
-  nodes?: () => NodeView[];
+  /** The nodes serving the controller, recently read (absent: none listed). */
+  nodes?: () => Promise<NodeView[]>;
   /** The controller's data dir (backups carry its PKI and secrets). */
   dataDir: string;
   controller: ControllerIdentity;
@@ -114,7 +114,9 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
     // Streams a backup archive; lives in its own module (backup-service.ts).
     createBackup: createBackupHandler({ store, dataDir: deps.dataDir, controller, log: deps.log }),
 
-    getControllerInfo() {
+    async getControllerInfo() {
+      // First: reading the nodes also refreshes the controller's addresses.
+      const nodes = (await deps.nodes?.()) ?? [];
       return {
         controller: {
           name: controller.name,
@@ -129,7 +131,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
           caFingerprint: controller.caFingerprint,
           controllerModelUuid: controller.controllerModelUuid,
           storeEngine: store.engine,
-          nodes: (deps.nodes?.() ?? []).map((n) => ({
+          nodes: nodes.map((n) => ({
             id: n.id,
             apiAddresses: n.addresses,
             version: n.version,

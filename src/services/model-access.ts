@@ -8,7 +8,14 @@ import { create } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { ModelMigratingSchema, ModelRedirectSchema } from "../../gen/ts/ferry/v1/errors_pb.js";
 import { effectiveModelAccess, isModelAccess, modelAccessIncludes, type ModelAccessLevel } from "../domain/access.js";
-import { redirectAddresses, redirectUsers, type ModelRow, type RedirectRow, type Repos } from "../store/index.js";
+import {
+  redirectAddresses,
+  redirectUsers,
+  type ModelRow,
+  type ModelWithGrant,
+  type RedirectRow,
+  type Repos,
+} from "../store/index.js";
 import { fingerprint } from "../pki/fingerprint.js";
 import type { Principal } from "./context.js";
 import { badField, ferryError, notFound, permissionDenied, unavailable } from "./errors.js";
@@ -21,16 +28,21 @@ export interface ResolvedModel {
   access: ModelAccessLevel;
 }
 
-async function lookup(tx: Repos, p: Principal, ref: string): Promise<ModelRow | undefined> {
-  if (UUID_RE.test(ref)) return tx.models.byUuid(ref.toLowerCase());
+/**
+ * The model `ref` names for `p`, with the access granted to `p` on it. The
+ * direct forms (UUID, owner/name, the caller's own bare name) take one
+ * statement, which lets a read made only of this run outside a transaction.
+ */
+async function lookup(tx: Repos, p: Principal, ref: string): Promise<ModelWithGrant | undefined> {
+  if (UUID_RE.test(ref)) return tx.models.byUuidFor(ref.toLowerCase(), p.user);
   const slash = ref.indexOf("/");
-  if (slash >= 0) return tx.models.byName(ref.slice(0, slash), ref.slice(slash + 1));
-  const own = await tx.models.byName(p.user, ref);
+  if (slash >= 0) return tx.models.byNameFor(ref.slice(0, slash), ref.slice(slash + 1), p.user);
+  const own = await tx.models.byNameFor(p.user, ref, p.user);
   if (own) return own;
   // A bare name that is not the caller's own: accept it when exactly one model
   // of that name is shared with the caller (or, for superusers, exists at all).
   const shared = await tx.models.sharedByName(p.user, ref);
-  if (shared.length === 1) return shared[0];
+  if (shared.length === 1) return withGrant(tx, p, shared[0]!);
   if (shared.length > 1) {
     throw ferryError(
       Code.InvalidArgument,
@@ -39,9 +51,13 @@ async function lookup(tx: Repos, p: Principal, ref: string): Promise<ModelRow | 
     );
   }
   if (p.controllerAccess === "superuser" && ref === "controller") {
-    return tx.models.byName("admin", "controller");
+    return tx.models.byNameFor("admin", "controller", p.user);
   }
   return undefined;
+}
+
+async function withGrant(tx: Repos, p: Principal, model: ModelRow): Promise<ModelWithGrant> {
+  return { model, granted: (await tx.models.grantedAccess(model.uuid, p.user)) ?? null };
 }
 
 /** Whether the caller may learn where a migrated model went: they had access (or see everything). */
@@ -140,8 +156,9 @@ export async function resolveModel(
   opts: ResolveOptions = {},
 ): Promise<ResolvedModel> {
   if (!ref) throw badField("model", "a model is required (UUID, name or owner/name)");
-  const model = await lookup(tx, p, ref);
-  const granted = model ? await tx.models.grantedAccess(model.uuid, p.user) : undefined;
+  const found = await lookup(tx, p, ref);
+  const model = found?.model;
+  const granted = found?.granted;
   const access = model
     ? effectiveModelAccess(p.controllerAccess, granted && isModelAccess(granted) ? granted : undefined)
     : undefined;

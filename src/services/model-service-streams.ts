@@ -191,10 +191,16 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
    * caller then gets the redirect error).
    */
   function resolvedEntry(p: Principal, ref: string): Promise<CachedStatus | undefined> {
-    return store.read(async (tx) => {
-      const { model, access } = await resolveModel(tx, p, ref, "read");
-      return entryOf(tx, p, model, access);
-    });
+    // On a cache hit this is one statement (the model and the caller's
+    // access); a miss builds the status, and then the store runs it again
+    // in one snapshot.
+    return store.read(
+      async (tx) => {
+        const { model, access } = await resolveModel(tx, p, ref, "read");
+        return entryOf(tx, p, model, access);
+      },
+      { oneStatement: true },
+    );
   }
 
   /** The model's full status as the principal may see it; undefined once it is gone. */

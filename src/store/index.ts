@@ -23,7 +23,14 @@ export {
   type PrecheckRows,
 } from "./repos/migrations.js";
 export { redirectAddresses, redirectUsers, type NewRedirect } from "./repos/redirects.js";
-export type { StatusUpdate, ModelCounts, NewModel, ModelPageQuery, MigrationMode } from "./repos/models.js";
+export type {
+  StatusUpdate,
+  ModelCounts,
+  NewModel,
+  ModelPageQuery,
+  MigrationMode,
+  ModelWithGrant,
+} from "./repos/models.js";
 export type { CharmSummaryRow, ModelSnapshot as StatusSnapshot, StatusHistoryRow } from "./repos/status.js";
 export type { NewLogEntry, LogQuery } from "./repos/logs.js";
 export type { Lease, NodeRegistration } from "./repos/cluster.js";

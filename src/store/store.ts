@@ -19,6 +19,19 @@ export interface WriteOptions {
   fence?: Fence;
 }
 
+export interface ReadOptions {
+  /**
+   * A hint that fn usually issues a single statement (a lookup on every
+   * call: a token, a model with its grant, a cached status). One statement
+   * is a snapshot by itself, so the PostgreSQL engine then runs it without
+   * a transaction around it (saving BEGIN and COMMIT round trips); when fn
+   * issues a second statement the engine stops it there and runs it again
+   * from the start in a REPEATABLE READ transaction. fn must therefore keep
+   * side effects until after its reads (as every read should).
+   */
+  oneStatement?: boolean;
+}
+
 /** The lease a fenced write was made for has moved to another holder (or epoch): nothing was written. */
 export class LeaseLost extends Error {
   constructor(readonly fence: Fence) {
@@ -46,7 +59,7 @@ export interface Store {
   /** Changes of models committed by this node and, on a shared store, by the others. */
   readonly changes: ChangeHub;
   /** Runs fn on one consistent snapshot (no writes). */
-  read<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  read<T>(fn: (tx: Repos) => Promise<T>, opts?: ReadOptions): Promise<T>;
   /**
    * Runs fn in one transaction, serialised with every other write that
    * conflicts with it; all or nothing. fn may run more than once (a

@@ -59,6 +59,8 @@ describe.runIf(postgresAvailable())("backups of a controller on PostgreSQL", () 
     archive = join(work, "pgc.tar");
     const r = await ok(home, ["create-backup", "-o", archive]);
     expect(r.stdout).toMatch(/SHA-256: [0-9a-f]{64}/);
+    // The hint names what a PostgreSQL backup needs to come back: an empty database.
+    expect(r.stderr).toContain(`Restore with 'ferry restore-backup ${archive} --store postgres://`);
     expect(statSync(archive).mode & 0o777).toBe(0o600);
     const names = execFileSync("tar", ["tf", archive], { encoding: "utf8" }).trim().split("\n");
     expect(names.sort()).toEqual(["ca.pem", "ferry-backup.json", "ferry-store.ndjson"]);

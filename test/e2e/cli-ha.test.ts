@@ -51,10 +51,9 @@ describe.runIf(postgresAvailable())("an HA controller through the CLI", () => {
     expect(rec.store).toMatch(/^postgres:\/\//);
     const list = await ok(home, ["controllers"]);
     expect(list.stdout).toMatch(/prod\*.*3\/3 up/);
-    const all = await eventually(async () => {
-      const n = await nodes();
-      return n.length === 3 && n.every((x) => x.health === "up") ? n : undefined;
-    });
+    // Listed by the controller as soon as enable-ha is done.
+    const all = await nodes();
+    expect(all.map((n) => n.health)).toEqual(["up", "up", "up"]);
     pids = all.map((n) => n.pid!).filter(Boolean);
     expect(pids).toHaveLength(3);
     const doc = parse((await ok(home, ["show-controller", "--format", "json"])).stdout).prod;

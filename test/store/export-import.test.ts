@@ -34,7 +34,10 @@ describe.each(PAIRS)("export from %s, import into %s", (srcEngine, dstEngine) =>
   async function sampleModel(t: TestStore, name = "sample"): Promise<string> {
     const g = await generateModel(t.store, { units: 40, unitsPerApplication: 10, users: ["bob"], name });
     const q = (sql: string, ...params: unknown[]) => rawQuery(t.spec, sql, params);
-    await q("INSERT INTO model_config (model_uuid, key, value) VALUES (?, 'note', ?)", g.uuid, 'ünï "q"\n✓');
+    await q("INSERT INTO model_config (model_uuid, key, value) VALUES (?, 'note', ?)", g.uuid, 'ünï "q"\n✓ \\ {a,"b"}');
+    // Strings that an array literal or a COPY line would read as something else.
+    await q("INSERT INTO model_config (model_uuid, key, value) VALUES (?, 'literal', ?)", g.uuid, "NULL");
+    await q("INSERT INTO model_config (model_uuid, key, value) VALUES (?, 'empty', ?)", g.uuid, "");
     await q(
       "UPDATE model_users SET last_connection_at = 1700000000000 WHERE model_uuid = ? AND \"user\" = 'bob'",
       g.uuid,
@@ -125,7 +128,7 @@ describe.each(PAIRS)("export from %s, import into %s", (srcEngine, dstEngine) =>
       for (const local of ["migrationMode", "status", "statusMessage", "importMigrationId", "activatedAt", "version"]) {
         expect(header).not.toHaveProperty(local);
       }
-      expect(ex.counts).toMatchObject({ units: 40, machines: 10, applications: 4, charms: 2, users: 2, config: 7 });
+      expect(ex.counts).toMatchObject({ units: 40, machines: 10, applications: 4, charms: 2, users: 2, config: 9 });
       expect(text).not.toContain('"kind":"log');
       expect(text).toContain("scrypt$"); // agent credentials travel with the model
       expect(ex.binaries.map((b) => b.name).sort()).toEqual(["ferry:postgresql-3", "ferry:wordpress-3"]);

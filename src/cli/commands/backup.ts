@@ -57,7 +57,16 @@ export async function createBackup(ctx: CliContext, opts: Opts): Promise<void> {
     ctx.out(`Backup of controller "${controller}" saved to ${file}`);
     ctx.out(`Size: ${humanBytes(res.size)} (${res.size} bytes)`);
     ctx.out(`SHA-256: ${res.sha256}`);
-    ctx.info(`It holds the controller's private keys: keep it safe. Restore with 'ferry restore-backup ${file}'.`);
+    // A backup of a PostgreSQL store restores into an empty database: say so where it is needed.
+    const engine = await session.clients.controller
+      .getControllerInfo({})
+      .then((r) => r.controller?.storeEngine)
+      .catch(() => undefined);
+    const restore =
+      engine === "postgres"
+        ? `ferry restore-backup ${file} --store postgres://user@host:port/<empty database>`
+        : `ferry restore-backup ${file}`;
+    ctx.info(`It holds the controller's private keys: keep it safe. Restore with '${restore}'.`);
   } catch (err) {
     progress.fail(`Backup of controller "${controller}" failed`);
     if (err instanceof BackupDownloadError)

@@ -84,7 +84,28 @@ export async function enableHa(ctx: CliContext, opts: Opts): Promise<void> {
       handle.clients?.close();
     }
   }
+  await untilListed(ctx, name, addresses);
   ctx.out(`Controller "${name}" now has ${wanted} nodes: ${addresses.join(", ")}`);
+}
+
+/**
+ * Waits (a few seconds at most) until the controller itself lists every one
+ * of `addresses` as a live node, so that show-controller and a login through
+ * any node right after enable-ha see them all.
+ */
+async function untilListed(ctx: CliContext, name: string, addresses: string[]): Promise<void> {
+  const { clients } = await ctx.session(name);
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const info = await clients.controller.getControllerInfo({}).catch(() => undefined);
+    const live = new Set(info?.controller?.nodes.filter((n) => n.live).flatMap((n) => n.apiAddresses));
+    if (addresses.every((a) => live.has(a))) return;
+    if (Date.now() >= deadline) {
+      ctx.info(`The controller does not list every node yet; 'ferry show-controller ${name}' shows them as they join.`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 interface NodeDoc {

@@ -14,8 +14,8 @@ export function registerControllerCommands(program: Command): void {
     .argument("<controller>", "name for the new controller")
     .summary("start a controller in the background and log in to it as admin")
     .description(
-      "Start a controller daemon (ferryd) in the background, wait until it is healthy, record it and log in as admin.\n" +
-        "The admin password comes from FERRY_ADMIN_PASSWORD, else the first line of stdin (when not a terminal),\n" +
+      "Start a controller daemon (ferryd) in the background, wait until it is healthy, record it and log in as admin. " +
+        "The admin password comes from FERRY_ADMIN_PASSWORD, else the first line of stdin (when not a terminal), " +
         "else it is generated and shown once.",
     )
     .option("--cloud-type <type>", "cloud type (substrate)", "lxd")
@@ -41,9 +41,9 @@ export function registerControllerCommands(program: Command): void {
     .command("enable-ha")
     .summary("start more nodes of a controller on its PostgreSQL store (one controller, several processes)")
     .description(
-      "Make a controller bootstrapped with --store postgres://... highly available: start local ferryd nodes\n" +
-        "(each with its own data dir and port) until it has -n of them, and record their addresses. Any node\n" +
-        "serves any call; when one stops, another takes over its work within the lease time, and the client\n" +
+      "Make a controller bootstrapped with --store postgres://... highly available: start local ferryd nodes " +
+        "(each with its own data dir and port) until it has -n of them, and record their addresses. Any node " +
+        "serves any call; when one stops, another takes over its work within the lease time, and the client " +
         "moves on to the next address.",
     )
     .option("-n, --number <n>", "how many nodes in all", "3")
@@ -99,7 +99,7 @@ export function registerControllerCommands(program: Command): void {
     .argument("[address]", "host:port of a controller not yet in the client store")
     .summary("register a controller (after checking its CA fingerprint) and log in, or log in again")
     .description(
-      "Register a controller (shows its CA fingerprint and asks to trust it) and log in; with no address,\n" +
+      "Register a controller (shows its CA fingerprint and asks to trust it) and log in; with no address, " +
         "log in again to a known controller. The password is prompted for, or read from stdin's first line.",
     )
     .option("-c, --controller <name>", "name to store the controller under / controller to log in to")

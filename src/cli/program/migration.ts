@@ -11,8 +11,8 @@ export function registerMigrationCommands(program: Command): void {
     .argument("<destination-controller>", "the destination, as named in this client's store")
     .summary("move a model to another controller")
     .description(
-      "Start migrating a model to another controller and return; the migration runs on the source controller.\n" +
-        "You need admin on the model and superuser on both controllers; the destination must be in the client\n" +
+      "Start migrating a model to another controller and return; the migration runs on the source controller. " +
+        "You need admin on the model and superuser on both controllers; the destination must be in the client " +
         "store ('ferry login <host:port> -c <name>'). Take a backup of both controllers first ('ferry create-backup').",
     )
     .option("--dry-run", "only run the prechecks and print the plan; change nothing")
@@ -43,7 +43,7 @@ export function registerMigrationCommands(program: Command): void {
   program
     .command("create-backup")
     .description(
-      "Download a consistent backup of a controller (its store, CA and config) to a file readable only by you.\n" +
+      "Download a consistent backup of a controller (its store, CA and config) to a file readable only by you. " +
         "Needs superuser access. Also writes <file>.sha256.",
     )
     .option("-c, --controller <name>", "controller (default: current)")
@@ -56,8 +56,8 @@ export function registerMigrationCommands(program: Command): void {
     .argument("<file>", "a backup made by 'ferry create-backup'")
     .summary("start a controller from a backup, record it and log in")
     .description(
-      "Start a controller (ferryd) from a backup in a new data dir: same UUID, CA, users and models. It is recorded\n" +
-        "in the client store and you are logged in; the password is the one valid when the backup was made\n" +
+      "Start a controller (ferryd) from a backup in a new data dir: same UUID, CA, users and models. It is recorded " +
+        "in the client store and you are logged in; the password is the one valid when the backup was made " +
         "(FERRY_ADMIN_PASSWORD, else prompted for or read from stdin's first line).",
     )
     .option("-c, --controller <name>", "name for it in the client store (default: the backup's controller name)")

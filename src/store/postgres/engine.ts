@@ -11,7 +11,9 @@
 // everything may have changed).
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { is } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
+import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { createChangeHub, type ChangeHub } from "../changes.js";
@@ -20,7 +22,7 @@ import { Repos } from "../repos/index.js";
 import * as schema from "../schema/postgres.js";
 import type { Db, ModelChangeKind, Session, Tables } from "../session.js";
 import { migrationsFolder } from "../migrations-folder.js";
-import { LeaseLost, type Store, type StoreBackupFile, type WriteOptions } from "../store.js";
+import { LeaseLost, type ReadOptions, type Store, type StoreBackupFile, type WriteOptions } from "../store.js";
 import { dumpPostgres } from "./dump.js";
 import { openPostgresSnapshot } from "./snapshot.js";
 
@@ -55,6 +57,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** A one-statement read reached its second statement: it runs again in a transaction. */
+class NeedsTransaction extends Error {
+  constructor() {
+    super("a one-statement read issued a second statement");
+    this.name = "NeedsTransaction";
+  }
+}
+
 /** One pooled connection as the repositories see it, with what its open transaction touched. */
 class Connection implements Session {
   readonly engine = "postgres" as const;
@@ -64,10 +74,31 @@ class Connection implements Session {
   touched = new Map<string, Set<ModelChangeKind>>();
   locked = new Set<string>();
   private readonly queries = new Map<string, unknown>();
+  /** Statements left before a one-statement read must start over in a transaction (undefined: no limit). */
+  budget: number | undefined;
+  /** A one-statement read tried a second statement. */
+  overBudget = false;
 
   constructor(readonly client: pg.PoolClient) {
-    this.db = drizzle({ client, schema }) as unknown as Db;
+    // Drizzle only ever calls query(); counting there is what lets a
+    // one-statement read stop before a second, unsnapshotted statement.
+    const counted = {
+      query: (...args: unknown[]) => {
+        this.spend();
+        return (client.query as (...a: unknown[]) => unknown)(...args);
+      },
+    };
+    this.db = drizzle({ client: counted as unknown as pg.PoolClient, schema }) as unknown as Db;
     this.repos = new Repos(this);
+  }
+
+  /** Accounts for one statement of a one-statement read; throws once it would be the second. */
+  private spend(): void {
+    if (this.budget === undefined) return;
+    if (this.budget-- <= 0) {
+      this.overBudget = true;
+      throw new NeedsTransaction();
+    }
   }
 
   begin(): void {
@@ -83,11 +114,13 @@ class Connection implements Session {
 
   async lock(key: string): Promise<void> {
     if (this.locked.has(key)) return;
+    this.spend();
     await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
     this.locked.add(key);
   }
 
   async clock(): Promise<number> {
+    this.spend();
     const r = await this.client.query<{ now: number }>(
       "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS now",
     );
@@ -101,21 +134,45 @@ class Connection implements Session {
   }
 
   async insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
-    // Multi-row INSERTs: one round trip per batch instead of per row (the
-    // protocol allows 65535 parameters per statement).
-    const perBatch = Math.max(1, Math.min(1000, Math.floor(60_000 / columns.length)));
+    // One statement per batch with one array parameter per column, unnested
+    // on the server: planning a statement of 60k scalar parameters (a
+    // multi-row VALUES) cost the server about twice as much per row.
+    const types = columnTypes(table);
+    const casts = columns.map((c, i) => {
+      const type = types.get(c);
+      if (!type) throw new Error(`insertRows: ${table} has no column ${c}`);
+      return `$${i + 1}::${type}[]`;
+    });
     const cols = columns.map((c) => `"${c}"`).join(", ");
-    for (let i = 0; i < rows.length; i += perBatch) {
-      const batch = rows.slice(i, i + perBatch);
-      const values: unknown[] = [];
-      const tuples = batch.map((r) => {
-        const start = values.length;
-        values.push(...r);
-        return `(${r.map((_, j) => `$${start + j + 1}`).join(", ")})`;
-      });
-      await this.client.query(`INSERT INTO "${table}" (${cols}) VALUES ${tuples.join(", ")}`, values);
+    const text = `INSERT INTO "${table}" (${cols}) SELECT * FROM unnest(${casts.join(", ")})`;
+    for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+      this.spend();
+      const batch = rows.slice(i, i + INSERT_BATCH);
+      const arrays = columns.map((_, j) => batch.map((r) => r[j]));
+      await this.client.query(text, arrays);
     }
   }
+}
+
+/** Rows per bulk INSERT statement. */
+const INSERT_BATCH = 5000;
+
+let tableTypes: Map<string, Map<string, string>> | undefined;
+
+/** The SQL type of each column of `table` (collation left out: the column has it), from the schema. */
+function columnTypes(table: string): Map<string, string> {
+  if (!tableTypes) {
+    tableTypes = new Map();
+    for (const value of Object.values(schema)) {
+      if (!is(value, PgTable)) continue;
+      const config = getTableConfig(value);
+      tableTypes.set(
+        config.name,
+        new Map(config.columns.map((c) => [c.name, c.getSQLType().replace(/ COLLATE .*$/, "")])),
+      );
+    }
+  }
+  return tableTypes.get(table) ?? new Map();
 }
 
 export interface PostgresStoreOptions {
@@ -177,8 +234,22 @@ class PostgresStore implements Store {
     }
   }
 
-  read<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+  read<T>(fn: (tx: Repos) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
     return this.withConnection(async (c) => {
+      if (opts.oneStatement) {
+        // Optimistically without BEGIN/COMMIT; a second statement sends us
+        // to the transaction below (even if fn caught the error).
+        c.budget = 1;
+        c.overBudget = false;
+        try {
+          const out = await fn(c.repos);
+          if (!c.overBudget) return out;
+        } catch (err) {
+          if (!c.overBudget) throw err;
+        } finally {
+          c.budget = undefined;
+        }
+      }
       await c.client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       try {
         const out = await fn(c.repos);

@@ -42,6 +42,12 @@ export interface StatusUpdate {
   message?: string;
 }
 
+/** A model and the access granted to one user on it (null: none granted). */
+export interface ModelWithGrant {
+  model: ModelRow;
+  granted: string | null;
+}
+
 export type MigrationMode = "none" | "importing" | "exporting";
 
 export class ModelRepo extends Repo {
@@ -66,6 +72,38 @@ export class ModelRepo extends Repo {
         .prepare("modelByName"),
     );
     return first(await q.execute({ owner, name }));
+  }
+
+  /**
+   * The model `uuid` with the access granted to `user` on it, in one
+   * statement: most calls name a model directly, and this answers both
+   * questions of resolving it in one round trip.
+   */
+  async byUuidFor(uuid: string, user: string): Promise<ModelWithGrant | undefined> {
+    const { models, modelUsers } = this.t;
+    const q = this.s.prepared("modelByUuidFor", (db) =>
+      db
+        .select({ model: models, granted: modelUsers.access })
+        .from(models)
+        .leftJoin(modelUsers, and(eq(modelUsers.modelUuid, models.uuid), eq(modelUsers.user, sql.placeholder("user"))))
+        .where(eq(models.uuid, sql.placeholder("uuid")))
+        .prepare("modelByUuidFor"),
+    );
+    return first(await q.execute({ uuid, user }));
+  }
+
+  /** The model `owner`/`name` with the access granted to `user` on it, in one statement. */
+  async byNameFor(owner: string, name: string, user: string): Promise<ModelWithGrant | undefined> {
+    const { models, modelUsers } = this.t;
+    const q = this.s.prepared("modelByNameFor", (db) =>
+      db
+        .select({ model: models, granted: modelUsers.access })
+        .from(models)
+        .leftJoin(modelUsers, and(eq(modelUsers.modelUuid, models.uuid), eq(modelUsers.user, sql.placeholder("user"))))
+        .where(and(eq(models.owner, sql.placeholder("owner")), eq(models.name, sql.placeholder("name"))))
+        .prepare("modelByNameFor"),
+    );
+    return first(await q.execute({ owner, name, user }));
   }
 
   /** Models named `name` that `user` has been granted access to (any owner). */

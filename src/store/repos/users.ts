@@ -103,6 +103,20 @@ export class TokenRepo extends Repo {
     return first(await q.execute({ hash }));
   }
 
+  /** The token and, for a user's token, its user, in one statement (every authenticated call asks both). */
+  async getWithUser(hash: string): Promise<{ token: TokenRow; user: UserRow | null } | undefined> {
+    const { tokens, users } = this.t;
+    const q = this.s.prepared("tokenWithUser", (db) =>
+      db
+        .select({ token: tokens, user: users })
+        .from(tokens)
+        .leftJoin(users, and(eq(users.name, tokens.user), eq(tokens.kind, "user")))
+        .where(eq(tokens.hash, sql.placeholder("hash")))
+        .prepare("tokenWithUser"),
+    );
+    return first(await q.execute({ hash }));
+  }
+
   async delete(hash: string): Promise<void> {
     const { tokens } = this.t;
     await this.db.delete(tokens).where(eq(tokens.hash, hash));
