@@ -2,8 +2,8 @@
 // either the URL given (--store postgres://user@host:port/db; the bench uses
 // databases of its own on that server and drops them at the end) or a
 // throwaway cluster the bench starts itself and removes (--store postgres).
-import pg from "pg";
 import { startPgCluster, type PgCluster } from "../../test/helpers/postgres-cluster.js";
+import { createDatabase, type TestDatabase } from "../../test/helpers/postgres.js";
 
 export interface BenchPostgres {
   /** A new, empty database on the server, for one controller. */
@@ -29,28 +29,16 @@ export async function benchPostgres(arg: string): Promise<BenchPostgres> {
   } else {
     throw new Error(`--store ${arg}: want "postgres" (start a throwaway server) or a postgres:// URL`);
   }
-  const sql = async (text: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
-  };
-  const created: string[] = [];
+  const created: TestDatabase[] = [];
   return {
     async database(name) {
-      const db = `ferry_bench_${name.replace(/[^a-z0-9]/g, "_")}_${process.pid}_${created.length}`;
-      await sql(`CREATE DATABASE ${db}`);
+      const db = await createDatabase(`ferry_bench_${name.replace(/[^a-z0-9]/g, "_")}`, admin);
       created.push(db);
-      const u = new URL(admin);
-      u.pathname = `/${db}`;
-      return u.toString();
+      return db.url;
     },
     async stop() {
       if (cluster) return cluster.stop();
-      for (const db of created.splice(0)) await sql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      for (const db of created.splice(0)) await db.drop();
     },
   };
 }

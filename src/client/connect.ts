@@ -188,48 +188,48 @@ export function connect(opts: ConnectOptions): FerryClients {
 }
 
 export interface FollowOptions extends Pick<ConnectOptions, "token" | "unaryTimeoutMs" | "interceptors"> {
-  /** How long each address gets to answer; default 10 s. */
+  /** How long the health check that proves the destination answers may take; default 10 s. */
   probeTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
 /**
- * Connects to where a redirect points: the first of its addresses whose
- * controller answers a health check with SERVING over TLS pinned to the CA
- * the redirect carries, so a destination with one dead address is still
- * reached; later calls move on to its other addresses the same way if that
- * one stops answering (an HA destination). Addresses are tried one after
- * another, each for up to `probeTimeoutMs`. Rejects with UNAVAILABLE, naming
- * every address tried, when none answers.
+ * Connects to where a redirect points, over all its addresses with the CA it
+ * carries (`connect`: each address is health-probed before its first call and
+ * passed over when it does not answer SERVING), and proves it with one health
+ * check, so a destination with one dead address is still reached and later
+ * calls move on to its other addresses if that one stops answering (an HA
+ * destination). Rejects with UNAVAILABLE, naming the addresses tried, when
+ * none answers.
  */
 export async function followRedirect(
   redirect: Pick<ModelRedirect, "addresses" | "caCert" | "controllerName">,
   opts: FollowOptions = {},
 ): Promise<FerryClients> {
-  if (redirect.addresses.length === 0) {
+  const { addresses } = redirect;
+  if (addresses.length === 0) {
     throw new ConnectError("the redirect has no addresses", Code.FailedPrecondition);
   }
-  const tried: string[] = [];
-  for (const [i, address] of redirect.addresses.entries()) {
-    // From this address on, in order: the ones before it did not answer.
-    const rest = [...redirect.addresses.slice(i), ...redirect.addresses.slice(0, i)];
-    const clients = connect({ ...opts, addresses: rest, caPem: redirect.caCert });
-    try {
-      const { status } = await clients.health.check(
-        {},
-        { timeoutMs: opts.probeTimeoutMs ?? 10_000, signal: opts.signal },
-      );
-      // A controller shutting down answers NOT_SERVING: try the next address.
-      if (status === HealthCheckResponse_ServingStatus.SERVING && clients.address() === address) return clients;
+  const clients = connect({ ...opts, addresses, caPem: redirect.caCert });
+  try {
+    const { status } = await clients.health.check(
+      {},
+      { timeoutMs: opts.probeTimeoutMs ?? 10_000, signal: opts.signal },
+    );
+    // A controller shutting down answers NOT_SERVING.
+    if (status !== HealthCheckResponse_ServingStatus.SERVING) {
       throw new ConnectError(`health ${HealthCheckResponse_ServingStatus[status]}`, Code.Unavailable);
-    } catch (err) {
-      clients.close();
-      if (opts.signal?.aborted) throw err;
-      tried.push(`${address} (${err instanceof ConnectError ? err.rawMessage : String(err)})`);
     }
+    return clients;
+  } catch (err) {
+    clients.close();
+    if (opts.signal?.aborted) throw err;
+    // With several addresses the failover's message names each one and why.
+    const where = addresses.length === 1 ? ` at ${addresses[0]}` : "";
+    const why = err instanceof ConnectError ? err.rawMessage : String(err);
+    throw new ConnectError(
+      `could not reach controller ${JSON.stringify(redirect.controllerName)}${where}: ${why}`,
+      Code.Unavailable,
+    );
   }
-  throw new ConnectError(
-    `could not reach controller ${JSON.stringify(redirect.controllerName)} at ${tried.join(", ")}`,
-    Code.Unavailable,
-  );
 }

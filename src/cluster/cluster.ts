@@ -149,11 +149,6 @@ export class Cluster implements LeaseAccess {
     return out;
   }
 
-  /** The nodes as last seen (heartbeats), live or not. */
-  knownNodes(): NodeInfo[] {
-    return this.nodes;
-  }
-
   /**
    * The nodes as of at most a second ago: GetControllerInfo right after a
    * node joined lists it, while a flood of those (public) calls costs one
@@ -176,9 +171,11 @@ export class Cluster implements LeaseAccess {
       // Leases taken while the renewal runs are not in its answer: only these count.
       const before = new Set(this.held.keys());
       try {
-        const renewed = await this.opts.store.write(async (tx) => {
-          await tx.nodes.heartbeat(this.nodeId, this.incarnation);
-          return tx.leases.renewAll(this.holder, this.leaseTtlMs);
+        // One transaction: heartbeat, renewals, and the node list as of the same clock.
+        const { renewed, rows, now } = await this.opts.store.write(async (tx) => {
+          const { now } = await tx.nodes.heartbeat(this.nodeId, this.incarnation);
+          const renewed = await tx.leases.renewAll(this.holder, this.leaseTtlMs);
+          return { renewed, rows: await tx.nodes.all(), now };
         });
         this.renewedAt = started;
         const still = new Set(renewed.map((l) => l.name));
@@ -187,7 +184,7 @@ export class Cluster implements LeaseAccess {
           if (h) h.lease = l;
         }
         for (const name of before) if (!still.has(name)) this.lose(name, "moved to another holder");
-        await this.refreshNodes();
+        this.applyNodes(rows, now);
       } catch (err) {
         if (this.stopped) return;
         this.opts.log.warn("node: heartbeat failed", { error: (err as Error).message });
@@ -209,6 +206,10 @@ export class Cluster implements LeaseAccess {
       rows: await tx.nodes.all(),
       now: await tx.nodes.clock(),
     }));
+    this.applyNodes(rows, now);
+  }
+
+  private applyNodes(rows: NodeRow[], now: number): void {
     const before = JSON.stringify(this.apiAddresses());
     this.nodes = rows.map((r) => toInfo(r, now - this.leaseTtlMs, this.nodeId));
     this.nodesAt = performance.now();

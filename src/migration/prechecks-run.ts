@@ -17,7 +17,7 @@ import {
   type PrecheckFailure,
   type SourceSnapshot,
 } from "../domain/prechecks.js";
-import type { Repos, Store } from "../store/index.js";
+import type { ModelRow, Repos, Store } from "../store/index.js";
 import {
   connectTarget,
   describeError,
@@ -39,7 +39,10 @@ export async function readModelInfo(
   modelUuid: string,
 ): Promise<MigratingModelInfo | undefined> {
   const m = await tx.models.byUuid(modelUuid);
-  if (!m) return undefined;
+  return m && modelInfoOf(tx, controller, m);
+}
+
+async function modelInfoOf(tx: Repos, controller: ControllerIdentity, m: ModelRow): Promise<MigratingModelInfo> {
   const info: MessageInitShape<typeof MigratingModelInfoSchema> = {
     uuid: m.uuid,
     name: m.name,
@@ -50,7 +53,7 @@ export async function readModelInfo(
     agentVersion: m.agentVersion,
     controllerVersion: controller.version,
     controllerUuid: controller.uuid,
-    users: (await tx.models.users(modelUuid)).map((u) => u.user),
+    users: (await tx.models.users(m.uuid)).map((u) => u.user),
   };
   return create(MigratingModelInfoSchema, info);
 }
@@ -65,8 +68,8 @@ export async function readSourceFacts(
   selfMigrationId?: string,
 ): Promise<SourceFacts | undefined> {
   const m = await tx.models.byUuid(modelUuid);
-  const info = await readModelInfo(tx, controller, modelUuid);
-  if (!m || !info) return undefined;
+  if (!m) return undefined;
+  const info = await modelInfoOf(tx, controller, m);
   const active = await tx.migrations.active(modelUuid);
   const rows = await tx.migrations.precheckRows(modelUuid);
   const snapshot: SourceSnapshot = {

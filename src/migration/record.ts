@@ -27,9 +27,8 @@ async function mustGet(tx: Repos, id: string): Promise<MigrationRow> {
 
 /** Shows `message` as the migration's and the model's status (busy) while it runs. */
 async function showBusy(tx: Repos, row: MigrationRow, message: string, now: number): Promise<void> {
-  if (await tx.models.byUuid(row.modelUuid)) {
-    await tx.models.setStatus(row.modelUuid, { status: "busy", message: MIGRATING_PREFIX + message }, now);
-  }
+  // setStatus does nothing for a model that is gone (after REAP).
+  await tx.models.setStatus(row.modelUuid, { status: "busy", message: MIGRATING_PREFIX + message }, now);
 }
 
 export type MigrationUpdate = Partial<Omit<MigrationRow, "id" | "phase" | "activationSentAt">>;

@@ -20,7 +20,7 @@ import { isUniqueViolation, type Store, type UserRow } from "../store/index.js";
 import { createBackupHandler } from "./backup-service.js";
 import { principalOf, superuserOf, userOf } from "./context.js";
 import { alreadyExists, badField, ferryError, notFound, permissionDenied, unauthenticated } from "./errors.js";
-import { resolveModel } from "./model-access.js";
+import { resolveIn } from "./model-access.js";
 import { liveModel } from "./model-service-support.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 
@@ -252,7 +252,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       const level = modelAccessFromProto(req.access);
       if (!level) throw badField("access", "access must be read, write or admin");
       // A write: the model's users travel with it, so a migrating model refuses it.
-      const { model } = await store.read((tx) => resolveModel(tx, p, req.model, "admin", { write: true }));
+      const { model } = await resolveIn(store, p, req.model, "admin", { write: true });
       await existingUser(store, req.user);
       const result = await store.write(async (tx) => {
         await liveModel(tx, model.uuid);
@@ -269,7 +269,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       const p = userOf(ctx);
       const level = modelAccessFromProto(req.access);
       if (!level) throw badField("access", "access must be read, write or admin");
-      const { model } = await store.read((tx) => resolveModel(tx, p, req.model, "admin", { write: true }));
+      const { model } = await resolveIn(store, p, req.model, "admin", { write: true });
       await existingUser(store, req.user);
       if (req.user === model.owner) {
         throw ferryError(

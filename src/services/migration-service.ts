@@ -17,7 +17,7 @@ import type { TargetSpec } from "../migration/target-client.js";
 import { redirectUsers, type ChangeHub, type MigrationRow, type Repos, type Store } from "../store/index.js";
 import { userOf, type Principal } from "./context.js";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "./errors.js";
-import { findRedirectFor, resolveModel } from "./model-access.js";
+import { findRedirectFor, resolveIn, resolveModel } from "./model-access.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 import type { LogSink } from "./simulator.js";
 
@@ -179,7 +179,7 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
   return {
     async startMigration(req, ctx: HandlerContext) {
       const p = userOf(ctx);
-      const { model } = await store.read((tx) => resolveModel(tx, p, req.model, "admin"));
+      const { model } = await resolveIn(store, p, req.model, "admin");
       requireMigrator(p);
       const target = validateTarget(req.target);
       const checked = await runPrechecks(store, controller, model.uuid, target, {

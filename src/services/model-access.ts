@@ -15,6 +15,7 @@ import {
   type ModelWithGrant,
   type RedirectRow,
   type Repos,
+  type Store,
 } from "../store/index.js";
 import { fingerprint } from "../pki/fingerprint.js";
 import type { Principal } from "./context.js";
@@ -183,4 +184,19 @@ export async function resolveModel(
     }
   }
   return { model, access };
+}
+
+/**
+ * resolveModel in a read of its own: for the direct forms of `ref` one
+ * statement (the model with the caller's grant), so on PostgreSQL it runs
+ * without a transaction around it (ReadOptions.oneStatement).
+ */
+export function resolveIn(
+  store: Store,
+  p: Principal,
+  ref: string,
+  need: ModelAccessLevel,
+  opts: ResolveOptions = {},
+): Promise<ResolvedModel> {
+  return store.read((tx) => resolveModel(tx, p, ref, need, opts), { oneStatement: true });
 }

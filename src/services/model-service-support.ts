@@ -13,7 +13,7 @@ import type { ChangeHub, ModelRow, ModelUserRow, Repos, Store } from "../store/i
 import { principalOf, type Principal } from "./context.js";
 import { ferryError, invalidArgument, notFound } from "./errors.js";
 import { toModel } from "./model-mapping.js";
-import { migratingError, resolveModel, type ResolvedModel } from "./model-access.js";
+import { migratingError, resolveIn, type ResolvedModel } from "./model-access.js";
 import type { LogSink, Simulator } from "./simulator.js";
 
 export interface ModelServiceDeps {
@@ -39,7 +39,7 @@ export function clock(deps: ModelServiceDeps): number {
   return (deps.now ?? Date.now)();
 }
 
-/** Resolves the request's model for the calling principal (one read). */
+/** Resolves the request's model for the calling principal (one read, usually one statement). */
 export async function modelFor(
   deps: ModelServiceDeps,
   ctx: HandlerContext,
@@ -48,7 +48,7 @@ export async function modelFor(
   write = false,
 ): Promise<ResolvedModel & { principal: Principal }> {
   const principal = principalOf(ctx);
-  const resolved = await deps.store.read((tx) => resolveModel(tx, principal, ref, need, { write }));
+  const resolved = await resolveIn(deps.store, principal, ref, need, { write });
   return { ...resolved, principal };
 }
 

@@ -53,7 +53,7 @@ export async function restoreStore(spec: StoreSpec, file: string): Promise<{ mod
   return restorePostgres(spec.url, file);
 }
 
-export { DUMP_FILE, DumpError } from "./postgres/dump.js";
+export { DumpError } from "./postgres/dump.js";
 
 /** Opens the store `spec` names and brings its schema up to date (the committed migrations). */
 export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): Promise<Store> {

@@ -166,6 +166,29 @@ export interface ModelSnapshot {
   close(): Promise<void>;
 }
 
+/**
+ * The snapshots a store has open, so that closing the store closes them
+ * (an export abandoned by a dying call must not keep its connection).
+ */
+export class OpenSnapshots {
+  private readonly open = new Set<ModelSnapshot>();
+
+  /** Tracks `snap` until it is closed; returns it. */
+  add(snap: ModelSnapshot): ModelSnapshot {
+    this.open.add(snap);
+    const close = snap.close.bind(snap);
+    snap.close = async () => {
+      this.open.delete(snap);
+      await close();
+    };
+    return snap;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const s of [...this.open]) await s.close();
+  }
+}
+
 /** Rows per batch a snapshot yields. */
 export const SNAPSHOT_BATCH = 2000;
 

@@ -92,6 +92,23 @@ describe.runIf(postgresAvailable())("an HA controller through the CLI", () => {
     expect((await ok(home2, ["models"])).stdout).toContain("web");
   }, 60_000);
 
+  it("takes the store from FERRY_STORE, and never lets it move an embedded controller", async () => {
+    const home3 = tempHome("ferry-cli-ha3-");
+    const other = (await createDatabase("ferry_clienv")).url;
+    const withStore = { ...env, FERRY_STORE: other };
+    try {
+      await ok(home3, ["bootstrap", "localhost", "fromenv", "--api-port", "0"], { env: withStore });
+      await ok(home3, ["bootstrap", "localhost", "plain", "--api-port", "0", "--store", "sqlite"], { env: withStore });
+      const docs = parse((await ok(home3, ["show-controller", "fromenv", "--format", "json"])).stdout);
+      expect(docs.fromenv.store).toMatch(/^postgres:\/\//);
+      const plain = parse((await ok(home3, ["show-controller", "plain", "--format", "json"])).stdout);
+      expect(plain.plain.store).toBe("sqlite");
+    } finally {
+      await ferry(home3, ["kill-controller", "fromenv", "-y"]);
+      await ferry(home3, ["kill-controller", "plain", "-y"]);
+    }
+  });
+
   it("kill-controller stops every node it started", async () => {
     const r = await ok(home, ["kill-controller", "prod", "-y"]);
     expect(r.stdout).toMatch(/destroyed \(3 nodes stopped\)/);

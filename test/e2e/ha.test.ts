@@ -57,6 +57,26 @@ describe.runIf(postgresAvailable())("an HA controller (three nodes on one Postgr
     const l = await lease(id);
     return l && nodes.find((n) => l.holder.startsWith(`${n.id}/`));
   };
+  /** Starts migrating `model` (its UUID `uuid`) from node `a` to dst, with a token from dst; the migration's id. */
+  const migrateToDst = async (a: Ctl, uuid: string, model: string): Promise<string> => {
+    const dstInfo = (await clientFor(dst, ControllerService).getControllerInfo({})).controller!;
+    const srcInfo = (await a.ctl.getControllerInfo({})).controller!;
+    const { token: migToken } = await clientFor(dst, ControllerService, dstToken).createMigrationToken({
+      modelUuid: uuid,
+      sourceControllerUuid: srcInfo.uuid,
+    });
+    const { migration } = await a.mig.startMigration({
+      model,
+      target: {
+        controllerUuid: dstInfo.uuid,
+        controllerName: "dst",
+        addresses: [dst.address],
+        caCert: dst.caPem,
+        token: migToken,
+      },
+    });
+    return migration!.id;
+  };
   const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> => {
     const end = Date.now() + ms;
     for (;;) {
@@ -107,23 +127,7 @@ describe.runIf(postgresAvailable())("an HA controller (three nodes on one Postgr
     const a = ctlOf(nodes[0]!.d);
     const uuid = await buildModel(a, "moving");
     const before = await content(a, "admin/moving");
-    const dstInfo = (await clientFor(dst, ControllerService).getControllerInfo({})).controller!;
-    const srcInfo = (await a.ctl.getControllerInfo({})).controller!;
-    const { token: migToken } = await clientFor(dst, ControllerService, dstToken).createMigrationToken({
-      modelUuid: uuid,
-      sourceControllerUuid: srcInfo.uuid,
-    });
-    const { migration } = await a.mig.startMigration({
-      model: "admin/moving",
-      target: {
-        controllerUuid: dstInfo.uuid,
-        controllerName: "dst",
-        addresses: [dst.address],
-        caCert: dst.caPem,
-        token: migToken,
-      },
-    });
-    const id = migration!.id;
+    const id = await migrateToDst(a, uuid, "admin/moving");
     const holder = await until("the migration's lease", () => holderNode(id));
     const watcherNode = nodes.find((n) => n !== holder)!;
     // A watch on a node that does not drive the migration: it hears of the phases through the store.
@@ -167,23 +171,7 @@ describe.runIf(postgresAvailable())("an HA controller (three nodes on one Postgr
   it("a node frozen past the lease time loses its migration, and once thawed writes nothing more for it", async () => {
     const a = ctlOf(nodes[0]!.d);
     const uuid = await buildModel(a, "frozen");
-    const dstInfo = (await clientFor(dst, ControllerService).getControllerInfo({})).controller!;
-    const srcInfo = (await a.ctl.getControllerInfo({})).controller!;
-    const { token: migToken } = await clientFor(dst, ControllerService, dstToken).createMigrationToken({
-      modelUuid: uuid,
-      sourceControllerUuid: srcInfo.uuid,
-    });
-    const { migration } = await a.mig.startMigration({
-      model: "admin/frozen",
-      target: {
-        controllerUuid: dstInfo.uuid,
-        controllerName: "dst",
-        addresses: [dst.address],
-        caCert: dst.caPem,
-        token: migToken,
-      },
-    });
-    const id = migration!.id;
+    const id = await migrateToDst(a, uuid, "admin/frozen");
     const holder = await until("the migration's lease", () => holderNode(id));
     const other = nodes.find((n) => n !== holder)!;
     await until("IMPORT", async () => (await a.mig.getMigration({ id })).migration!.phase === MigrationPhase.IMPORT);

@@ -19,8 +19,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: pgAdminUrl() });
+async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     return await fn(c);
@@ -29,18 +29,18 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createDatabase(prefix = "ferry_t"): Promise<TestDatabase> {
-  const base = pgAdminUrl();
+/** A new database named `<prefix>_<random>` on the server at `base` (default: the run's cluster). */
+export async function createDatabase(prefix = "ferry_t", base = pgAdminUrl()): Promise<TestDatabase> {
   if (!base) throw new Error("PostgreSQL is not available in this test run");
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  await admin(base, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     drop: () =>
-      admin(async (c) => {
+      admin(base, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       }),
   };

@@ -47,11 +47,26 @@ export async function startCtl(name: string, opts: FerrydOptions = {}): Promise<
   return attach(d);
 }
 
-/** Restarts a controller on its data dir (new port) with a new environment. */
-export async function restartCtl(c: Ctl, env: Record<string, string> = {}): Promise<Ctl> {
+/**
+ * Restarts a controller on its data dir with a new environment: on a new
+ * port, or with `samePort` on the one it had (so that a peer that recorded
+ * its address reaches it again).
+ */
+export async function restartCtl(
+  c: Ctl,
+  env: Record<string, string> = {},
+  opts: { samePort?: boolean } = {},
+): Promise<Ctl> {
   await c.d.stop();
+  const args = opts.samePort ? ["--listen", `127.0.0.1:${c.d.address.split(":").pop()!}`] : [];
   return attach(
-    await startFerryd({ name: c.d.name, dataDir: c.d.dataDir, store: storeOf(c.d), env: { ...FAST_ENV, ...env } }),
+    await startFerryd({
+      name: c.d.name,
+      dataDir: c.d.dataDir,
+      store: storeOf(c.d),
+      env: { ...FAST_ENV, ...env },
+      args,
+    }),
   );
 }
 

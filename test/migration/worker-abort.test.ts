@@ -3,20 +3,18 @@
 // exactly as it was (content-equal) and writable; a later attempt works.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MESSAGES } from "../../src/domain/phases.js";
-import { startFerryd, storeOf } from "../helpers/ferryd.js";
 import { rawCount, rawQuery } from "../helpers/raw-sql.js";
 import { ENGINES } from "../helpers/stores.js";
 import {
-  attach,
   buildModel,
   content,
-  FAST_ENV,
   migrate,
   MigrationPhase,
   restartCtl,
   startCtl,
   waitFor,
   waitPhase,
+  waitSettled,
   type Ctl,
 } from "./harness.js";
 
@@ -93,16 +91,7 @@ describe.each(ENGINES)("both controllers on %s", (engine) => {
       expect(end.failure).toMatch(/^cannot connect to destination controller: .+/);
       expect(await content(src, "admin/victim")).toEqual(before);
       // The destination comes back (same port): the worker finishes the cleanup there.
-      const port = dst.d.address.split(":").pop()!;
-      dst = await attach(
-        await startFerryd({
-          name: "dst",
-          dataDir: dst.d.dataDir,
-          store: storeOf(dst.d),
-          env: FAST_ENV,
-          args: ["--listen", `127.0.0.1:${port}`],
-        }),
-      );
+      dst = await restartCtl(dst, {}, { samePort: true });
       await expectRestored(uuid, m.id, before, end.failure);
       attempt++;
     });
@@ -118,16 +107,7 @@ describe.each(ENGINES)("both controllers on %s", (engine) => {
       expect(end.failure).toMatch(/^cannot connect to destination controller: /);
       expect(await tokenKept(m.id)).toBe(true); // cleanup pending
       expect(await onDestination(uuid)).toBe(true);
-      const port = dst.d.address.split(":").pop()!;
-      dst = await attach(
-        await startFerryd({
-          name: "dst",
-          dataDir: dst.d.dataDir,
-          store: storeOf(dst.d),
-          env: FAST_ENV,
-          args: ["--listen", `127.0.0.1:${port}`],
-        }),
-      );
+      dst = await restartCtl(dst, {}, { samePort: true });
       await expectRestored(uuid, m.id, before, end.failure);
       attempt++;
     });
@@ -135,6 +115,8 @@ describe.each(ENGINES)("both controllers on %s", (engine) => {
     it("a later attempt succeeds", async () => {
       src = await restartCtl(src);
       await src.model.addMachines({ model: "admin/victim" }); // writable again
+      // The precheck wants every machine running: wait for the new one to start.
+      await waitSettled(src, "admin/victim");
       const m = await migrate(src, dst, "admin/victim", uuid);
       expect(m.attempt).toBe(attempt);
       expect(m.id).toBe(`${uuid}:${attempt}`);

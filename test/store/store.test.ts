@@ -5,6 +5,7 @@
 import { setImmediate as nextTick } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LeaseLost, type Repos, type Store } from "../../src/store/index.js";
+import { rawQuery } from "../helpers/raw-sql.js";
 import { ENGINES, openTestStore, type TestStore } from "../helpers/stores.js";
 
 const base = { cloud: "localhost", cloudType: "lxd", region: "localhost", agentVersion: "1.0.0" };
@@ -114,6 +115,37 @@ describe.each(ENGINES)("store transactions on %s", (engine) => {
     expect(
       await store.read((tx) => tx.models.byNameFor("admin", "late", "admin"), { oneStatement: true }),
     ).toMatchObject({ model: { name: "late" }, granted: "admin" });
+  });
+
+  it.runIf(engine === "postgres")("keeps its connections when a caller's function throws", async () => {
+    // The store's own connections to its database (this query's is not one of them).
+    const backends = async () =>
+      (
+        await rawQuery<{ pid: number }>(
+          t.spec,
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN%'",
+        )
+      )
+        .map((r) => r.pid)
+        .sort();
+    await store.read((tx) => tx.models.byName("admin", "nothing"));
+    const before = await backends();
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        store.read(async (tx) => {
+          await tx.models.byName("admin", "nothing");
+          throw new Error("not found, says the caller");
+        }),
+      ).rejects.toThrow("says the caller");
+      await expect(
+        store.write(async (tx) => {
+          await create(tx, `gone-${i}`);
+          throw new Error("changed its mind");
+        }),
+      ).rejects.toThrow("changed its mind");
+    }
+    // The same pooled connections served every call: none was closed and replaced.
+    expect(await backends()).toEqual(before);
   });
 
   it("tells watchers about commits, and nothing about a rolled-back write", async () => {

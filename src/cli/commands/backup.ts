@@ -4,7 +4,6 @@ import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupDownloadError, downloadBackup } from "../../client/backup.js";
 import { normaliseFingerprint } from "../../client/fingerprint.js";
-import { describeStore } from "../../config.js";
 import { backupEngine, BackupError, verifyBackup, type BackupManifest } from "../../util/backup-archive.js";
 import type { CliContext } from "../context.js";
 import { isFerryd, processAlive, writeLaunchRecord } from "../daemon.js";
@@ -18,6 +17,7 @@ import {
   ensureEmptyDir,
   launchController,
   parsePort,
+  storeChoice,
   withLogTail,
   type LaunchHandle,
 } from "./launch.js";
@@ -134,7 +134,8 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
   const password = fromEnv || (await readPassword(`password for ${user} (as in the backup): `));
   const portFile = join(dataDir, "api-port");
   const engine = backupEngine(manifest);
-  const storeUrl = opts.store && String(opts.store) !== "sqlite" ? String(opts.store) : undefined;
+  const store = storeChoice(opts.store, dataDir);
+  const storeUrl = store.url;
   if (engine === "postgres" && !storeUrl) {
     throw new CliError(
       `${file} holds a PostgreSQL store`,
@@ -142,7 +143,7 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
     );
   }
   if (engine === "sqlite" && storeUrl) {
-    throw new CliError(`${file} holds an embedded SQLite store`, "Restore it without --store.");
+    throw new CliError(`${file} holds an embedded SQLite store`, "Restore it without --store (and FERRY_STORE).");
   }
   // The controller's identity comes from the backup: nodes share nothing else.
   const shared: string[] = [];
@@ -155,10 +156,7 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
   const handle: LaunchHandle = {};
   let launched;
   try {
-    launched = await launchController(
-      { args, dataDir, portFile, progress, env: storeUrl ? { FERRY_STORE: storeUrl } : undefined },
-      handle,
-    );
+    launched = await launchController({ args, dataDir, portFile, progress, env: store.env }, handle);
     if (launched.info.uuid !== c.uuid) {
       throw new CliError(`the restored controller reports UUID ${launched.info.uuid}, the backup says ${c.uuid}`);
     }
@@ -177,7 +175,7 @@ export async function restoreBackup(ctx: CliContext, opts: Opts, file: string): 
       dataDir,
       pidFile: portFile,
       pid: launched.pid,
-      store: storeUrl ? describeStore({ engine: "postgres", url: storeUrl }) : "sqlite",
+      store: store.display,
     });
     progress.step(`Logging in as ${user}`);
     let res;

@@ -2,7 +2,6 @@
 // and log in as admin.
 import { randomInt } from "node:crypto";
 import { join, resolve } from "node:path";
-import { describeStore, parseStoreSpec } from "../../config.js";
 import type { CliContext } from "../context.js";
 import { writeLaunchRecord } from "../daemon.js";
 import { CliError } from "../errors.js";
@@ -14,6 +13,7 @@ import {
   ensureEmptyDir,
   launchController,
   parsePort,
+  storeChoice,
   withLogTail,
   type LaunchHandle,
 } from "./launch.js";
@@ -50,15 +50,8 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
   const port = parsePort(String(opts.apiPort ?? "17070"));
   const dataDir = resolve(opts.dataDir ?? join(ctx.store.home, "controllers", name));
   // The embedded store (in the data dir), or a PostgreSQL database more nodes can join (ferry enable-ha).
-  let storeUrl: string | undefined;
-  if (opts.store && String(opts.store) !== "sqlite") {
-    try {
-      const spec = parseStoreSpec(String(opts.store), dataDir);
-      if (spec.engine === "postgres") storeUrl = spec.url;
-    } catch (err) {
-      throw new CliError((err as Error).message.replace(/^invalid --store/, "invalid --store"));
-    }
-  }
+  const store = storeChoice(opts.store, dataDir);
+  const storeUrl = store.url;
   await ensureEmptyDir(dataDir);
   const { password, generated } = await adminPassword();
   const portFile = join(dataDir, "api-port");
@@ -82,8 +75,7 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
         portFile,
         stdinLine: password,
         progress,
-        // Through the environment: a URL with a password must not show in `ps`.
-        env: storeUrl ? { FERRY_STORE: storeUrl } : undefined,
+        env: store.env,
         // Shown now, not at the end: if a later step fails the controller is
         // up and this is the only way into it.
         onSpawned: () => generated && ctx.out(`Admin password: ${password} (shown once)`),
@@ -97,7 +89,7 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
       dataDir,
       pidFile: portFile,
       pid: launched.pid,
-      store: storeUrl ? describeStore({ engine: "postgres", url: storeUrl }) : "sqlite",
+      store: store.display,
     });
     recorded = true;
     await ctx.store.putAccount(name, accountFrom(res, ADMIN));

@@ -10,17 +10,11 @@ import { displayModelName, refreshModelCache } from "./model-cache.js";
 
 /** Which of a controller's addresses answer a health check now (all at once, 1 s each). */
 async function healthOf(c: ControllerRecord): Promise<Record<string, "up" | "down">> {
-  const { connect } = await import("../../client/connect.js");
-  const { isServing } = await import("../../client/health.js");
+  const { isServingAt } = await import("../../client/health.js");
   const results = await Promise.all(
-    c.apiEndpoints.map(async (address) => {
-      const clients = connect({ address, caPem: c.caCert });
-      try {
-        return [address, (await isServing(clients, 1000)) ? "up" : "down"] as const;
-      } finally {
-        clients.close();
-      }
-    }),
+    c.apiEndpoints.map(
+      async (address) => [address, (await isServingAt(address, c.caCert, 1000)) ? "up" : "down"] as const,
+    ),
   );
   return Object.fromEntries(results);
 }

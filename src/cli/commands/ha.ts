@@ -3,8 +3,7 @@
 import { join } from "node:path";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Controller } from "../../../gen/ts/ferry/v1/controller_pb.js";
-import { connect } from "../../client/connect.js";
-import { isServing } from "../../client/health.js";
+import { isServingAt } from "../../client/health.js";
 import type { ControllerRecord, LocalNode } from "../../client/store/store.js";
 import type { CliContext } from "../context.js";
 import { readLaunchRecord, readPortFile } from "../daemon.js";
@@ -17,12 +16,7 @@ import { abandonLaunch, ensureEmptyDir, launchController, withLogTail, type Laun
 
 /** Whether `address` answers a health check with SERVING, over TLS pinned to the CA. */
 async function healthOf(address: string, caPem: string): Promise<"up" | "down"> {
-  const c = connect({ address, caPem });
-  try {
-    return (await isServing(c, 1500)) ? "up" : "down";
-  } finally {
-    c.close();
-  }
+  return (await isServingAt(address, caPem, 1500)) ? "up" : "down";
 }
 
 /** Every node data dir this client started for the controller: the bootstrapped one first. */
@@ -146,18 +140,18 @@ async function nodesOf(ctx: CliContext, rec: ControllerRecord, info: Controller 
     }),
   );
   // Addresses the client knows that no node reported (a node that is gone, or an older controller).
-  for (const a of rec.apiEndpoints) {
-    if (docs.some((d) => d.addresses.includes(a))) continue;
-    docs.push({
+  const unreported = rec.apiEndpoints.filter((a) => !docs.some((d) => d.addresses.includes(a)));
+  const others = await Promise.all(
+    unreported.map(async (a): Promise<NodeDoc> => ({
       id: "",
       addresses: [a],
       health: await healthOf(a, rec.caCert),
       version: "",
       started: "",
       "last-heartbeat": "",
-    });
-  }
-  return docs;
+    })),
+  );
+  return [...docs, ...others];
 }
 
 export async function showController(ctx: CliContext, opts: Opts, nameArg?: string): Promise<void> {

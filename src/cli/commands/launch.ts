@@ -8,6 +8,7 @@ import { connect, type FerryClients } from "../../client/connect.js";
 import { fingerprintPem } from "../../client/fingerprint.js";
 import { isServing } from "../../client/health.js";
 import { readPortFile, sleep, spawnFerryd, tailFile, terminate, type PortFile, type SpawnedDaemon } from "../daemon.js";
+import { describeStore, parseStoreSpec } from "../../config.js";
 import { CliError } from "../errors.js";
 import type { Progress } from "../progress.js";
 
@@ -48,6 +49,34 @@ async function waitFor<T>(
     if (Date.now() > deadline) throw new CliError(`timed out ${what}`);
     await sleep(100);
   }
+}
+
+/** The store a command starts ferryd on. */
+export interface StoreChoice {
+  /** The PostgreSQL URL (password included); undefined for the embedded store. */
+  url?: string;
+  /** For the client store and messages: "sqlite", or the URL without its password. */
+  display: string;
+  /**
+   * The daemon's FERRY_STORE, always set: the URL through the environment (a
+   * password must not show in `ps`), and "sqlite" so that a FERRY_STORE in the
+   * caller's shell never moves an embedded controller onto a shared database.
+   */
+  env: { FERRY_STORE: string };
+}
+
+/** --store, else FERRY_STORE, else the embedded store in `dataDir`. */
+export function storeChoice(value: unknown, dataDir: string): StoreChoice {
+  const given = value !== undefined ? String(value) : process.env.FERRY_STORE || undefined;
+  let spec;
+  try {
+    spec = parseStoreSpec(given, dataDir);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  return spec.engine === "postgres"
+    ? { url: spec.url, display: describeStore(spec), env: { FERRY_STORE: spec.url } }
+    : { display: "sqlite", env: { FERRY_STORE: "sqlite" } };
 }
 
 export interface LaunchOptions {

@@ -16,9 +16,8 @@ import Cursor from "pg-cursor";
 import { LineSplitter } from "../../domain/description.js";
 import type { StoreBackupFile } from "../store.js";
 import { PG_TYPES } from "./engine.js";
+import { DUMP_FILE } from "../../util/backup-archive.js";
 
-/** The dump's name inside a backup archive. */
-export const DUMP_FILE = "ferry-store.ndjson";
 const DUMP_FORMAT = "ferry-store-dump/1";
 
 /** Tables in load order (a model before what references it); any other table follows. */

@@ -17,7 +17,7 @@ import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { createChangeHub, type ChangeHub } from "../changes.js";
-import type { ModelSnapshot } from "../model-tables.js";
+import { OpenSnapshots, type ModelSnapshot } from "../model-tables.js";
 import { Repos } from "../repos/index.js";
 import * as schema from "../schema/postgres.js";
 import type { Db, ModelChangeKind, Session, Tables } from "../session.js";
@@ -78,6 +78,12 @@ class Connection implements Session {
   budget: number | undefined;
   /** A one-statement read tried a second statement. */
   overBudget = false;
+  /**
+   * A statement failed outside SQL (socket gone, protocol trouble): the
+   * connection must not go back to the pool. Errors of the caller's own
+   * (NOT_FOUND, a refused import) say nothing about the connection.
+   */
+  broken: Error | undefined;
 
   constructor(readonly client: pg.PoolClient) {
     // Drizzle only ever calls query(); counting there is what lets a
@@ -85,11 +91,24 @@ class Connection implements Session {
     const counted = {
       query: (...args: unknown[]) => {
         this.spend();
-        return (client.query as (...a: unknown[]) => unknown)(...args);
+        return this.watch((client.query as (...a: unknown[]) => Promise<unknown>)(...args));
       },
     };
     this.db = drizzle({ client: counted as unknown as pg.PoolClient, schema }) as unknown as Db;
     this.repos = new Repos(this);
+  }
+
+  /** Sends one statement of our own (counted, and watched for a broken connection). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    this.spend();
+    return this.watch(this.client.query<R>(text, values));
+  }
+
+  private watch<T>(p: Promise<T>): Promise<T> {
+    return p.catch((err: unknown) => {
+      if (!(err instanceof pg.DatabaseError)) this.broken ??= err as Error;
+      throw err;
+    });
   }
 
   /** Accounts for one statement of a one-statement read; throws once it would be the second. */
@@ -114,16 +133,12 @@ class Connection implements Session {
 
   async lock(key: string): Promise<void> {
     if (this.locked.has(key)) return;
-    this.spend();
-    await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
+    await this.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
     this.locked.add(key);
   }
 
   async clock(): Promise<number> {
-    this.spend();
-    const r = await this.client.query<{ now: number }>(
-      "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS now",
-    );
+    const r = await this.query<{ now: number }>("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS now");
     return r.rows[0]!.now;
   }
 
@@ -146,10 +161,9 @@ class Connection implements Session {
     const cols = columns.map((c) => `"${c}"`).join(", ");
     const text = `INSERT INTO "${table}" (${cols}) SELECT * FROM unnest(${casts.join(", ")})`;
     for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-      this.spend();
       const batch = rows.slice(i, i + INSERT_BATCH);
       const arrays = columns.map((_, j) => batch.map((r) => r[j]));
-      await this.client.query(text, arrays);
+      await this.query(text, arrays);
     }
   }
 }
@@ -203,7 +217,7 @@ class PostgresStore implements Store {
   private closed = false;
   private active = 0;
   private idle: (() => void) | undefined;
-  private readonly snapshots = new Set<ModelSnapshot>();
+  private readonly snapshots = new OpenSnapshots();
 
   constructor(
     private readonly url: string,
@@ -218,18 +232,16 @@ class PostgresStore implements Store {
     if (this.closed) throw new Error("store is closed");
     this.active++;
     let client: pg.PoolClient | undefined;
-    let broken: Error | undefined;
+    let c: Connection | undefined;
     try {
       client = await this.pool.connect();
-      let c = this.connections.get(client);
+      c = this.connections.get(client);
       if (!c) this.connections.set(client, (c = new Connection(client)));
+      c.broken = undefined;
       return await fn(c);
-    } catch (err) {
-      // A connection that failed outside SQL (socket gone) must not go back to the pool.
-      if (!(err instanceof pg.DatabaseError) && !(err instanceof LeaseLost)) broken = err as Error;
-      throw err;
     } finally {
-      client?.release(broken && !isSqlError(broken) ? broken : undefined);
+      // A connection whose statement failed outside SQL is destroyed, not pooled.
+      client?.release(c?.broken);
       if (--this.active === 0) this.idle?.();
     }
   }
@@ -250,13 +262,13 @@ class PostgresStore implements Store {
           c.budget = undefined;
         }
       }
-      await c.client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       try {
         const out = await fn(c.repos);
-        await c.client.query("COMMIT");
+        await c.query("COMMIT");
         return out;
       } catch (err) {
-        await c.client.query("ROLLBACK").catch(() => undefined);
+        await c.query("ROLLBACK").catch(() => undefined);
         throw err;
       }
     });
@@ -267,7 +279,7 @@ class PostgresStore implements Store {
       try {
         const { out, touched } = await this.withConnection(async (c) => {
           c.begin();
-          await c.client.query("BEGIN");
+          await c.query("BEGIN");
           try {
             if (opts.fence && !(await c.repos.leases.holds(opts.fence.name, opts.fence.holder, opts.fence.epoch))) {
               throw new LeaseLost(opts.fence);
@@ -275,10 +287,10 @@ class PostgresStore implements Store {
             const out = await fn(c.repos);
             const touched = c.touched;
             await this.recordChanges(c, touched);
-            await c.client.query("COMMIT");
+            await c.query("COMMIT");
             return { out, touched };
           } catch (err) {
-            await c.client.query("ROLLBACK").catch(() => undefined);
+            await c.query("ROLLBACK").catch(() => undefined);
             throw err;
           }
         });
@@ -297,14 +309,12 @@ class PostgresStore implements Store {
     if (!touched.size) return;
     const changed = [...touched].filter(([, kinds]) => [...kinds].some((k) => k !== "log")).map(([m]) => m);
     if (changed.length) {
-      await c.client.query("UPDATE models SET version = nextval('model_versions') WHERE uuid = ANY($1::text[])", [
-        changed,
-      ]);
+      await c.query("UPDATE models SET version = nextval('model_versions') WHERE uuid = ANY($1::text[])", [changed]);
     }
     let payload: ChangePayload = { o: this.origin, c: [] };
     let size = 40;
     const flush = async () => {
-      if (payload.c.length) await c.client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(payload)]);
+      if (payload.c.length) await c.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(payload)]);
       payload = { o: this.origin, c: [] };
       size = 40;
     };
@@ -376,14 +386,7 @@ class PostgresStore implements Store {
 
   async openModelSnapshot(modelUuid: string): Promise<ModelSnapshot> {
     if (this.closed) throw new Error("store is closed");
-    const snap = await openPostgresSnapshot(this.url, modelUuid);
-    this.snapshots.add(snap);
-    const close = snap.close.bind(snap);
-    snap.close = async () => {
-      this.snapshots.delete(snap);
-      await close();
-    };
-    return snap;
+    return this.snapshots.add(await openPostgresSnapshot(this.url, modelUuid));
   }
 
   backupFile(dir: string): Promise<StoreBackupFile> {
@@ -395,7 +398,7 @@ class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.active > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    for (const s of [...this.snapshots]) await s.close();
+    await this.snapshots.closeAll();
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
   }
@@ -407,10 +410,6 @@ function sqlState(err: unknown): string | undefined {
     if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
   return undefined;
-}
-
-function isSqlError(err: unknown): boolean {
-  return sqlState(err) !== undefined;
 }
 
 function isRetryable(err: unknown): boolean {

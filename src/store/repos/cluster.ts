@@ -146,17 +146,6 @@ export class LeaseRepo extends Repo {
     const row = first(await (this.s.engine === "postgres" ? q.for("share") : q));
     return row !== undefined && row.holder === holder && row.epoch === epoch;
   }
-
-  /** Names of leases with this prefix that nobody holds now (free for the taking). */
-  async expired(prefix: string): Promise<string[]> {
-    const { leases } = this.t;
-    const now = await this.s.clock();
-    const rows = await this.db
-      .select({ name: leases.name })
-      .from(leases)
-      .where(and(like(leases.name, `${prefix}%`), lte(leases.expiresAt, now)));
-    return rows.map((r) => r.name);
-  }
 }
 
 function toLease(r: LeaseRow): Lease {
@@ -202,12 +191,6 @@ export class NodeRepo extends Repo {
       .where(and(eq(t.id, id), eq(t.incarnation, incarnation)))
       .returning({ id: t.id });
     return { ok: rows.length > 0, now };
-  }
-
-  /** Nodes whose heartbeat is newer than `aliveAfter` (ms, database clock), by id. */
-  async live(aliveAfter: number): Promise<NodeRow[]> {
-    const { controllerNodes: t } = this.t;
-    return this.db.select().from(t).where(gt(t.heartbeatAt, aliveAfter)).orderBy(asc(t.id));
   }
 
   /** Every registered node, live or not, by id. */

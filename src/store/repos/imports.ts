@@ -198,22 +198,15 @@ export class ImportRepo extends Repo {
    * how many were stored.
    */
   async appendTransferredLogs(modelUuid: string, entries: TransferredLog[], now: number): Promise<number> {
-    const { logEntries, logTransfers } = this.t;
+    const { logTransfers } = this.t;
     const cursor = await this.logTransferCursor(modelUuid);
     const fresh = entries.filter((e) => !cursor || e.seq > cursor.sourceSeq);
     if (!fresh.length) return 0;
-    for (let i = 0; i < fresh.length; i += 500) {
-      await this.db.insert(logEntries).values(
-        fresh.slice(i, i + 500).map((e) => ({
-          modelUuid,
-          time: e.time,
-          entity: e.entity,
-          level: e.level,
-          module: e.module,
-          message: e.message,
-        })),
-      );
-    }
+    await this.s.insertRows(
+      "log_entries",
+      ["model_uuid", "time", "entity", "level", "module", "message"],
+      fresh.map((e) => [modelUuid, e.time, e.entity, e.level, e.module, e.message]),
+    );
     const last = fresh[fresh.length - 1]!;
     const next = { sourceSeq: last.seq, time: last.time, count: (cursor?.count ?? 0) + fresh.length, updatedAt: now };
     await this.db

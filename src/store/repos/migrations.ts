@@ -153,16 +153,6 @@ export class MigrationRepo extends Repo {
       .limit(q.limit);
   }
 
-  /** Migrations of models with this owner/name (the model may be gone: migrated away). */
-  async byModelName(owner: string, name: string): Promise<MigrationRow[]> {
-    const { migrations } = this.t;
-    return this.db
-      .select()
-      .from(migrations)
-      .where(and(eq(migrations.modelOwner, owner), eq(migrations.modelName, name)))
-      .orderBy(desc(migrations.startedAt));
-  }
-
   async precheckRows(modelUuid: string): Promise<PrecheckRows> {
     const { machines, units, relations, relationEndpoints, applications } = this.t;
     const ms = await this.db

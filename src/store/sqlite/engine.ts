@@ -5,14 +5,16 @@
 // reader connection (BEGIN ... COMMIT: WAL gives one snapshot), each
 // connection behind a lock so that no other call's statement can join an
 // open transaction while its function awaits.
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { STORE_FILE } from "../../util/backup-archive.js";
 import { Mutex } from "../../util/mutex.js";
 import { createChangeHub, type ChangeHub } from "../changes.js";
 import { migrationsFolder } from "../migrations-folder.js";
-import type { ModelSnapshot } from "../model-tables.js";
+import { OpenSnapshots, type ModelSnapshot } from "../model-tables.js";
 import { Repos } from "../repos/index.js";
 import * as schema from "../schema/sqlite.js";
 import type { Db, ModelChangeKind, Session, Tables } from "../session.js";
@@ -112,7 +114,7 @@ class SqliteStore implements Store {
   private readonly reader: Connection;
   /** Model versions: one counter in the one process (./session.ts, touch). */
   private version: number;
-  private readonly snapshots = new Set<ModelSnapshot>();
+  private readonly snapshots = new OpenSnapshots();
   private closed = false;
 
   constructor(
@@ -175,19 +177,11 @@ class SqliteStore implements Store {
 
   async openModelSnapshot(modelUuid: string): Promise<ModelSnapshot> {
     this.checkOpen();
-    const snap = openSqliteSnapshot(this.location, modelUuid);
-    this.snapshots.add(snap);
-    const close = snap.close.bind(snap);
-    snap.close = async () => {
-      this.snapshots.delete(snap);
-      await close();
-    };
-    return snap;
+    return this.snapshots.add(openSqliteSnapshot(this.location, modelUuid));
   }
 
   async backupFile(dir: string): Promise<StoreBackupFile> {
     this.checkOpen();
-    const { randomBytes } = await import("node:crypto");
     const path = join(dir, `.backup-${randomBytes(6).toString("hex")}.db`);
     // SQLite's online backup over the controller's own connection: writes
     // made meanwhile are applied to the copy too, so it is one consistent
@@ -196,7 +190,7 @@ class SqliteStore implements Store {
     const copy = new Database(path, { readonly: true, fileMustExist: true });
     try {
       const modelCount = copy.prepare("SELECT count(*) FROM models").pluck().get() as number;
-      return { name: "ferry.db", path, modelCount };
+      return { name: STORE_FILE, path, modelCount };
     } finally {
       copy.close();
     }
@@ -208,7 +202,7 @@ class SqliteStore implements Store {
     await this.writer.mutex.run(async () => undefined);
     await this.reader.mutex.run(async () => undefined);
     this.closed = true;
-    for (const s of [...this.snapshots]) await s.close();
+    await this.snapshots.closeAll();
     this.reader.sqlite.close();
     if (this.writer.sqlite.open) {
       this.writer.sqlite.pragma("wal_checkpoint(TRUNCATE)");
