@@ -43,6 +43,14 @@ export interface ControllerConfig {
    * this long; also how long a silent node still counts as live.
    */
   leaseTtlMs: number;
+  /** "process": machines get ferry-agent processes; "none": agent statuses are simulated. */
+  agents: "process" | "none";
+  /** An agent silent this long is shown down/lost. */
+  agentTimeoutMs: number;
+  /** Each unit's workload report interval. */
+  workloadIntervalMs: number;
+  /** Machines per ferry-agent process. */
+  agentsPerProcess: number;
 }
 
 export type RawOptions = Partial<Record<string, string | boolean | string[] | undefined>>;
@@ -106,6 +114,21 @@ function leaseTtl(v: string | undefined): number {
   return Math.round(n * 1000);
 }
 
+function agentsMode(v: string | undefined): "process" | "none" {
+  if (v === undefined) return "none";
+  if (v === "process" || v === "none") return v;
+  throw new Error(`invalid --agents "${v.slice(0, 40)}": "process" (a ferry-agent per machine group) or "none"`);
+}
+
+/** A duration given in seconds (fractions allowed), as ms. */
+function seconds(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt * 1000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`invalid ${name} ${v}: seconds between ${min} and ${max}`);
+  return Math.round(n * 1000);
+}
+
 /** Resolves the configuration from parsed flags and the environment. */
 export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = process.env): ControllerConfig {
   const name = str(flags.name) ?? str(env.FERRY_CONTROLLER_NAME) ?? "ferry";
@@ -140,5 +163,18 @@ export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = proces
     shutdownGraceMs: num("shutdown grace", str(env.FERRY_SHUTDOWN_GRACE_MS), 10_000),
     loginTestDelayMs: num("login test delay", str(env.FERRY_LOGIN_TEST_DELAY_MS), 0),
     leaseTtlMs: leaseTtl(str(flags.leaseTtl) ?? str(env.FERRY_LEASE_TTL)),
+    agents: agentsMode(str(flags.agents) ?? str(env.FERRY_AGENTS)),
+    agentTimeoutMs: seconds("agent timeout", str(flags.agentTimeout) ?? str(env.FERRY_AGENT_TIMEOUT), 10, 0.5, 3600),
+    workloadIntervalMs: seconds(
+      "workload interval",
+      str(flags.workloadInterval) ?? str(env.FERRY_WORKLOAD_INTERVAL),
+      1,
+      0.05,
+      3600,
+    ),
+    agentsPerProcess: Math.max(
+      1,
+      Math.floor(num("agents per process", str(flags.agentsPerProcess) ?? str(env.FERRY_AGENTS_PER_PROCESS), 25)),
+    ),
   };
 }

@@ -25,6 +25,7 @@ import { createControllerService } from "./services/controller-service.js";
 import { createMigrationTargetService } from "./services/migration-target-service.js";
 import { createMigrationService, migrationSummaryOf } from "./services/migration-service.js";
 import { createModelService, createSimulator } from "./services/model-service.js";
+import { AgentProvisioner } from "./services/provisioner.js";
 import { openStore, type Store } from "./store/index.js";
 import { serviceRegistration, startServer, type Logger, type RunningServer } from "./transport/index.js";
 
@@ -141,12 +142,26 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       leaseTtlMs: config.leaseTtlMs,
       log: logger,
     });
+    // --agents process: the simulated cloud gives each machine it starts an agent process.
+    const provisioner =
+      config.agents === "process"
+        ? new AgentProvisioner({
+            store,
+            dataDir: config.dataDir,
+            controller: identity,
+            agentsPerProcess: config.agentsPerProcess,
+            workloadIntervalMs: config.workloadIntervalMs,
+            log: logger,
+          })
+        : undefined;
     const simulator = createSimulator({
       store,
       leases: cluster,
       delayMs: config.provisionDelayMs,
       rescanMs: cluster.leaseTtlMs,
       log: logger,
+      agents: provisioner,
+      agentTimeoutMs: config.agentTimeoutMs,
     });
     // The source side of migrations: the destination's token is kept sealed
     // (key in the data dir, or in the shared store); the worker drives
@@ -201,7 +216,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       ),
       serviceRegistration(
         AgentService,
-        createAgentService({ store, changes, presence: agents, tokenTtlMs: config.tokenTtlMs }),
+        createAgentService({ store, changes, presence: agents, tokenTtlMs: config.tokenTtlMs, controller: identity }),
       ),
     ];
 
@@ -222,6 +237,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     // Every live node's addresses, this one's first (GetControllerInfo, redirects).
     identity.addresses = cluster.apiAddresses();
     cluster.onNodesChanged(() => (identity.addresses = cluster!.apiAddresses()));
+    await provisioner?.resume();
     await simulator.resume();
     await worker.resume();
 
@@ -249,6 +265,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       addresses: own,
       controllerAddresses: identity.addresses,
       fingerprint: identity.caFingerprint,
+      agents: config.agents,
     });
 
     let stopping: Promise<void> | undefined;
@@ -259,6 +276,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         // in-flight calls finish; both before the store closes.
         await Promise.all([server.shutdown(config.shutdownGraceMs), worker.stop()]);
         simulator.stop();
+        provisioner?.stop();
         // Leaves the node list and gives its leases up, so other nodes take the work at once.
         await cluster!.stop();
         await store.close();

@@ -1,30 +1,54 @@
-// A simulated machine or unit agent (migration.md §6): the protocol is real,
-// the workload is not. It logs in to its controller with its tag and
-// password, reports its status, watches its model's migration status and
-// answers each phase: QUIESCE (it stops making changes) and VALIDATION (it
-// proves it can log in to the destination with its own credentials, which
-// travelled with the model) are reported back; in SUCCESS it reports, then
-// switches its controller address and CA to the destination and reconnects
-// there. Lost connections are retried.
+// One agent's connection to its controller (migration.md §6): machine and unit
+// agents (./machine-agent.ts, ./unit-agent.ts) share it. The agent logs in
+// with its tag and password, reports its status, watches its model's
+// migration status and answers each phase: QUIESCE (it stops making changes)
+// and VALIDATION (it proves it can log in to the destination with its own
+// credentials, which travelled with the model) are reported back; in SUCCESS
+// it reports, then switches its controller addresses and CA to the
+// destination and logs in there. Lost connections are retried with jittered
+// backoff; a source that says the model moved (a redirect, for agents that
+// missed SUCCESS) is followed; a controller that says the model or the agent
+// is gone ends the agent for good.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Http2SessionManager } from "@connectrpc/connect-node";
 import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
 import type { WatchMigrationStatusResponse } from "../../gen/ts/ferry/v1/agent_pb.js";
-import { connect, type FerryClients } from "../client/connect.js";
+import { baseUrl, clientsOver, pinnedTls, type FerryClients } from "../client/connect.js";
+import { RedirectError } from "../client/errors.js";
+import { backoffDelay, sleep } from "./backoff.js";
 
 export type AgentPhase = "QUIESCE" | "VALIDATION" | "SUCCESS";
+
+/** Where an agent's controller is: what an agent config records, and what a switch changes. */
+export interface ControllerLocation {
+  controllerUuid: string;
+  controllerName: string;
+  addresses: string[];
+  caPem: string;
+}
 
 export interface AgentOptions {
   modelUuid: string;
   /** "machine-<id>" or "unit-<application>-<number>". */
   tag: string;
   password: string;
-  /** The controller the agent starts on. */
-  address: string;
+  /** The controller the agent starts on (`address` for one address). */
+  address?: string;
+  addresses?: string[];
   caPem: string;
-  /** Pause before reconnecting after a lost connection. */
+  controllerUuid?: string;
+  controllerName?: string;
+  /** Smallest pause before reconnecting (default 250 ms). */
   retryMs?: number;
+  /** Largest pause before reconnecting (default 5 s). */
+  maxRetryMs?: number;
   /** Test knob: report this phase as failed. */
   failPhase?: AgentPhase;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Called after a switch to another controller, before logging in there (persist it). */
+  onSwitch?: (to: ControllerLocation) => Promise<void>;
+  /** Called once the controller says the agent is gone (model destroyed, entity removed). */
+  onRemoved?: (why: string) => void;
 }
 
 export interface AgentReport {
@@ -35,34 +59,42 @@ export interface AgentReport {
   address: string;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
+/** How a session ended. */
+type SessionEnd = "switched" | "ended" | "removed";
 
-export class SimulatedAgent {
-  /** The controller the agent talks to now (changes in SUCCESS). */
+/** Unary deadline of agent calls. */
+const CALL_TIMEOUT_MS = 10_000;
+
+export class Agent {
+  /** The controller address the agent talks to now (or last did). */
   address: string;
+  addresses: string[];
   caPem: string;
+  controllerUuid: string;
+  controllerName: string;
   /** Whether its migration watch is open (a first update arrived). */
   connected = false;
+  /** When the current connection's first update arrived. */
+  connectedAt = 0;
+  /** Set once the controller said this agent is gone. */
+  removed = false;
   /** The last migration status seen. */
   last: WatchMigrationStatusResponse | undefined;
   readonly reports: AgentReport[] = [];
-  private readonly stopCtl = new AbortController();
+  /** Connections made (1 for an agent that never lost its controller). */
+  sessions = 0;
+  /** Unit agents: the last workload sequence number the controller held at this connection's login. */
+  protected loginWorkloadSeq = 0;
+  protected readonly stopCtl = new AbortController();
   private running: Promise<void> | undefined;
+  private onConnected: (() => void)[] = [];
 
-  constructor(private readonly opts: AgentOptions) {
-    this.address = opts.address;
+  constructor(protected readonly opts: AgentOptions) {
+    this.addresses = opts.addresses?.length ? [...opts.addresses] : opts.address ? [opts.address] : [];
+    this.address = this.addresses[0] ?? "";
     this.caPem = opts.caPem;
+    this.controllerUuid = opts.controllerUuid ?? "";
+    this.controllerName = opts.controllerName ?? "";
   }
 
   get tag(): string {
@@ -78,53 +110,175 @@ export class SimulatedAgent {
     await this.running;
   }
 
-  private log(msg: string, fields: Record<string, unknown> = {}): void {
+  /** Resolves once the agent is connected (its migration watch open). */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.onConnected.push(resolve));
+  }
+
+  protected log(msg: string, fields: Record<string, unknown> = {}): void {
     this.opts.log?.(msg, { agent: this.opts.tag, ...fields });
+  }
+
+  /** The status to report on each connection. */
+  protected connectStatus(address: string): {
+    status: { current: string; message: string };
+    workloadStatus?: { current: string; message: string };
+  } {
+    const current = this.opts.tag.startsWith("machine-") ? "started" : "idle";
+    return { status: { current, message: `agent connected to ${address}` } };
+  }
+
+  /**
+   * Work of the subclass for the length of one connection (a machine agent's
+   * deployer, a unit agent's report sender). Rejecting ends the connection.
+   */
+  protected async duringSession(_c: FerryClients, _signal: AbortSignal): Promise<void> {}
+
+  /** Called when the agent is gone for good. */
+  protected onRemovedHook(why: string): void {
+    this.opts.onRemoved?.(why);
   }
 
   private async run(): Promise<void> {
     const signal = this.stopCtl.signal;
-    while (!signal.aborted) {
-      let switched = false;
+    let failures = 0;
+    while (!signal.aborted && !this.removed) {
+      let end: SessionEnd | undefined;
       try {
-        switched = await this.session(signal);
+        end = await this.session(signal);
       } catch (err) {
         if (signal.aborted) break;
         this.log("agent: connection lost", { address: this.address, error: String(err) });
       }
+      const wasConnected = this.connected;
       this.connected = false;
-      if (!switched) await sleep(this.opts.retryMs ?? 250, signal);
+      if (end === "removed") break;
+      if (end === "switched") {
+        failures = 0;
+        continue;
+      }
+      // A connection that got going resets the backoff: a controller restart
+      // costs one short pause, a controller that stays away ever longer ones.
+      failures = wasConnected ? 0 : failures + 1;
+      await sleep(backoffDelay(failures, this.opts.retryMs ?? 250, this.opts.maxRetryMs ?? 5000), signal);
     }
   }
 
-  private async login(address: string, caPem: string): Promise<string> {
-    const anon = connect({ address, caPem, unaryTimeoutMs: 10_000 });
-    try {
-      const res = await anon.agent.agentLogin({
-        modelUuid: this.opts.modelUuid,
-        tag: this.opts.tag,
-        password: this.opts.password,
-      });
-      return res.token;
-    } finally {
-      anon.close();
-    }
+  private async switchTo(to: ControllerLocation, why: string): Promise<void> {
+    this.log("agent: switching to the destination controller", { from: this.address, to: to.addresses, why });
+    this.addresses = [...to.addresses];
+    this.address = to.addresses[0] ?? this.address;
+    this.caPem = to.caPem;
+    this.controllerUuid = to.controllerUuid;
+    this.controllerName = to.controllerName;
+    await this.opts.onSwitch?.(to);
   }
 
-  /** One connection to the current controller; true when it ended by switching controllers. */
-  private async session(signal: AbortSignal): Promise<boolean> {
-    const address = this.address;
-    const token = await this.login(address, this.caPem);
-    const c = connect({ address, caPem: this.caPem, token, unaryTimeoutMs: 10_000 });
+  /** Logs in at one of the addresses; a session manager (one HTTP/2 connection) for the one that answered. */
+  private async login(
+    addresses: string[],
+    caPem: string,
+  ): Promise<
+    | {
+        kind: "ok";
+        sm: Http2SessionManager;
+        address: string;
+        token: string;
+        uuid: string;
+        name: string;
+        all: string[];
+        workloadSeq: number;
+      }
+    | { kind: "redirect"; to: ControllerLocation }
+    | { kind: "gone"; why: string }
+  > {
+    let lastErr: unknown;
+    for (const address of addresses) {
+      const sm = new Http2SessionManager(baseUrl(address), { pingIntervalMs: 15_000 }, pinnedTls(caPem));
+      try {
+        const anon = clientsOver(sm, address, { unaryTimeoutMs: CALL_TIMEOUT_MS });
+        const res = await anon.agent.agentLogin({
+          modelUuid: this.opts.modelUuid,
+          tag: this.opts.tag,
+          password: this.opts.password,
+        });
+        return {
+          kind: "ok",
+          sm,
+          address,
+          token: res.token,
+          uuid: res.controllerUuid,
+          name: res.controllerName,
+          all: res.addresses,
+          workloadSeq: Number(res.workloadSeq),
+        };
+      } catch (err) {
+        sm.abort();
+        if (err instanceof RedirectError) {
+          const r = err.redirect;
+          return {
+            kind: "redirect",
+            to: {
+              controllerUuid: r.controllerUuid,
+              controllerName: r.controllerName,
+              addresses: r.addresses,
+              caPem: r.caCert,
+            },
+          };
+        }
+        if (err instanceof ConnectError && err.code === Code.NotFound) return { kind: "gone", why: err.rawMessage };
+        lastErr = err;
+      }
+    }
+    throw lastErr ?? new Error("no controller address");
+  }
+
+  /** One connection to the current controller. */
+  private async session(signal: AbortSignal): Promise<SessionEnd> {
+    // Start at the address that worked last, then the others.
+    const order = [this.address, ...this.addresses.filter((a) => a !== this.address)].filter(Boolean);
+    const login = await this.login(order, this.caPem);
+    if (login.kind === "redirect") {
+      await this.switchTo(login.to, "the source controller says the model moved");
+      return "switched";
+    }
+    if (login.kind === "gone") {
+      this.log("agent: removed by the controller; stopping", { why: login.why });
+      this.removed = true;
+      this.onRemovedHook(login.why);
+      return "removed";
+    }
+    const { sm, address } = login;
+    this.address = address;
+    if (login.all.length) this.addresses = [address, ...login.all.filter((a) => a !== address)];
+    this.controllerUuid = login.uuid || this.controllerUuid;
+    this.controllerName = login.name || this.controllerName;
+    this.sessions++;
+    this.loginWorkloadSeq = login.workloadSeq;
+    const c = clientsOver(sm, address, { token: login.token, unaryTimeoutMs: CALL_TIMEOUT_MS });
+    const sessionCtl = new AbortController();
+    const stopSession = () => sessionCtl.abort();
+    signal.addEventListener("abort", stopSession);
+    let sideFailure: unknown;
+    let side: Promise<void> | undefined;
     try {
-      const current = this.opts.tag.startsWith("machine-") ? "started" : "idle";
       // Refused while the model is migrating (it is frozen): not a reason to stop.
       await c.agent
-        .reportStatus({ status: { current, message: `agent connected to ${address}` } })
+        .reportStatus(this.connectStatus(address))
         .catch((err: unknown) => this.log("agent: status not reported", { error: String(err) }));
       const handled = new Set<string>();
-      for await (const u of c.agent.watchMigrationStatus({}, { signal })) {
-        this.connected = true;
+      for await (const u of c.agent.watchMigrationStatus({}, { signal: sessionCtl.signal })) {
+        if (!this.connected) {
+          this.connected = true;
+          this.connectedAt = Date.now();
+          for (const f of this.onConnected.splice(0)) f();
+          side ??= this.duringSession(c, sessionCtl.signal).catch((err: unknown) => {
+            if (sessionCtl.signal.aborted) return;
+            sideFailure = err;
+            sessionCtl.abort();
+          });
+        }
         this.last = u;
         if (!u.migrationId) continue;
         const phase = MigrationPhase[u.phase];
@@ -137,17 +291,26 @@ export class SimulatedAgent {
           await this.report(c, u.migrationId, "VALIDATION", await this.canReachTarget(u));
         } else if (phase === "SUCCESS" || phase === "LOGTRANSFER" || phase === "REAP" || phase === "DONE") {
           if (phase === "SUCCESS") await this.report(c, u.migrationId, "SUCCESS", true);
-          const target = u.targetAddresses[0];
-          if (!target || !u.targetCaCert) continue;
-          this.log("agent: switching to the destination controller", { from: address, to: target });
-          this.address = target;
-          this.caPem = u.targetCaCert;
-          return true;
+          if (!u.targetAddresses.length || !u.targetCaCert) continue;
+          await this.switchTo(
+            { controllerUuid: "", controllerName: "", addresses: u.targetAddresses, caPem: u.targetCaCert },
+            `migration ${u.migrationId} succeeded`,
+          );
+          return "switched";
         }
       }
-      return false;
+      if (sideFailure) throw sideFailure;
+      // The stream ended: the model is gone from this controller (reaped
+      // after a migration, or destroyed). Logging in again says which.
+      return "ended";
+    } catch (err) {
+      if (sideFailure && !signal.aborted) throw sideFailure;
+      throw err;
     } finally {
-      c.close();
+      signal.removeEventListener("abort", stopSession);
+      sessionCtl.abort();
+      await side;
+      sm.abort();
     }
   }
 
@@ -160,14 +323,19 @@ export class SimulatedAgent {
 
   /** VALIDATION: log in to the destination with our own credentials. */
   private async canReachTarget(u: WatchMigrationStatusResponse): Promise<boolean> {
-    for (const address of u.targetAddresses) {
-      try {
-        await this.login(address, u.targetCaCert);
+    try {
+      const r = await this.login(u.targetAddresses, u.targetCaCert);
+      if (r.kind === "ok") {
+        r.sm.abort();
         return true;
-      } catch (err) {
-        this.log("agent: cannot log in to the destination controller", { address, error: String(err) });
       }
+      this.log("agent: the destination controller does not know this agent", { result: r.kind });
+    } catch (err) {
+      this.log("agent: cannot log in to the destination controller", { error: String(err) });
     }
     return false;
   }
 }
+
+/** The agent of the earlier releases' tests: an Agent with nothing more to do. */
+export { Agent as SimulatedAgent };

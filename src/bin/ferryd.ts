@@ -38,6 +38,20 @@ const program = new Command("ferryd")
     "--lease-ttl <seconds>",
     "lease time of singular work: a node that stops renewing loses it to another node within this (FERRY_LEASE_TTL; default 10)",
   )
+  .option(
+    "--agents <mode>",
+    '"process": every machine the simulated cloud starts gets an agent, run by ferry-agent processes detached ' +
+      'from ferryd; "none": agent statuses are simulated (FERRY_AGENTS; default none, ferry bootstrap uses process)',
+  )
+  .option(
+    "--agent-timeout <seconds>",
+    "an agent silent this long is shown down (machines) or lost (units) (FERRY_AGENT_TIMEOUT; default 10)",
+  )
+  .option(
+    "--workload-interval <seconds>",
+    "how often each unit's workload reports (FERRY_WORKLOAD_INTERVAL; default 1)",
+  )
+  .option("--agents-per-process <n>", "machines per ferry-agent process (FERRY_AGENTS_PER_PROCESS; default 25)")
   .option("--log-level <level>", "debug, info, warn or error (FERRY_LOG_LEVEL; default info)")
   .option("--insecure", "serve plaintext instead of TLS (local debugging only; FERRY_INSECURE=1)")
   .option(

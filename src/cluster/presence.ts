@@ -8,19 +8,29 @@ import type { Store } from "../store/index.js";
 
 export function createStorePresence(
   store: Store,
-  node: { nodeId: string; leaseTtlMs: number },
+  node: { nodeId: string; leaseTtlMs: number; apiAddresses(): string[] },
   log?: { warn(msg: string, f?: Record<string, unknown>): void },
 ): AgentPresence {
   return {
     async connect(modelUuid, tag) {
       const id = randomBytes(12).toString("hex");
-      await store.write((tx) => tx.agents.connect({ id, modelUuid, tag, nodeId: node.nodeId, now: Date.now() }));
+      // The agent's link (which node, since when) is shown by status and show-machine/show-unit.
+      const address = node.apiAddresses()[0] ?? "";
+      await store.write(async (tx) => {
+        const now = Date.now();
+        await tx.agents.connect({ id, modelUuid, tag, nodeId: node.nodeId, now });
+        if (await tx.models.byUuid(modelUuid))
+          await tx.agents.link({ modelUuid, tag, nodeId: node.nodeId, address, now });
+      });
       let done = false;
       return async () => {
         if (done) return;
         done = true;
         await store
-          .write((tx) => tx.agents.disconnect(id))
+          .write(async (tx) => {
+            await tx.agents.disconnect(id);
+            if (await tx.models.byUuid(modelUuid)) await tx.agents.seen(modelUuid, [tag], Date.now());
+          })
           .catch((err: unknown) => log?.warn("agents: could not record a disconnect", { error: String(err) }));
       };
     },

@@ -14,7 +14,7 @@
 // (LOGTRANSFER copies those).
 
 /** Version of the line format; an importer refuses documents of another format. */
-export const DESCRIPTION_FORMAT = 1;
+export const DESCRIPTION_FORMAT = 2;
 
 /** s: string, s?: string or null, i: integer, i?: integer or null, b: boolean (0/1 in SQLite). */
 export type FieldType = "s" | "s?" | "i" | "i?" | "b";
@@ -147,6 +147,9 @@ export const ENTITY_SPECS: readonly KindSpec[] = [
       ["agentMessage", "s"],
       ["agentSince", "i"],
       ["passwordHash", "s?"],
+      ["workloadSeq", "i"],
+      ["workloadCounter", "i"],
+      ["workloadAt", "i"],
     ],
   },
   {
@@ -185,6 +188,7 @@ export const ENTITY_SPECS: readonly KindSpec[] = [
       ["status", "s"],
       ["message", "s"],
       ["since", "i"],
+      ["seq", "i?"],
     ],
   },
 ];

@@ -1,20 +1,31 @@
-// AgentService: machine and unit agents (simulated) talking to their
-// controller (migration.md §6). Agents log in with their tag and password
-// (the scrypt hash travels with the model) and get a token of kind "agent"
-// bound to the model, good only for this service. While an agent watches its
-// model's migration status it counts as connected (recorded in the store, so
-// a worker on any node sees it): the migration worker waits for reports from
-// the agents connected when a phase starts.
+// AgentService: machine and unit agents talking to their controller
+// (migration.md §6). Agents log in with their tag and password (the scrypt
+// hash travels with the model) and get a token of kind "agent" bound to the
+// model, good only for this service. While an agent watches its model's
+// migration status it counts as connected (recorded in the store, so a worker
+// on any node sees it): the migration worker waits for reports from the
+// agents connected when a phase starts. Machine agents also watch the units
+// of their machine and have the controller provision credentials for them;
+// unit agents deliver their workload's reports, which are stored in
+// sequence-number order exactly once.
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AgentService } from "../../gen/ts/ferry/v1/agent_pb.js";
-import { MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
-import { hashToken, newToken, verifyPassword } from "../domain/credentials.js";
+import { Life, MigrationPhase } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { ConnectError } from "@connectrpc/connect";
+import {
+  hashAgentPassword,
+  hashToken,
+  newAgentPassword,
+  newToken,
+  verifyAgentPassword,
+} from "../domain/credentials.js";
 import { isPhase } from "../domain/phases.js";
 import { phaseFromProto, phaseToProto } from "../migration/mapping.js";
-import { parseAgentTag, type ChangeHub, type MigrationRow, type Store } from "../store/index.js";
+import { parseAgentTag, type ChangeHub, type MigrationRow, type Repos, type Store } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
 import { badField, notFound, permissionDenied, unauthenticated } from "./errors.js";
-import { migratingError } from "./model-access.js";
+import { migratingError, redirectError } from "./model-access.js";
 import { ChangeWaiter } from "./model-service-streams.js";
 
 /**
@@ -33,18 +44,33 @@ export interface AgentServiceDeps {
   changes: ChangeHub;
   presence: AgentPresence;
   tokenTtlMs: number;
+  /** This controller as agents see it at login. */
+  controller: { uuid: string; name: string; addresses: string[] };
   now?: () => number;
 }
 
 /** Phases from which agents are told where the destination is. */
 const TARGET_PHASES = new Set(["VALIDATION", "SUCCESS", "LOGTRANSFER", "REAP", "DONE", "REAPFAILED"]);
 
-function agentOf(ctx: Parameters<ServiceImpl<typeof AgentService>["reportStatus"]>[1]): Principal & {
-  modelUuid: string;
-} {
+/** Workload reports per call, at most. */
+const MAX_REPORTS = 1000;
+/** Reports arriving within this long are stored in one transaction. */
+const REPORT_BATCH_MS = 20;
+
+type Ctx = Parameters<ServiceImpl<typeof AgentService>["reportStatus"]>[1];
+type AgentPrincipal = Principal & { modelUuid: string };
+
+function agentOf(ctx: Ctx): AgentPrincipal {
   const p = principalOf(ctx);
   if (p.kind !== "agent" || !p.modelUuid) throw permissionDenied("this call needs an agent login", "TOKEN_SCOPE");
-  return p as Principal & { modelUuid: string };
+  return p as AgentPrincipal;
+}
+
+/** The machine id of a machine agent; PERMISSION_DENIED for a unit agent. */
+function machineOf(p: AgentPrincipal): string {
+  const e = parseAgentTag(p.user);
+  if (e?.kind !== "machine") throw permissionDenied("this call is for machine agents", "TOKEN_SCOPE");
+  return e.id;
 }
 
 function statusUpdate(row: MigrationRow | undefined) {
@@ -58,20 +84,113 @@ function statusUpdate(row: MigrationRow | undefined) {
   };
 }
 
+const LIFE: Record<string, Life> = { alive: Life.ALIVE, dying: Life.DYING, dead: Life.DEAD };
+
+interface PendingReport {
+  modelUuid: string;
+  tag: string;
+  unit: string;
+  reports: { seq: number; counter: number; time: number }[];
+  done: (r: { lastSeq: number } | { error: unknown }) => void;
+}
+
+/**
+ * Stores workload reports a batch at a time: a thousand agents reporting
+ * every second would otherwise be a thousand write transactions a second.
+ * Each caller still hears only about its own reports.
+ */
+class ReportBatcher {
+  private queue: PendingReport[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  add(r: Omit<PendingReport, "done">): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...r, done: (x) => ("error" in x ? reject(x.error) : resolve(x.lastSeq)) });
+      this.timer ??= setTimeout(() => void this.flush(), REPORT_BATCH_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    const results = new Map<PendingReport, { lastSeq: number } | { error: unknown }>();
+    try {
+      await this.store.write(async (tx) => {
+        results.clear();
+        const byModel = new Map<string, PendingReport[]>();
+        for (const p of batch) byModel.set(p.modelUuid, [...(byModel.get(p.modelUuid) ?? []), p]);
+        for (const [modelUuid, items] of byModel) await this.model(tx, modelUuid, items, results);
+      });
+    } catch (error) {
+      for (const p of batch) p.done({ error });
+      return;
+    }
+    for (const p of batch) p.done(results.get(p) ?? { error: new Error("report not stored") });
+  }
+
+  private async model(
+    tx: Repos,
+    modelUuid: string,
+    items: PendingReport[],
+    results: Map<PendingReport, { lastSeq: number } | { error: unknown }>,
+  ): Promise<void> {
+    await tx.lockModel(modelUuid);
+    const model = await tx.models.byUuid(modelUuid);
+    let refusal: ConnectError | undefined;
+    if (!model) refusal = notFound("model", "MODEL_NOT_FOUND");
+    // Frozen for a migration: the agent keeps its reports and sends them again
+    // (to the destination, once the model lives there).
+    else if (model.migrationMode !== "none") refusal = await migratingError(tx, model);
+    if (refusal) {
+      for (const p of items) results.set(p, { error: refusal });
+      return;
+    }
+    for (const p of items) {
+      const last = await tx.agents.recordWorkload(modelUuid, p.unit, p.reports);
+      results.set(
+        p,
+        last === undefined ? { error: notFound(`unit "${p.unit}"`, "UNIT_NOT_FOUND") } : { lastSeq: last },
+      );
+    }
+    await tx.agents.seen(
+      modelUuid,
+      items.map((p) => p.tag),
+      this.now(),
+    );
+  }
+}
+
 export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<typeof AgentService>> {
   const { store } = deps;
   const now = () => (deps.now ?? Date.now)();
+  const reports = new ReportBatcher(store, now);
   return {
     async agentLogin(req) {
       if (!req.modelUuid) throw badField("model_uuid", "required");
       if (!req.tag) throw badField("tag", "required");
       const tag = parseAgentTag(req.tag) ? req.tag : undefined;
-      const { model, hash } = await store.read(async (tx) => {
+      const { model, hash, redirect, workloadSeq } = await store.read(async (tx) => {
         const model = await tx.models.byUuid(req.modelUuid);
-        return { model, hash: model && tag ? await tx.agents.passwordHash(req.modelUuid, req.tag) : undefined };
+        const hash = model && tag ? await tx.agents.passwordHash(req.modelUuid, req.tag) : undefined;
+        const redirect = model ? undefined : await tx.redirects.byUuid(req.modelUuid);
+        const e = parseAgentTag(req.tag);
+        const unit = model && e?.kind === "unit" ? await tx.units.find(req.modelUuid, e.name) : undefined;
+        return { model, hash, redirect, workloadSeq: unit?.workloadSeq ?? 0 };
       });
+      // The model moved: agents that missed SUCCESS learn where it went (the
+      // model's entities and their hashes are gone from here).
+      if (redirect && tag) throw redirectError(redirect);
       // Same work whether or not the agent exists or has a password.
-      const ok = await verifyPassword(req.password, hash ?? null);
+      const ok = await verifyAgentPassword(req.password, hash ?? null);
+      // Gone (destroyed, or the unit or machine removed): the agent stops for good.
+      if (model === undefined && tag) throw notFound("model", "MODEL_NOT_FOUND");
+      if (model && tag && hash === undefined) throw notFound(`agent "${req.tag}"`, "AGENT_NOT_FOUND");
       if (!ok || !model || !tag) throw unauthenticated("invalid agent credentials", "INVALID_CREDENTIALS");
       const token = newToken();
       const t = now();
@@ -85,13 +204,24 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
           expiresAt: t + deps.tokenTtlMs,
         }),
       );
-      return { token };
+      return {
+        token,
+        controllerUuid: deps.controller.uuid,
+        controllerName: deps.controller.name,
+        addresses: deps.controller.addresses,
+        workloadSeq: BigInt(workloadSeq),
+      };
     },
 
     async reportStatus(req, ctx) {
       const p = agentOf(ctx);
       if (!req.status?.current) throw badField("status.current", "required");
       const status = { status: req.status.current, message: req.status.message };
+      const workload = req.workloadStatus?.current
+        ? { status: req.workloadStatus.current, message: req.workloadStatus.message }
+        : undefined;
+      const unit = parseAgentTag(p.user);
+      if (workload && unit?.kind !== "unit") throw badField("workload_status", "only unit agents have a workload");
       await store.write(async (tx) => {
         await tx.lockModel(p.modelUuid);
         const model = await tx.models.byUuid(p.modelUuid);
@@ -99,16 +229,46 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
         // A migrating model is frozen: agents stop making changes in QUIESCE.
         if (model.migrationMode !== "none") throw await migratingError(tx, model);
         await tx.agents.setStatus(p.modelUuid, p.user, status, now());
+        if (workload && unit?.kind === "unit")
+          await tx.units.setStatus(p.modelUuid, unit.name, "workload", workload, now());
+        await tx.agents.seen(p.modelUuid, [p.user], now());
       });
       return {};
     },
 
+    async reportWorkload(req, ctx) {
+      const p = agentOf(ctx);
+      const unit = parseAgentTag(p.user);
+      if (unit?.kind !== "unit") throw permissionDenied("this call is for unit agents", "TOKEN_SCOPE");
+      if (!req.reports.length) throw badField("reports", "at least one report");
+      if (req.reports.length > MAX_REPORTS) throw badField("reports", `at most ${MAX_REPORTS} per call`);
+      const list = req.reports.map((r) => ({
+        seq: Number(r.seq),
+        counter: Number(r.counter),
+        time: r.time ? timestampMs(r.time) : now(),
+      }));
+      for (let i = 0; i < list.length; i++) {
+        if (!(list[i]!.seq > 0) || (i > 0 && list[i]!.seq <= list[i - 1]!.seq))
+          throw badField(`reports[${i}].seq`, "sequence numbers start at 1 and increase");
+      }
+      const lastSeq = await reports.add({ modelUuid: p.modelUuid, tag: p.user, unit: unit.name, reports: list });
+      return { lastSeq: BigInt(lastSeq) };
+    },
+
     async *watchMigrationStatus(_req, ctx) {
       const p = agentOf(ctx);
-      const latest = () => store.read((tx) => tx.migrations.latest(p.modelUuid));
+      // A finished migration of a model that is here (it came back, A -> B -> A)
+      // is history: agents are not sent away by it.
+      const latest = () =>
+        store.read(async (tx) => {
+          const row = await tx.migrations.latest(p.modelUuid);
+          if (!row || (row.phase !== "DONE" && row.phase !== "REAPFAILED")) return row;
+          const model = await tx.models.byUuid(p.modelUuid);
+          return model && model.migrationMode === "none" ? undefined : row;
+        });
       if (!(await store.read((tx) => tx.models.byUuid(p.modelUuid)))) throw notFound("model", "MODEL_NOT_FOUND");
       // Subscribe before the first read, so no change between them is lost.
-      const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["status"], ctx.signal);
+      const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["migration"], ctx.signal);
       const disconnect = await deps.presence.connect(p.modelUuid, p.user);
       try {
         let last = statusUpdate(await latest());
@@ -130,6 +290,65 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
         waiter.close();
         await disconnect();
       }
+    },
+
+    async *watchMachineUnits(_req, ctx) {
+      const p = agentOf(ctx);
+      const machine = machineOf(p);
+      const read = () =>
+        store.read(async (tx) =>
+          (await tx.models.byUuid(p.modelUuid)) ? await tx.units.onMachine(p.modelUuid, machine) : undefined,
+        );
+      const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["status"], ctx.signal);
+      try {
+        let lastKey = "";
+        for (;;) {
+          const units = await read();
+          if (!units) throw notFound("model", "MODEL_NOT_FOUND");
+          const key = units.map((u) => `${u.name}:${u.life}`).join(",");
+          if (key !== lastKey) {
+            lastKey = key;
+            yield {
+              units: units.map((u) => ({
+                name: u.name,
+                tag: `unit-${u.name.replace("/", "-")}`,
+                life: LIFE[u.life] ?? Life.UNSPECIFIED,
+              })),
+            };
+          }
+          if (!(await waiter.next())) break;
+          waiter.clear();
+        }
+      } finally {
+        waiter.close();
+      }
+    },
+
+    async provisionUnit(req, ctx) {
+      const p = agentOf(ctx);
+      const machine = machineOf(p);
+      if (!req.unit) throw badField("unit", "required");
+      const password = newAgentPassword();
+      const hash = await hashAgentPassword(password);
+      await store.write(async (tx) => {
+        await tx.lockModel(p.modelUuid);
+        const model = await tx.models.byUuid(p.modelUuid);
+        if (!model) throw notFound("model", "MODEL_NOT_FOUND");
+        if (model.migrationMode !== "none") throw await migratingError(tx, model);
+        const u = await tx.units.find(p.modelUuid, req.unit);
+        // Only the units of the caller's own machine.
+        if (!u || u.machineId !== machine)
+          throw notFound(`unit "${req.unit.slice(0, 80)}" on machine ${machine}`, "UNIT_NOT_FOUND");
+        await tx.units.setPasswordHash(p.modelUuid, u.name, hash);
+        await tx.logs.append(p.modelUuid, {
+          entity: `machine-${machine}`,
+          level: "INFO",
+          module: "ferry.deployer",
+          message: `unit ${u.name} provisioned on machine ${machine}`,
+          time: now(),
+        });
+      });
+      return { tag: `unit-${req.unit.replace("/", "-")}`, password };
     },
 
     async reportMigrationMinion(req, ctx) {

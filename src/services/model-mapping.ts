@@ -3,6 +3,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
+  AgentConnectionSchema,
   ApplicationSchema,
   CharmSchema,
   ConfigValueSchema,
@@ -16,6 +17,7 @@ import {
   RelationSchema,
   StatusInfoSchema,
   UnitSchema,
+  type AgentConnection,
   type Application,
   type Charm,
   type ConfigValue,
@@ -35,6 +37,7 @@ import type { ControllerIdentity } from "../domain/controller.js";
 import { deriveApplicationStatus } from "../domain/status.js";
 import {
   machineAddresses,
+  type AgentLinkRow,
   type ApplicationRow,
   type LogRow,
   type MachineRow,
@@ -44,6 +47,11 @@ import {
   type StatusSnapshot as ModelSnapshot,
   type UnitRow,
 } from "../store/index.js";
+
+/** "wordpress/0" -> "unit-wordpress-0". */
+export function unitTag(name: string): string {
+  return `unit-${name.replace("/", "-")}`;
+}
 
 export function statusInfo(current: string, message: string, sinceMs: number): StatusInfo {
   return create(StatusInfoSchema, { current, message, since: timestampFromMs(sinceMs) });
@@ -115,8 +123,21 @@ export function toModel(row: ModelRow, x: ModelExtras): Model {
   });
 }
 
-export function toMachine(m: MachineRow): Machine {
+/** An agent's connection as the API shows it (controller: this controller's name). */
+export function toAgentConnection(l: AgentLinkRow | undefined, controller: string): AgentConnection | undefined {
+  if (!l) return undefined;
+  return create(AgentConnectionSchema, {
+    connected: l.connected,
+    controller,
+    address: l.address,
+    since: timestampFromMs(l.connectedAt),
+    lastSeen: timestampFromMs(l.seenAt),
+  });
+}
+
+export function toMachine(m: MachineRow, agent?: AgentConnection): Machine {
   return create(MachineSchema, {
+    agent,
     id: m.id,
     agentStatus: statusInfo(m.agentStatus, m.agentMessage, m.agentSince),
     instanceStatus: statusInfo(m.instanceStatus, m.instanceMessage, m.instanceSince),
@@ -129,8 +150,14 @@ export function toMachine(m: MachineRow): Machine {
   });
 }
 
-export function toUnit(u: UnitRow, publicAddress: string): Unit {
+export function toUnit(u: UnitRow, publicAddress: string, agent?: AgentConnection): Unit {
   return create(UnitSchema, {
+    agent,
+    workload: {
+      seq: BigInt(u.workloadSeq),
+      counter: BigInt(u.workloadCounter),
+      time: u.workloadAt ? timestampFromMs(u.workloadAt) : undefined,
+    },
     name: u.name,
     application: u.application,
     machine: u.machineId,
@@ -147,6 +174,7 @@ export function toApplication(
   charm: { name: string; revision: number } | undefined,
   unitRows: UnitRow[],
   addressOf: (machineId: string) => string,
+  agentOf: (tag: string) => AgentConnection | undefined = () => undefined,
 ): Application {
   const derived = deriveApplicationStatus(
     unitRows
@@ -161,7 +189,7 @@ export function toApplication(
     charmUrl: a.charmUrl,
     exposed: a.exposed,
     status: statusInfo(derived.current, derived.message, derived.since),
-    units: unitRows.map((u) => toUnit(u, addressOf(u.machineId))),
+    units: unitRows.map((u) => toUnit(u, addressOf(u.machineId), agentOf(unitTag(u.name)))),
     life: lifeOf(a.life),
     base: { name: a.baseName, channel: a.baseChannel },
     unitCount: unitRows.length,
@@ -243,6 +271,7 @@ export function toLogEntry(r: LogRow): LogEntry {
 
 /** The full status of a model from one snapshot. */
 export function toFullStatus(snap: ModelSnapshot, model: Model, nowMs: number): FullStatus {
+  const agentOf = (tag: string) => toAgentConnection(snap.links.get(tag), model.controllerName);
   const addresses = new Map(snap.machines.map((m) => [m.id, m.dnsName]));
   const addressOf = (id: string) => addresses.get(id) ?? "";
   const unitsByApp = new Map<string, UnitRow[]>();
@@ -253,9 +282,9 @@ export function toFullStatus(snap: ModelSnapshot, model: Model, nowMs: number): 
   }
   return create(FullStatusSchema, {
     model,
-    machines: snap.machines.map(toMachine),
+    machines: snap.machines.map((m) => toMachine(m, agentOf(`machine-${m.id}`))),
     applications: snap.applications.map((a) =>
-      toApplication(a, snap.charms.get(a.charmUrl), unitsByApp.get(a.name) ?? [], addressOf),
+      toApplication(a, snap.charms.get(a.charmUrl), unitsByApp.get(a.name) ?? [], addressOf, agentOf),
     ),
     relations: snap.relations.map(toRelation),
     time: timestampFromMs(nowMs),

@@ -84,7 +84,7 @@ export function deployHandlers(deps: ModelServiceDeps): DeployHandlers {
         return tx.machines.insert(model.uuid, count, b, clock(deps));
       });
       simulator.schedule(model.uuid);
-      return { machines: machines.map(toMachine) };
+      return { machines: machines.map((m) => toMachine(m)) };
     },
 
     async deployApplication(req, ctx) {

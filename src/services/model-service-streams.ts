@@ -11,7 +11,7 @@ import type { ModelAccessLevel } from "../domain/access.js";
 import type { ChangeHub, LogRow, ModelChangeKind, ModelRow, Repos } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
 import { badField, notFound } from "./errors.js";
-import { toFullStatus, toLogEntry } from "./model-mapping.js";
+import { statusInfo, toFullStatus, toLogEntry } from "./model-mapping.js";
 import { statusParts } from "./status-parts.js";
 import { findRedirectFor, redirectError, resolveModel } from "./model-access.js";
 import { clock, describeModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
@@ -124,8 +124,20 @@ interface CachedStatus {
 
 type StreamHandlers = Pick<
   ServiceImpl<typeof ModelService>,
-  "getStatus" | "watchStatus" | "streamStatus" | "streamLogs"
+  "getStatus" | "watchStatus" | "streamStatus" | "streamLogs" | "getStatusHistory"
 >;
+
+const HISTORY_KINDS = new Set(["agent", "instance", "workload", "report", "model", "relation"]);
+
+/** An entity tag from what a user types: "0" -> machine-0, "app/0" -> unit-app-0, tags as they are. */
+export function entityTag(text: string): string | undefined {
+  if (text === "model") return text;
+  if (/^\d+$/.test(text)) return `machine-${text}`;
+  const unit = /^([a-z][a-z0-9-]*)\/(\d+)$/.exec(text);
+  if (unit) return `unit-${unit[1]}-${unit[2]}`;
+  if (/^(machine-\d+|unit-[a-z][a-z0-9-]*-\d+|application-[a-z][a-z0-9-]*)$/.test(text)) return text;
+  return undefined;
+}
 
 export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
   const { store } = deps;
@@ -237,7 +249,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
     async *watchStatus(req, ctx) {
       const { model, principal } = await modelFor(deps, ctx, req.model, "read");
       // Subscribe before the first read, so no change between them is lost.
-      const waiter = new ChangeWaiter(deps.changes, model.uuid, ["status", "config"], ctx.signal);
+      const waiter = new ChangeWaiter(deps.changes, model.uuid, ["status", "workload", "config"], ctx.signal);
       try {
         let status = await fullStatus(principal, model.uuid);
         if (!status) return;
@@ -263,6 +275,35 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       } finally {
         waiter.close();
       }
+    },
+
+    async getStatusHistory(req, ctx) {
+      const entity = entityTag(req.entity);
+      if (!entity)
+        throw badField("entity", `"${req.entity.slice(0, 80)}" is not a machine id, unit name or entity tag`);
+      for (const k of req.kinds)
+        if (!HISTORY_KINDS.has(k))
+          throw badField("kinds", `unknown kind "${k.slice(0, 40)}": use ${[...HISTORY_KINDS].join(", ")}`);
+      if (req.limit < 0 || req.limit > 10_000) throw badField("limit", "between 0 and 10000");
+      if (req.beforeId < 0n) throw badField("before_id", "must not be negative");
+      const { model } = await modelFor(deps, ctx, req.model, "read");
+      const page = await store.read((tx) =>
+        tx.status.page(model.uuid, entity, {
+          kinds: req.kinds,
+          limit: req.limit || 100,
+          beforeId: Number(req.beforeId),
+        }),
+      );
+      return {
+        entity,
+        more: page.more,
+        entries: page.rows.map((r) => ({
+          id: BigInt(r.id),
+          kind: r.kind,
+          status: statusInfo(r.status, r.message, r.since),
+          seq: BigInt(r.seq ?? 0),
+        })),
+      };
     },
 
     async *streamLogs(req, ctx) {

@@ -9,7 +9,7 @@
 // Steps repeat (after `delayMs`) while they change something. State lives only
 // in the store, so after a restart resume() picks up whatever was left.
 import { DEFAULT_LEASE_TTL_MS, type LeaseAccess } from "../cluster/cluster.js";
-import { LeaseLost, type Repos, type Store } from "../store/index.js";
+import { LeaseLost, type Fence, type Repos, type Store } from "../store/index.js";
 import { fakeAddress, Messages, modelShort } from "../domain/status.js";
 
 export interface LogSink {
@@ -34,6 +34,19 @@ export interface Simulator {
 export interface SimulatorOptions {
   store: Store;
   /**
+   * Live agents (--agents process): machines get an agent process once their
+   * instance runs, and machine and unit agent statuses come from the agents'
+   * own reports instead of being simulated here.
+   */
+  agents?: {
+    provision(modelUuid: string, fence: Fence | undefined): Promise<void>;
+  };
+  /**
+   * An agent that is not connected and was not heard from for this long is
+   * shown down (machines) or lost (units) until it is back (default 10 s).
+   */
+  agentTimeoutMs?: number;
+  /**
    * A model's simulated agents run on one node of the controller at a time:
    * the holder of the lease "model:<uuid>" (every step is fenced by it).
    */
@@ -47,6 +60,51 @@ export interface SimulatorOptions {
 }
 
 export const DEFAULT_SIMULATOR_DELAY_MS = 300;
+export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
+
+/** What status shows for an agent that stopped talking (the reference's words). */
+export const AGENT_SILENT_MESSAGE = "agent is not communicating with the server";
+
+/** Marks the silent agents of the models this node looks after down (machines) or lost (units). */
+async function sweepSilentAgents(store: Store, leases: LeaseAccess, now: number, timeoutMs: number): Promise<void> {
+  const models = await store.read((tx) => tx.agents.linkedModels());
+  for (const modelUuid of models) {
+    if (!leases.holds(leaseName(modelUuid))) continue;
+    const fence = await leases.acquire(leaseName(modelUuid));
+    if (!fence) continue;
+    await store.write(
+      async (tx) => {
+        await tx.lockModel(modelUuid);
+        const model = await tx.models.byUuid(modelUuid);
+        // A frozen model is left as it is (its agents are reporting to the migration, or switching).
+        if (!model || model.migrationMode !== "none") return;
+        const clock = await tx.nodes.clock();
+        const silent = await tx.agents.silent(modelUuid, now - timeoutMs, clock - DEFAULT_LEASE_TTL_MS);
+        for (const id of silent.machines) {
+          await tx.machines.setStatus(modelUuid, id, "agent", { status: "down", message: AGENT_SILENT_MESSAGE }, now);
+          await tx.logs.append(modelUuid, {
+            entity: `machine-${id}`,
+            level: "WARNING",
+            module: "ferry.presence",
+            message: `machine ${id} agent is down: not heard from for ${Math.round(timeoutMs / 1000)}s`,
+            time: now,
+          });
+        }
+        for (const name of silent.units) {
+          await tx.units.setStatus(modelUuid, name, "agent", { status: "lost", message: AGENT_SILENT_MESSAGE }, now);
+          await tx.logs.append(modelUuid, {
+            entity: `unit-${name.replace("/", "-")}`,
+            level: "WARNING",
+            module: "ferry.presence",
+            message: `unit ${name} agent is lost: not heard from for ${Math.round(timeoutMs / 1000)}s`,
+            time: now,
+          });
+        }
+      },
+      { fence },
+    );
+  }
+}
 
 const leaseName = (modelUuid: string) => `model:${modelUuid}`;
 
@@ -97,7 +155,12 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
         let changed = false;
         try {
           const fence = await leases.acquire(leaseName(modelUuid));
-          if (fence) changed = await opts.store.write((tx) => step(tx, modelUuid, now()), { fence });
+          if (fence) {
+            changed = await opts.store.write((tx) => step(tx, modelUuid, now(), { liveAgents: !!opts.agents }), {
+              fence,
+            });
+            if (opts.agents) await opts.agents.provision(modelUuid, fence);
+          }
         } catch (err) {
           // A lost lease (another node has the model now), or the store closed
           // under us during shutdown: stop here; the holder, or resume() at
@@ -130,12 +193,32 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   // Changes made on any node (another node's deploy, or this one's) wake the model's holder.
   const unsubscribe = opts.store.changes.subscribeAll((c) => {
     if (c.modelUuid === "*") void resume();
-    else if (c.kinds.some((k) => k !== "log" && k !== "deleted") && leases.holds(leaseName(c.modelUuid))) {
+    else if (c.kinds.some((k) => k === "status" || k === "config") && leases.holds(leaseName(c.modelUuid))) {
       schedule(c.modelUuid);
     }
   });
   const rescan = setInterval(() => void resume(), opts.rescanMs ?? DEFAULT_LEASE_TTL_MS);
   rescan.unref();
+
+  // Agents that went silent are shown down/lost by the node looking after
+  // their model (not before this node has been up for the timeout: agents
+  // reconnecting after a controller restart are not lost).
+  const agentTimeout = opts.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS;
+  const startedAt = now();
+  let sweeping = false;
+  const sweep = setInterval(
+    () => {
+      if (sweeping || stopped || now() - startedAt < agentTimeout) return;
+      sweeping = true;
+      void sweepSilentAgents(opts.store, leases, now(), agentTimeout)
+        .catch((err: unknown) => {
+          if (!stopped) opts.log?.warn("simulator: agent sweep failed", { error: String(err) });
+        })
+        .finally(() => (sweeping = false));
+    },
+    Math.max(200, Math.min(1000, agentTimeout / 4)),
+  );
+  sweep.unref();
 
   return {
     schedule,
@@ -144,6 +227,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       stopped = true;
       unsubscribe();
       clearInterval(rescan);
+      clearInterval(sweep);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
     },
@@ -151,7 +235,13 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
 }
 
 /** One simulation step for a model; returns whether anything changed. */
-export async function step(tx: Repos, modelUuid: string, now: number): Promise<boolean> {
+export async function step(
+  tx: Repos,
+  modelUuid: string,
+  now: number,
+  opts: { liveAgents?: boolean } = {},
+): Promise<boolean> {
+  const live = opts.liveAgents === true;
   await tx.lockModel(modelUuid);
   const model = await tx.models.byUuid(modelUuid);
   // Deleted meanwhile, dying, or frozen by a migration (agents stop making
@@ -172,7 +262,7 @@ export async function step(tx: Repos, modelUuid: string, now: number): Promise<b
   const short = modelShort(modelUuid);
 
   for (const m of machines) {
-    if (m.life !== "alive" || m.agentStatus !== "pending") continue;
+    if (m.life !== "alive" || m.agentStatus !== "pending" || m.instanceStatus !== "pending") continue;
     const address = fakeAddress(modelUuid, m.seq);
     const instanceId = `inst-${short}-${m.id}`;
     await tx.machines.setInstance(modelUuid, m.id, {
@@ -182,7 +272,8 @@ export async function step(tx: Repos, modelUuid: string, now: number): Promise<b
       hostname: `ferry-${short}-${m.id}`,
     });
     await tx.machines.setStatus(modelUuid, m.id, "instance", { status: "running" }, now);
-    await tx.machines.setStatus(modelUuid, m.id, "agent", { status: "started" }, now);
+    // With live agents, "started" is the machine agent's own report.
+    if (!live) await tx.machines.setStatus(modelUuid, m.id, "agent", { status: "started" }, now);
     await tx.logs.append(modelUuid, {
       entity: `machine-${m.id}`,
       level: "INFO",
@@ -204,6 +295,9 @@ export async function step(tx: Repos, modelUuid: string, now: number): Promise<b
       await log(`unit ${u.name} stopped and removed`);
       leaderless.add(u.application);
       changed = true;
+    } else if (live) {
+      // The unit agent installs the charm and reports its own status.
+      continue;
     } else if (u.agentStatus === "allocating" && startedMachines.has(u.machineId)) {
       await tx.units.setStatus(
         modelUuid,

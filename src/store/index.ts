@@ -14,7 +14,7 @@ export { ImportSuperseded, ModelImporter, type ImportPlan, type ImportResult } f
 export { ModelNotFoundError, type ModelSnapshot, type CharmBinaryRow } from "./model-tables.js";
 export { IMPORT_STATUS, ImportConflictError, type TransferredLog, type LogCursor } from "./repos/imports.js";
 export { machineAddresses, type BaseSpec, type ProvisionedInstance } from "./repos/machines.js";
-export { parseAgentTag, type AgentEntity } from "./repos/agents.js";
+export { parseAgentTag, type AgentEntity, type AgentLinkRow } from "./repos/agents.js";
 export {
   parseProgress,
   parseTimings,

@@ -101,6 +101,9 @@ export const KIND_TABLES: Readonly<Record<string, KindTable>> = {
       "agent_message",
       "agent_since",
       "password_hash",
+      "workload_seq",
+      "workload_counter",
+      "workload_at",
     ],
     orderBy: ["name"],
   },
@@ -117,7 +120,7 @@ export const KIND_TABLES: Readonly<Record<string, KindTable>> = {
   // (entity, id) is the status_history_entity index order: no sort needed.
   status: {
     table: "status_history",
-    columns: ["entity", "kind", "status", "message", "since"],
+    columns: ["entity", "kind", "status", "message", "since", "seq"],
     orderBy: ["entity", "id"],
   },
 };

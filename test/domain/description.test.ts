@@ -67,7 +67,7 @@ describe("encoding", () => {
 
   it("starts the model line with the format version", () => {
     const line = encodeModelLine(["u", "m", "admin", "c", "lxd", "r", "1.0.0", 0, "alive", 0, 1, 2, 3]);
-    expect(line.startsWith('{"kind":"model","format":1,"uuid":"u"')).toBe(true);
+    expect(line.startsWith('{"kind":"model","format":2,"uuid":"u"')).toBe(true);
   });
 
   it("counts every kind, zeros included", () => {

@@ -124,7 +124,7 @@ describe.each(PAIRS)("export from %s, import into %s", (srcEngine, dstEngine) =>
       expect(lines.length - 1).toBe(ex.entityCount);
       expect(Buffer.byteLength(text)).toBe(ex.size);
       const header = JSON.parse(lines[0]!) as Record<string, unknown>;
-      expect(header).toMatchObject({ kind: "model", format: 1, uuid, name: "sample", owner: "admin" });
+      expect(header).toMatchObject({ kind: "model", format: 2, uuid, name: "sample", owner: "admin" });
       for (const local of ["migrationMode", "status", "statusMessage", "importMigrationId", "activatedAt", "version"]) {
         expect(header).not.toHaveProperty(local);
       }

@@ -60,6 +60,12 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
   const shared = ["--name", name, "--cloud", cloud, "--cloud-type", String(opts.cloudType ?? "lxd")];
   if (region) shared.push("--region", region);
   if (opts.agentVersion) shared.push("--agent-version", String(opts.agentVersion));
+  const agents = String(opts.agents ?? "process");
+  if (agents !== "process" && agents !== "none")
+    throw new CliError(`invalid --agents "${agents}": "process" or "none"`);
+  shared.push("--agents", agents);
+  if (opts.agentTimeout) shared.push("--agent-timeout", String(opts.agentTimeout));
+  if (opts.workloadInterval) shared.push("--workload-interval", String(opts.workloadInterval));
   await writeLaunchRecord(dataDir, { args: shared, store: storeUrl });
   const args = [...shared, "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--port-file", portFile];
   args.push("--admin-password-stdin");

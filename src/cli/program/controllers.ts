@@ -27,10 +27,19 @@ export function registerControllerCommands(program: Command): void {
       '"sqlite" (default: the embedded store in the data dir) or postgres://user[:password]@host:port/database ' +
         "(a store more nodes can share: see enable-ha)",
     )
+    .option(
+      "--agents <mode>",
+      '"process": every machine gets a live agent (ferry-agent processes that keep running when the controller ' +
+        'stops, and follow their model when it migrates); "none": agent statuses are simulated',
+      "process",
+    )
+    .option("--agent-timeout <seconds>", "an agent silent this long shows as down (machines) or lost (units)")
+    .option("--workload-interval <seconds>", "how often each unit's workload reports")
     .addHelpText(
       "after",
       examples(
         "ferry bootstrap localhost/localhost src",
+        "ferry bootstrap localhost lab --agents none",
         "ferry bootstrap localhost dst --api-port 0",
         "ferry bootstrap localhost prod --store postgres://ferry@127.0.0.1:5432/ferry",
       ),

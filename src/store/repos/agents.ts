@@ -2,7 +2,7 @@
 // with the model), their status, and which of them are connected now (kept
 // in the store, so any node of a controller knows the agents connected to
 // the others).
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { Repo } from "./base.js";
 import type { StatusUpdate } from "./models.js";
 
@@ -78,4 +78,161 @@ export class AgentRepo extends Repo {
       .orderBy(p.tag);
     return rows;
   }
+
+  /** Records that an agent connected through `nodeId` (serving at `address`). */
+  async link(c: { modelUuid: string; tag: string; nodeId: string; address: string; now: number }): Promise<void> {
+    const { agentLinks: l } = this.t;
+    await this.db
+      .insert(l)
+      .values({
+        modelUuid: c.modelUuid,
+        tag: c.tag,
+        nodeId: c.nodeId,
+        address: c.address,
+        connectedAt: c.now,
+        seenAt: c.now,
+      })
+      .onConflictDoUpdate({
+        target: [l.modelUuid, l.tag],
+        set: { nodeId: c.nodeId, address: c.address, connectedAt: c.now, seenAt: c.now },
+      });
+    this.s.touch(c.modelUuid, "workload");
+  }
+
+  /** Models with agents that ever connected to this controller. */
+  async linkedModels(): Promise<string[]> {
+    const { agentLinks: l } = this.t;
+    const rows = await this.db.selectDistinct({ m: l.modelUuid }).from(l);
+    return rows.map((r) => r.m);
+  }
+
+  /** Records that these agents were heard from now. */
+  async seen(modelUuid: string, tags: string[], now: number): Promise<void> {
+    if (!tags.length) return;
+    const { agentLinks: l } = this.t;
+    await this.db
+      .update(l)
+      .set({ seenAt: now })
+      .where(and(eq(l.modelUuid, modelUuid), inArray(l.tag, tags)));
+    this.s.touch(modelUuid, "workload");
+  }
+
+  /** Every agent's last connection to this controller, and whether it is connected now. */
+  async links(modelUuid: string, aliveAfter: number): Promise<AgentLinkRow[]> {
+    const { agentLinks: l } = this.t;
+    const rows = await this.db.select().from(l).where(eq(l.modelUuid, modelUuid));
+    const now = new Set((await this.connected(modelUuid, aliveAfter)).map((c) => c.tag));
+    return rows.map((r) => ({
+      tag: r.tag,
+      nodeId: r.nodeId,
+      address: r.address,
+      connectedAt: r.connectedAt,
+      seenAt: r.seenAt,
+      connected: now.has(r.tag),
+    }));
+  }
+
+  /**
+   * Agents that are down: they have credentials, are not connected now
+   * (to a live node), and were last heard from before `silentBefore` (an
+   * agent never heard from here counts from `silentBefore`'s grace, the
+   * caller's: it is left alone). Only machines shown "started" and units
+   * shown "idle" or "executing" (the others are not up yet, or down already).
+   */
+  async silent(
+    modelUuid: string,
+    silentBefore: number,
+    aliveAfter: number,
+  ): Promise<{ machines: string[]; units: string[] }> {
+    const { agentLinks: l, machines, units } = this.t;
+    const connected = new Set((await this.connected(modelUuid, aliveAfter)).map((c) => c.tag));
+    const stale = await this.db
+      .select({ tag: l.tag })
+      .from(l)
+      .where(and(eq(l.modelUuid, modelUuid), lt(l.seenAt, silentBefore)));
+    const tags = stale.map((r) => r.tag).filter((t) => !connected.has(t));
+    if (!tags.length) return { machines: [], units: [] };
+    const ms = tags.flatMap((t) => {
+      const e = parseAgentTag(t);
+      return e?.kind === "machine" ? [e.id] : [];
+    });
+    const us = tags.flatMap((t) => {
+      const e = parseAgentTag(t);
+      return e?.kind === "unit" ? [e.name] : [];
+    });
+    const downMachines = ms.length
+      ? await this.db
+          .select({ id: machines.id })
+          .from(machines)
+          .where(and(eq(machines.modelUuid, modelUuid), inArray(machines.id, ms), eq(machines.agentStatus, "started")))
+      : [];
+    const lostUnits = us.length
+      ? await this.db
+          .select({ name: units.name })
+          .from(units)
+          .where(
+            and(
+              eq(units.modelUuid, modelUuid),
+              inArray(units.name, us),
+              inArray(units.agentStatus, ["idle", "executing"]),
+            ),
+          )
+      : [];
+    return { machines: downMachines.map((m) => m.id), units: lostUnits.map((u) => u.name) };
+  }
+
+  /**
+   * Stores a unit's workload reports (in sequence order): those above its
+   * last sequence number become its last report and each a "report" row of
+   * its status history; the rest were stored before (a resend). Returns the
+   * last sequence number stored; undefined when the unit does not exist.
+   */
+  async recordWorkload(
+    modelUuid: string,
+    unit: string,
+    reports: readonly { seq: number; counter: number; time: number }[],
+  ): Promise<number | undefined> {
+    const { units, statusHistory } = this.t;
+    const [row] = await this.db
+      .select({ seq: units.workloadSeq })
+      .from(units)
+      .where(and(eq(units.modelUuid, modelUuid), eq(units.name, unit)));
+    if (!row) return undefined;
+    let last = row.seq;
+    const fresh = [];
+    for (const r of reports) {
+      if (r.seq <= last) continue;
+      fresh.push(r);
+      last = r.seq;
+    }
+    if (!fresh.length) return last;
+    const newest = fresh[fresh.length - 1]!;
+    await this.db
+      .update(units)
+      .set({ workloadSeq: newest.seq, workloadCounter: newest.counter, workloadAt: newest.time })
+      .where(and(eq(units.modelUuid, modelUuid), eq(units.name, unit)));
+    const entity = `unit-${unit.replace("/", "-")}`;
+    await this.db.insert(statusHistory).values(
+      fresh.map((r) => ({
+        modelUuid,
+        entity,
+        kind: "report",
+        status: "reported",
+        message: `workload report ${r.seq}: counter ${r.counter}`,
+        since: r.time,
+        seq: r.seq,
+      })),
+    );
+    this.s.touch(modelUuid, "workload");
+    return last;
+  }
+}
+
+export interface AgentLinkRow {
+  tag: string;
+  nodeId: string;
+  address: string;
+  connectedAt: number;
+  seenAt: number;
+  connected: boolean;
 }

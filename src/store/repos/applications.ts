@@ -218,6 +218,16 @@ export class UnitRepo extends Repo {
       .orderBy(asc(units.application), asc(units.number));
   }
 
+  /** The units on one machine, by name. */
+  async onMachine(modelUuid: string, machineId: string): Promise<{ name: string; life: string }[]> {
+    const { units } = this.t;
+    return this.db
+      .select({ name: units.name, life: units.life })
+      .from(units)
+      .where(and(eq(units.modelUuid, modelUuid), eq(units.machineId, machineId)))
+      .orderBy(asc(units.name));
+  }
+
   async find(modelUuid: string, name: string): Promise<UnitRow | undefined> {
     const { units } = this.t;
     return first(

@@ -66,7 +66,7 @@ const TERMINAL: string[] = [...TERMINAL_PHASES];
 export class MigrationRepo extends Repo {
   async insert(row: NewMigrationRow): Promise<MigrationRow> {
     const [out] = await this.db.insert(this.t.migrations).values(row).returning();
-    this.s.touch(row.modelUuid, "status");
+    this.s.touch(row.modelUuid, "status", "migration");
     return out!;
   }
 
@@ -129,7 +129,7 @@ export class MigrationRepo extends Repo {
   async update(row: Pick<MigrationRow, "id" | "modelUuid">, set: Partial<Omit<MigrationRow, "id">>): Promise<void> {
     const { migrations } = this.t;
     await this.db.update(migrations).set(set).where(eq(migrations.id, row.id));
-    this.s.touch(row.modelUuid, "status");
+    this.s.touch(row.modelUuid, "status", "migration");
   }
 
   /** Migrations newest first (started_at desc, id desc). */

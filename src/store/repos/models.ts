@@ -302,7 +302,7 @@ export class ModelRepo extends Repo {
     const { models } = this.t;
     const cond = from ? and(eq(models.uuid, modelUuid), eq(models.migrationMode, from)) : eq(models.uuid, modelUuid);
     const done = await this.db.update(models).set({ migrationMode: to }).where(cond).returning({ uuid: models.uuid });
-    this.s.touch(modelUuid, "status");
+    this.s.touch(modelUuid, "status", "migration");
     return done.length > 0;
   }
 

@@ -1,10 +1,11 @@
 // Status history of every entity, and a model's whole state read in one go
 // for a full status (the hot read path: every query is prepared).
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { ApplicationRow, MachineRow, ModelRow, RelationWithEndpoints, UnitRow } from "../rows.js";
 import { Repo } from "./base.js";
+import type { AgentLinkRow } from "./agents.js";
 
-export type StatusKind = "model" | "agent" | "instance" | "workload" | "relation";
+export type StatusKind = "model" | "agent" | "instance" | "workload" | "relation" | "report";
 
 export interface StatusHistoryRow {
   entity: string;
@@ -29,7 +30,12 @@ export interface ModelSnapshot {
   units: UnitRow[];
   relations: RelationWithEndpoints[];
   charms: Map<string, CharmSummaryRow>;
+  /** Agents' connections to this controller, by tag. */
+  links: Map<string, AgentLinkRow>;
 }
+
+/** How long a silent node's agent connections still count (the longest lease time). */
+const NODE_LIVENESS_MS = 15_000;
 
 export class StatusRepo extends Repo {
   async append(
@@ -54,6 +60,33 @@ export class StatusRepo extends Repo {
       .orderBy(asc(h.id));
   }
 
+  /** One page of an entity's status history, newest first. */
+  async page(
+    modelUuid: string,
+    entity: string,
+    opts: { kinds: string[]; limit: number; beforeId: number },
+  ): Promise<{ rows: (StatusHistoryRow & { id: number; seq: number | null })[]; more: boolean }> {
+    const { statusHistory: h } = this.t;
+    const conds = [eq(h.modelUuid, modelUuid), eq(h.entity, entity)];
+    if (opts.kinds.length) conds.push(inArray(h.kind, opts.kinds));
+    if (opts.beforeId > 0) conds.push(lt(h.id, opts.beforeId));
+    const rows = await this.db
+      .select({
+        id: h.id,
+        entity: h.entity,
+        kind: h.kind,
+        status: h.status,
+        message: h.message,
+        since: h.since,
+        seq: h.seq,
+      })
+      .from(h)
+      .where(and(...conds))
+      .orderBy(desc(h.id))
+      .limit(opts.limit + 1);
+    return { rows: rows.slice(0, opts.limit), more: rows.length > opts.limit };
+  }
+
   /** Reads a model's state (call inside one read); undefined when the model no longer exists. */
   async snapshot(modelUuid: string): Promise<ModelSnapshot | undefined> {
     const model = await this.r.models.byUuid(modelUuid);
@@ -75,6 +108,9 @@ export class StatusRepo extends Repo {
       units: await this.r.units.list(modelUuid),
       relations: await this.r.relations.list(modelUuid),
       charms: new Map(charmRows.map((c) => [c.url, c])),
+      links: new Map(
+        (await this.r.agents.links(modelUuid, (await this.s.clock()) - NODE_LIVENESS_MS)).map((l) => [l.tag, l]),
+      ),
     };
   }
 }

@@ -228,6 +228,9 @@ export const units = pgTable(
     agentMessage: ctext("agent_message").notNull().default(""),
     agentSince: ms("agent_since").notNull(),
     passwordHash: ctext("password_hash"),
+    workloadSeq: ms("workload_seq").notNull().default(0),
+    workloadCounter: ms("workload_counter").notNull().default(0),
+    workloadAt: ms("workload_at").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.modelUuid, t.name] }),
@@ -279,6 +282,7 @@ export const statusHistory = pgTable(
     status: ctext("status").notNull(),
     message: ctext("message").notNull().default(""),
     since: ms("since").notNull(),
+    seq: ms("seq"),
   },
   (t) => [index("status_history_entity").on(t.modelUuid, t.entity, t.id)],
 );
@@ -397,6 +401,21 @@ export const agentPresence = pgTable(
     connectedAt: ms("connected_at").notNull(),
   },
   (t) => [index("agent_presence_model").on(t.modelUuid, t.tag), index("agent_presence_node").on(t.nodeId)],
+);
+
+export const agentLinks = pgTable(
+  "agent_links",
+  {
+    modelUuid: ctext("model_uuid")
+      .notNull()
+      .references(() => models.uuid, { onDelete: "cascade" }),
+    tag: ctext("tag").notNull(),
+    nodeId: ctext("node_id").notNull(),
+    address: ctext("address").notNull(),
+    connectedAt: ms("connected_at").notNull(),
+    seenAt: ms("seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelUuid, t.tag] })],
 );
 
 export const controllerSecrets = pgTable("controller_secrets", {

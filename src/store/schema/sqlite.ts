@@ -223,6 +223,11 @@ export const units = sqliteTable(
     agentMessage: text("agent_message").notNull().default(""),
     agentSince: integer("agent_since").notNull(),
     passwordHash: text("password_hash"),
+    // The last workload report the unit agent made (travels with the model,
+    // so the destination accepts each sequence number once).
+    workloadSeq: integer("workload_seq").notNull().default(0),
+    workloadCounter: integer("workload_counter").notNull().default(0),
+    workloadAt: integer("workload_at").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.modelUuid, t.name] }),
@@ -277,6 +282,7 @@ export const statusHistory = sqliteTable(
     status: text("status").notNull(),
     message: text("message").notNull().default(""),
     since: integer("since").notNull(),
+    seq: integer("seq"), // kind "report": the workload report's sequence number
   },
   (t) => [index("status_history_entity").on(t.modelUuid, t.entity, t.id)],
 );
@@ -455,6 +461,27 @@ export const agentPresence = sqliteTable(
     connectedAt: integer("connected_at").notNull(),
   },
   (t) => [index("agent_presence_model").on(t.modelUuid, t.tag), index("agent_presence_node").on(t.nodeId)],
+);
+
+/**
+ * Each agent's last connection to this controller (controller-local: it does
+ * not travel with the model): the node and API address serving it, when it
+ * connected and when it was last heard from. An agent not connected and not
+ * heard from for the agent timeout is shown down (machines) or lost (units).
+ */
+export const agentLinks = sqliteTable(
+  "agent_links",
+  {
+    modelUuid: text("model_uuid")
+      .notNull()
+      .references(() => models.uuid, { onDelete: "cascade" }),
+    tag: text("tag").notNull(),
+    nodeId: text("node_id").notNull(),
+    address: text("address").notNull(),
+    connectedAt: integer("connected_at").notNull(),
+    seenAt: integer("seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelUuid, t.tag] })],
 );
 
 /**

@@ -4,15 +4,17 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { MigrationPhase, StatusInfo } from "./resources_pb.js";
+import type { Life, MigrationPhase, StatusInfo } from "./resources_pb.js";
 import { file_ferry_v1_resources } from "./resources_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file ferry/v1/agent.proto.
  */
 export const file_ferry_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChRmZXJyeS92MS9hZ2VudC5wcm90bxIIZmVycnkudjEiRgoRQWdlbnRMb2dpblJlcXVlc3QSEgoKbW9kZWxfdXVpZBgBIAEoCRILCgN0YWcYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkiIwoSQWdlbnRMb2dpblJlc3BvbnNlEg0KBXRva2VuGAEgASgJIjsKE1JlcG9ydFN0YXR1c1JlcXVlc3QSJAoGc3RhdHVzGAEgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbyIWChRSZXBvcnRTdGF0dXNSZXNwb25zZSIdChtXYXRjaE1pZ3JhdGlvblN0YXR1c1JlcXVlc3QijwEKHFdhdGNoTWlncmF0aW9uU3RhdHVzUmVzcG9uc2USFAoMbWlncmF0aW9uX2lkGAEgASgJEicKBXBoYXNlGAIgASgOMhguZmVycnkudjEuTWlncmF0aW9uUGhhc2USGAoQdGFyZ2V0X2FkZHJlc3NlcxgDIAMoCRIWCg50YXJnZXRfY2FfY2VydBgEIAEoCSJuChxSZXBvcnRNaWdyYXRpb25NaW5pb25SZXF1ZXN0EhQKDG1pZ3JhdGlvbl9pZBgBIAEoCRInCgVwaGFzZRgCIAEoDjIYLmZlcnJ5LnYxLk1pZ3JhdGlvblBoYXNlEg8KB3N1Y2Nlc3MYAyABKAgiHwodUmVwb3J0TWlncmF0aW9uTWluaW9uUmVzcG9uc2Uy+QIKDEFnZW50U2VydmljZRJHCgpBZ2VudExvZ2luEhsuZmVycnkudjEuQWdlbnRMb2dpblJlcXVlc3QaHC5mZXJyeS52MS5BZ2VudExvZ2luUmVzcG9uc2USTQoMUmVwb3J0U3RhdHVzEh0uZmVycnkudjEuUmVwb3J0U3RhdHVzUmVxdWVzdBoeLmZlcnJ5LnYxLlJlcG9ydFN0YXR1c1Jlc3BvbnNlEmcKFFdhdGNoTWlncmF0aW9uU3RhdHVzEiUuZmVycnkudjEuV2F0Y2hNaWdyYXRpb25TdGF0dXNSZXF1ZXN0GiYuZmVycnkudjEuV2F0Y2hNaWdyYXRpb25TdGF0dXNSZXNwb25zZTABEmgKFVJlcG9ydE1pZ3JhdGlvbk1pbmlvbhImLmZlcnJ5LnYxLlJlcG9ydE1pZ3JhdGlvbk1pbmlvblJlcXVlc3QaJy5mZXJyeS52MS5SZXBvcnRNaWdyYXRpb25NaW5pb25SZXNwb25zZWIGcHJvdG8z", [file_ferry_v1_resources]);
+  fileDesc("ChRmZXJyeS92MS9hZ2VudC5wcm90bxIIZmVycnkudjEiRgoRQWdlbnRMb2dpblJlcXVlc3QSEgoKbW9kZWxfdXVpZBgBIAEoCRILCgN0YWcYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkifgoSQWdlbnRMb2dpblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEhcKD2NvbnRyb2xsZXJfdXVpZBgCIAEoCRIXCg9jb250cm9sbGVyX25hbWUYAyABKAkSEQoJYWRkcmVzc2VzGAQgAygJEhQKDHdvcmtsb2FkX3NlcRgFIAEoAyJqChNSZXBvcnRTdGF0dXNSZXF1ZXN0EiQKBnN0YXR1cxgBIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8SLQoPd29ya2xvYWRfc3RhdHVzGAIgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbyIWChRSZXBvcnRTdGF0dXNSZXNwb25zZSIdChtXYXRjaE1pZ3JhdGlvblN0YXR1c1JlcXVlc3QijwEKHFdhdGNoTWlncmF0aW9uU3RhdHVzUmVzcG9uc2USFAoMbWlncmF0aW9uX2lkGAEgASgJEicKBXBoYXNlGAIgASgOMhguZmVycnkudjEuTWlncmF0aW9uUGhhc2USGAoQdGFyZ2V0X2FkZHJlc3NlcxgDIAMoCRIWCg50YXJnZXRfY2FfY2VydBgEIAEoCSJuChxSZXBvcnRNaWdyYXRpb25NaW5pb25SZXF1ZXN0EhQKDG1pZ3JhdGlvbl9pZBgBIAEoCRInCgVwaGFzZRgCIAEoDjIYLmZlcnJ5LnYxLk1pZ3JhdGlvblBoYXNlEg8KB3N1Y2Nlc3MYAyABKAgiHwodUmVwb3J0TWlncmF0aW9uTWluaW9uUmVzcG9uc2UiWAoOV29ya2xvYWRSZXBvcnQSCwoDc2VxGAEgASgDEg8KB2NvdW50ZXIYAiABKAMSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoVUmVwb3J0V29ya2xvYWRSZXF1ZXN0EikKB3JlcG9ydHMYASADKAsyGC5mZXJyeS52MS5Xb3JrbG9hZFJlcG9ydCIqChZSZXBvcnRXb3JrbG9hZFJlc3BvbnNlEhAKCGxhc3Rfc2VxGAEgASgDIhoKGFdhdGNoTWFjaGluZVVuaXRzUmVxdWVzdCJHCgxBc3NpZ25lZFVuaXQSDAoEbmFtZRgBIAEoCRILCgN0YWcYAiABKAkSHAoEbGlmZRgDIAEoDjIOLmZlcnJ5LnYxLkxpZmUiQgoZV2F0Y2hNYWNoaW5lVW5pdHNSZXNwb25zZRIlCgV1bml0cxgBIAMoCzIWLmZlcnJ5LnYxLkFzc2lnbmVkVW5pdCIkChRQcm92aXNpb25Vbml0UmVxdWVzdBIMCgR1bml0GAEgASgJIjYKFVByb3Zpc2lvblVuaXRSZXNwb25zZRILCgN0YWcYASABKAkSEAoIcGFzc3dvcmQYAiABKAkygAUKDEFnZW50U2VydmljZRJHCgpBZ2VudExvZ2luEhsuZmVycnkudjEuQWdlbnRMb2dpblJlcXVlc3QaHC5mZXJyeS52MS5BZ2VudExvZ2luUmVzcG9uc2USTQoMUmVwb3J0U3RhdHVzEh0uZmVycnkudjEuUmVwb3J0U3RhdHVzUmVxdWVzdBoeLmZlcnJ5LnYxLlJlcG9ydFN0YXR1c1Jlc3BvbnNlEmcKFFdhdGNoTWlncmF0aW9uU3RhdHVzEiUuZmVycnkudjEuV2F0Y2hNaWdyYXRpb25TdGF0dXNSZXF1ZXN0GiYuZmVycnkudjEuV2F0Y2hNaWdyYXRpb25TdGF0dXNSZXNwb25zZTABEmgKFVJlcG9ydE1pZ3JhdGlvbk1pbmlvbhImLmZlcnJ5LnYxLlJlcG9ydE1pZ3JhdGlvbk1pbmlvblJlcXVlc3QaJy5mZXJyeS52MS5SZXBvcnRNaWdyYXRpb25NaW5pb25SZXNwb25zZRJTCg5SZXBvcnRXb3JrbG9hZBIfLmZlcnJ5LnYxLlJlcG9ydFdvcmtsb2FkUmVxdWVzdBogLmZlcnJ5LnYxLlJlcG9ydFdvcmtsb2FkUmVzcG9uc2USXgoRV2F0Y2hNYWNoaW5lVW5pdHMSIi5mZXJyeS52MS5XYXRjaE1hY2hpbmVVbml0c1JlcXVlc3QaIy5mZXJyeS52MS5XYXRjaE1hY2hpbmVVbml0c1Jlc3BvbnNlMAESUAoNUHJvdmlzaW9uVW5pdBIeLmZlcnJ5LnYxLlByb3Zpc2lvblVuaXRSZXF1ZXN0Gh8uZmVycnkudjEuUHJvdmlzaW9uVW5pdFJlc3BvbnNlYgZwcm90bzM", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
 
 /**
  * Request for AgentLogin.
@@ -61,6 +63,35 @@ export type AgentLoginResponse = Message<"ferry.v1.AgentLoginResponse"> & {
    * @generated from field: string token = 1;
    */
   token: string;
+
+  /**
+   * UUID of the controller logged in to.
+   *
+   * @generated from field: string controller_uuid = 2;
+   */
+  controllerUuid: string;
+
+  /**
+   * Name of the controller logged in to.
+   *
+   * @generated from field: string controller_name = 3;
+   */
+  controllerName: string;
+
+  /**
+   * Every API address of the controller.
+   *
+   * @generated from field: repeated string addresses = 4;
+   */
+  addresses: string[];
+
+  /**
+   * Unit agents: the sequence number of the last workload report the
+   * controller holds for the unit (a restarted agent continues from it).
+   *
+   * @generated from field: int64 workload_seq = 5;
+   */
+  workloadSeq: bigint;
 };
 
 /**
@@ -82,6 +113,13 @@ export type ReportStatusRequest = Message<"ferry.v1.ReportStatusRequest"> & {
    * @generated from field: ferry.v1.StatusInfo status = 1;
    */
   status?: StatusInfo | undefined;
+
+  /**
+   * Unit agents: the workload's status, when it changed.
+   *
+   * @generated from field: ferry.v1.StatusInfo workload_status = 2;
+   */
+  workloadStatus?: StatusInfo | undefined;
 };
 
 /**
@@ -214,7 +252,207 @@ export const ReportMigrationMinionResponseSchema: GenMessage<ReportMigrationMini
   messageDesc(file_ferry_v1_agent, 7);
 
 /**
- * Machine and unit agents (simulated) talking to their controller.
+ * One report of a unit's workload.
+ *
+ * @generated from message ferry.v1.WorkloadReport
+ */
+export type WorkloadReport = Message<"ferry.v1.WorkloadReport"> & {
+  /**
+   * Sequence number, from 1, one more for each report of the unit.
+   *
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * The workload's counter.
+   *
+   * @generated from field: int64 counter = 2;
+   */
+  counter: bigint;
+
+  /**
+   * When the workload made the report.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 3;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message ferry.v1.WorkloadReport.
+ * Use `create(WorkloadReportSchema)` to create a new message.
+ */
+export const WorkloadReportSchema: GenMessage<WorkloadReport> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 8);
+
+/**
+ * Request for ReportWorkload.
+ *
+ * @generated from message ferry.v1.ReportWorkloadRequest
+ */
+export type ReportWorkloadRequest = Message<"ferry.v1.ReportWorkloadRequest"> & {
+  /**
+   * Reports in sequence order (at most 1000).
+   *
+   * @generated from field: repeated ferry.v1.WorkloadReport reports = 1;
+   */
+  reports: WorkloadReport[];
+};
+
+/**
+ * Describes the message ferry.v1.ReportWorkloadRequest.
+ * Use `create(ReportWorkloadRequestSchema)` to create a new message.
+ */
+export const ReportWorkloadRequestSchema: GenMessage<ReportWorkloadRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 9);
+
+/**
+ * Response of ReportWorkload.
+ *
+ * @generated from message ferry.v1.ReportWorkloadResponse
+ */
+export type ReportWorkloadResponse = Message<"ferry.v1.ReportWorkloadResponse"> & {
+  /**
+   * The highest sequence number the controller holds for the unit.
+   *
+   * @generated from field: int64 last_seq = 1;
+   */
+  lastSeq: bigint;
+};
+
+/**
+ * Describes the message ferry.v1.ReportWorkloadResponse.
+ * Use `create(ReportWorkloadResponseSchema)` to create a new message.
+ */
+export const ReportWorkloadResponseSchema: GenMessage<ReportWorkloadResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 10);
+
+/**
+ * Request for WatchMachineUnits.
+ *
+ * @generated from message ferry.v1.WatchMachineUnitsRequest
+ */
+export type WatchMachineUnitsRequest = Message<"ferry.v1.WatchMachineUnitsRequest"> & {
+};
+
+/**
+ * Describes the message ferry.v1.WatchMachineUnitsRequest.
+ * Use `create(WatchMachineUnitsRequestSchema)` to create a new message.
+ */
+export const WatchMachineUnitsRequestSchema: GenMessage<WatchMachineUnitsRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 11);
+
+/**
+ * A unit assigned to the machine.
+ *
+ * @generated from message ferry.v1.AssignedUnit
+ */
+export type AssignedUnit = Message<"ferry.v1.AssignedUnit"> & {
+  /**
+   * Unit name, "<application>/<n>".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Agent tag, "unit-<application>-<n>".
+   *
+   * @generated from field: string tag = 2;
+   */
+  tag: string;
+
+  /**
+   * Lifecycle.
+   *
+   * @generated from field: ferry.v1.Life life = 3;
+   */
+  life: Life;
+};
+
+/**
+ * Describes the message ferry.v1.AssignedUnit.
+ * Use `create(AssignedUnitSchema)` to create a new message.
+ */
+export const AssignedUnitSchema: GenMessage<AssignedUnit> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 12);
+
+/**
+ * One update of WatchMachineUnits: every unit on the machine.
+ *
+ * @generated from message ferry.v1.WatchMachineUnitsResponse
+ */
+export type WatchMachineUnitsResponse = Message<"ferry.v1.WatchMachineUnitsResponse"> & {
+  /**
+   * The units, by name.
+   *
+   * @generated from field: repeated ferry.v1.AssignedUnit units = 1;
+   */
+  units: AssignedUnit[];
+};
+
+/**
+ * Describes the message ferry.v1.WatchMachineUnitsResponse.
+ * Use `create(WatchMachineUnitsResponseSchema)` to create a new message.
+ */
+export const WatchMachineUnitsResponseSchema: GenMessage<WatchMachineUnitsResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 13);
+
+/**
+ * Request for ProvisionUnit.
+ *
+ * @generated from message ferry.v1.ProvisionUnitRequest
+ */
+export type ProvisionUnitRequest = Message<"ferry.v1.ProvisionUnitRequest"> & {
+  /**
+   * Unit name, "<application>/<n>"; on the caller's machine.
+   *
+   * @generated from field: string unit = 1;
+   */
+  unit: string;
+};
+
+/**
+ * Describes the message ferry.v1.ProvisionUnitRequest.
+ * Use `create(ProvisionUnitRequestSchema)` to create a new message.
+ */
+export const ProvisionUnitRequestSchema: GenMessage<ProvisionUnitRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 14);
+
+/**
+ * Response of ProvisionUnit.
+ *
+ * @generated from message ferry.v1.ProvisionUnitResponse
+ */
+export type ProvisionUnitResponse = Message<"ferry.v1.ProvisionUnitResponse"> & {
+  /**
+   * Agent tag.
+   *
+   * @generated from field: string tag = 1;
+   */
+  tag: string;
+
+  /**
+   * The unit agent's password (given once; only its hash is kept).
+   *
+   * @generated from field: string password = 2;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message ferry.v1.ProvisionUnitResponse.
+ * Use `create(ProvisionUnitResponseSchema)` to create a new message.
+ */
+export const ProvisionUnitResponseSchema: GenMessage<ProvisionUnitResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_agent, 15);
+
+/**
+ * Machine and unit agents talking to their controller. Each machine runs an
+ * agent (a `ferry-agent` process may host several machines' agents); unit
+ * agents run inside their machine's agent, each with its own credentials and
+ * connection.
  *
  * @generated from service ferry.v1.AgentService
  */
@@ -258,6 +496,41 @@ export const AgentService: GenService<{
     methodKind: "unary";
     input: typeof ReportMigrationMinionRequestSchema;
     output: typeof ReportMigrationMinionResponseSchema;
+  },
+  /**
+   * Unit agents: delivers workload reports, oldest first. Idempotent by
+   * sequence number: a report at or below the last accepted one is
+   * acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
+   * while the model is migrating; the agent keeps them and sends them again.
+   *
+   * @generated from rpc ferry.v1.AgentService.ReportWorkload
+   */
+  reportWorkload: {
+    methodKind: "unary";
+    input: typeof ReportWorkloadRequestSchema;
+    output: typeof ReportWorkloadResponseSchema;
+  },
+  /**
+   * Machine agents: streams the units assigned to the machine, at once and on
+   * every change.
+   *
+   * @generated from rpc ferry.v1.AgentService.WatchMachineUnits
+   */
+  watchMachineUnits: {
+    methodKind: "server_streaming";
+    input: typeof WatchMachineUnitsRequestSchema;
+    output: typeof WatchMachineUnitsResponseSchema;
+  },
+  /**
+   * Machine agents: gives a unit on the machine new credentials (the
+   * controller generates the password and keeps only its hash).
+   *
+   * @generated from rpc ferry.v1.AgentService.ProvisionUnit
+   */
+  provisionUnit: {
+    methodKind: "unary";
+    input: typeof ProvisionUnitRequestSchema;
+    output: typeof ProvisionUnitResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ferry_v1_agent, 0);

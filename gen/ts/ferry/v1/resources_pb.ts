@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ferry/v1/resources.proto.
  */
 export const file_ferry_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChhmZXJyeS92MS9yZXNvdXJjZXMucHJvdG8SCGZlcnJ5LnYxIlkKClN0YXR1c0luZm8SDwoHY3VycmVudBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIlCgRCYXNlEgwKBG5hbWUYASABKAkSDwoHY2hhbm5lbBgCIAEoCSJ6CglNb2RlbFVzZXISDAoEdXNlchgBIAEoCRIlCgZhY2Nlc3MYAiABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcxI4ChRsYXN0X2Nvbm5lY3Rpb25fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuwEKFU1vZGVsTWlncmF0aW9uU3VtbWFyeRIKCgJpZBgBIAEoCRInCgVwaGFzZRgCIAEoDjIYLmZlcnJ5LnYxLk1pZ3JhdGlvblBoYXNlEg8KB21lc3NhZ2UYAyABKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvIDCgVNb2RlbBIMCgRuYW1lGAEgASgJEg0KBW93bmVyGAIgASgJEgwKBHV1aWQYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9jb250cm9sbGVyX3V1aWQYBSABKAkSFwoPY29udHJvbGxlcl9uYW1lGAYgASgJEhUKDWlzX2NvbnRyb2xsZXIYByABKAgSDQoFY2xvdWQYCCABKAkSDgoGcmVnaW9uGAkgASgJEhIKCmNsb3VkX3R5cGUYCiABKAkSHAoEbGlmZRgLIAEoDjIOLmZlcnJ5LnYxLkxpZmUSJAoGc3RhdHVzGAwgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbxIVCg1hZ2VudF92ZXJzaW9uGA0gASgJEiIKBXVzZXJzGA4gAygLMhMuZmVycnkudjEuTW9kZWxVc2VyEjIKCW1pZ3JhdGlvbhgPIAEoCzIfLmZlcnJ5LnYxLk1vZGVsTWlncmF0aW9uU3VtbWFyeRIlCgZhY2Nlc3MYECABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcxIvCgtjcmVhdGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbWFjaGluZV9jb3VudBgSIAEoBRISCgp1bml0X2NvdW50GBMgASgFIvsBCgdNYWNoaW5lEgoKAmlkGAEgASgJEioKDGFnZW50X3N0YXR1cxgCIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8SLQoPaW5zdGFuY2Vfc3RhdHVzGAMgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbxITCgtpbnN0YW5jZV9pZBgEIAEoCRIQCghkbnNfbmFtZRgFIAEoCRIUCgxpcF9hZGRyZXNzZXMYBiADKAkSHAoEYmFzZRgHIAEoCzIOLmZlcnJ5LnYxLkJhc2USEAoIaG9zdG5hbWUYCCABKAkSHAoEbGlmZRgJIAEoDjIOLmZlcnJ5LnYxLkxpZmUidAoNQ2hhcm1FbmRwb2ludBIMCgRuYW1lGAEgASgJEiQKBHJvbGUYAiABKA4yFi5mZXJyeS52MS5FbmRwb2ludFJvbGUSEQoJaW50ZXJmYWNlGAMgASgJEg0KBXNjb3BlGAQgASgJEg0KBWxpbWl0GAUgASgFIkcKEUNoYXJtQ29uZmlnT3B0aW9uEgwKBHR5cGUYASABKAkSDwoHZGVmYXVsdBgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCSKIAgoFQ2hhcm0SDAoEbmFtZRgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBRILCgN1cmwYAyABKAkSDwoHc3VtbWFyeRgEIAEoCRIqCgllbmRwb2ludHMYBSADKAsyFy5mZXJyeS52MS5DaGFybUVuZHBvaW50EisKBmNvbmZpZxgGIAMoCzIbLmZlcnJ5LnYxLkNoYXJtLkNvbmZpZ0VudHJ5Eg4KBnNoYTI1NhgHIAEoCRIMCgRzaXplGAggASgDGkoKC0NvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRIqCgV2YWx1ZRgCIAEoCzIbLmZlcnJ5LnYxLkNoYXJtQ29uZmlnT3B0aW9uOgI4ASLbAQoEVW5pdBIMCgRuYW1lGAEgASgJEhMKC2FwcGxpY2F0aW9uGAIgASgJEg8KB21hY2hpbmUYAyABKAkSLQoPd29ya2xvYWRfc3RhdHVzGAQgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbxIqCgxhZ2VudF9zdGF0dXMYBSABKAsyFC5mZXJyeS52MS5TdGF0dXNJbmZvEhYKDnB1YmxpY19hZGRyZXNzGAYgASgJEg4KBmxlYWRlchgHIAEoCBIcCgRsaWZlGAggASgOMg4uZmVycnkudjEuTGlmZSJuChBSZWxhdGlvbkVuZHBvaW50EhMKC2FwcGxpY2F0aW9uGAEgASgJEgwKBG5hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLmZlcnJ5LnYxLkVuZHBvaW50Um9sZRIRCglpbnRlcmZhY2UYBCABKAkimgEKCFJlbGF0aW9uEgoKAmlkGAEgASgFEgsKA2tleRgCIAEoCRIRCglpbnRlcmZhY2UYAyABKAkSDQoFc2NvcGUYBCABKAkSLQoJZW5kcG9pbnRzGAUgAygLMhouZmVycnkudjEuUmVsYXRpb25FbmRwb2ludBIkCgZzdGF0dXMYBiABKAsyFC5mZXJyeS52MS5TdGF0dXNJbmZvIvYBCgtBcHBsaWNhdGlvbhIMCgRuYW1lGAEgASgJEg0KBWNoYXJtGAIgASgJEhEKCWNoYXJtX3JldhgDIAEoBRIRCgljaGFybV91cmwYBCABKAkSDwoHZXhwb3NlZBgFIAEoCBIkCgZzdGF0dXMYBiABKAsyFC5mZXJyeS52MS5TdGF0dXNJbmZvEh0KBXVuaXRzGAcgAygLMg4uZmVycnkudjEuVW5pdBIcCgRsaWZlGAggASgOMg4uZmVycnkudjEuTGlmZRIcCgRiYXNlGAkgASgLMg4uZmVycnkudjEuQmFzZRISCgp1bml0X2NvdW50GAogASgFIk8KC0NvbmZpZ1ZhbHVlEg0KBXZhbHVlGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIMCgR0eXBlGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJIoEBCghMb2dFbnRyeRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZlbnRpdHkYAiABKAkSDQoFbGV2ZWwYAyABKAkSDgoGbW9kdWxlGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSCwoDc2VxGAYgASgDKksKBExpZmUSFAoQTElGRV9VTlNQRUNJRklFRBAAEg4KCkxJRkVfQUxJVkUQARIOCgpMSUZFX0RZSU5HEAISDQoJTElGRV9ERUFEEAMqcgoLTW9kZWxBY2Nlc3MSHAoYTU9ERUxfQUNDRVNTX1VOU1BFQ0lGSUVEEAASFQoRTU9ERUxfQUNDRVNTX1JFQUQQARIWChJNT0RFTF9BQ0NFU1NfV1JJVEUQAhIWChJNT0RFTF9BQ0NFU1NfQURNSU4QAyqUAQoQQ29udHJvbGxlckFjY2VzcxIhCh1DT05UUk9MTEVSX0FDQ0VTU19VTlNQRUNJRklFRBAAEhsKF0NPTlRST0xMRVJfQUNDRVNTX0xPR0lOEAESHwobQ09OVFJPTExFUl9BQ0NFU1NfQUREX01PREVMEAISHwobQ09OVFJPTExFUl9BQ0NFU1NfU1VQRVJVU0VSEAMq/AIKDk1pZ3JhdGlvblBoYXNlEh8KG01JR1JBVElPTl9QSEFTRV9VTlNQRUNJRklFRBAAEhsKF01JR1JBVElPTl9QSEFTRV9RVUlFU0NFEAESGgoWTUlHUkFUSU9OX1BIQVNFX0lNUE9SVBACEiQKIE1JR1JBVElPTl9QSEFTRV9QUk9DRVNTUkVMQVRJT05TEAMSHgoaTUlHUkFUSU9OX1BIQVNFX1ZBTElEQVRJT04QBBIbChdNSUdSQVRJT05fUEhBU0VfU1VDQ0VTUxAFEh8KG01JR1JBVElPTl9QSEFTRV9MT0dUUkFOU0ZFUhAGEhgKFE1JR1JBVElPTl9QSEFTRV9SRUFQEAcSGAoUTUlHUkFUSU9OX1BIQVNFX0RPTkUQCBIZChVNSUdSQVRJT05fUEhBU0VfQUJPUlQQCRIdChlNSUdSQVRJT05fUEhBU0VfQUJPUlRET05FEAoSHgoaTUlHUkFUSU9OX1BIQVNFX1JFQVBGQUlMRUQQCyp9CgxFbmRwb2ludFJvbGUSHQoZRU5EUE9JTlRfUk9MRV9VTlNQRUNJRklFRBAAEhoKFkVORFBPSU5UX1JPTEVfUFJPVklERVIQARIaChZFTkRQT0lOVF9ST0xFX1JFUVVJUkVSEAISFgoSRU5EUE9JTlRfUk9MRV9QRUVSEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChhmZXJyeS92MS9yZXNvdXJjZXMucHJvdG8SCGZlcnJ5LnYxIlkKClN0YXR1c0luZm8SDwoHY3VycmVudBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIlCgRCYXNlEgwKBG5hbWUYASABKAkSDwoHY2hhbm5lbBgCIAEoCSJ6CglNb2RlbFVzZXISDAoEdXNlchgBIAEoCRIlCgZhY2Nlc3MYAiABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcxI4ChRsYXN0X2Nvbm5lY3Rpb25fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuwEKFU1vZGVsTWlncmF0aW9uU3VtbWFyeRIKCgJpZBgBIAEoCRInCgVwaGFzZRgCIAEoDjIYLmZlcnJ5LnYxLk1pZ3JhdGlvblBoYXNlEg8KB21lc3NhZ2UYAyABKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvIDCgVNb2RlbBIMCgRuYW1lGAEgASgJEg0KBW93bmVyGAIgASgJEgwKBHV1aWQYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9jb250cm9sbGVyX3V1aWQYBSABKAkSFwoPY29udHJvbGxlcl9uYW1lGAYgASgJEhUKDWlzX2NvbnRyb2xsZXIYByABKAgSDQoFY2xvdWQYCCABKAkSDgoGcmVnaW9uGAkgASgJEhIKCmNsb3VkX3R5cGUYCiABKAkSHAoEbGlmZRgLIAEoDjIOLmZlcnJ5LnYxLkxpZmUSJAoGc3RhdHVzGAwgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbxIVCg1hZ2VudF92ZXJzaW9uGA0gASgJEiIKBXVzZXJzGA4gAygLMhMuZmVycnkudjEuTW9kZWxVc2VyEjIKCW1pZ3JhdGlvbhgPIAEoCzIfLmZlcnJ5LnYxLk1vZGVsTWlncmF0aW9uU3VtbWFyeRIlCgZhY2Nlc3MYECABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcxIvCgtjcmVhdGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbWFjaGluZV9jb3VudBgSIAEoBRISCgp1bml0X2NvdW50GBMgASgFIqUCCgdNYWNoaW5lEgoKAmlkGAEgASgJEioKDGFnZW50X3N0YXR1cxgCIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8SLQoPaW5zdGFuY2Vfc3RhdHVzGAMgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbxITCgtpbnN0YW5jZV9pZBgEIAEoCRIQCghkbnNfbmFtZRgFIAEoCRIUCgxpcF9hZGRyZXNzZXMYBiADKAkSHAoEYmFzZRgHIAEoCzIOLmZlcnJ5LnYxLkJhc2USEAoIaG9zdG5hbWUYCCABKAkSHAoEbGlmZRgJIAEoDjIOLmZlcnJ5LnYxLkxpZmUSKAoFYWdlbnQYCiABKAsyGS5mZXJyeS52MS5BZ2VudENvbm5lY3Rpb24iowEKD0FnZW50Q29ubmVjdGlvbhIRCgljb25uZWN0ZWQYASABKAgSEgoKY29udHJvbGxlchgCIAEoCRIPCgdhZGRyZXNzGAMgASgJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglsYXN0X3NlZW4YBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlYKDFdvcmtsb2FkSW5mbxILCgNzZXEYASABKAMSDwoHY291bnRlchgCIAEoAxIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ0Cg1DaGFybUVuZHBvaW50EgwKBG5hbWUYASABKAkSJAoEcm9sZRgCIAEoDjIWLmZlcnJ5LnYxLkVuZHBvaW50Um9sZRIRCglpbnRlcmZhY2UYAyABKAkSDQoFc2NvcGUYBCABKAkSDQoFbGltaXQYBSABKAUiRwoRQ2hhcm1Db25maWdPcHRpb24SDAoEdHlwZRgBIAEoCRIPCgdkZWZhdWx0GAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJIogCCgVDaGFybRIMCgRuYW1lGAEgASgJEhAKCHJldmlzaW9uGAIgASgFEgsKA3VybBgDIAEoCRIPCgdzdW1tYXJ5GAQgASgJEioKCWVuZHBvaW50cxgFIAMoCzIXLmZlcnJ5LnYxLkNoYXJtRW5kcG9pbnQSKwoGY29uZmlnGAYgAygLMhsuZmVycnkudjEuQ2hhcm0uQ29uZmlnRW50cnkSDgoGc2hhMjU2GAcgASgJEgwKBHNpemUYCCABKAMaSgoLQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuZmVycnkudjEuQ2hhcm1Db25maWdPcHRpb246AjgBIq8CCgRVbml0EgwKBG5hbWUYASABKAkSEwoLYXBwbGljYXRpb24YAiABKAkSDwoHbWFjaGluZRgDIAEoCRItCg93b3JrbG9hZF9zdGF0dXMYBCABKAsyFC5mZXJyeS52MS5TdGF0dXNJbmZvEioKDGFnZW50X3N0YXR1cxgFIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8SFgoOcHVibGljX2FkZHJlc3MYBiABKAkSDgoGbGVhZGVyGAcgASgIEhwKBGxpZmUYCCABKA4yDi5mZXJyeS52MS5MaWZlEigKBWFnZW50GAkgASgLMhkuZmVycnkudjEuQWdlbnRDb25uZWN0aW9uEigKCHdvcmtsb2FkGAogASgLMhYuZmVycnkudjEuV29ya2xvYWRJbmZvIm4KEFJlbGF0aW9uRW5kcG9pbnQSEwoLYXBwbGljYXRpb24YASABKAkSDAoEbmFtZRgCIAEoCRIkCgRyb2xlGAMgASgOMhYuZmVycnkudjEuRW5kcG9pbnRSb2xlEhEKCWludGVyZmFjZRgEIAEoCSKaAQoIUmVsYXRpb24SCgoCaWQYASABKAUSCwoDa2V5GAIgASgJEhEKCWludGVyZmFjZRgDIAEoCRINCgVzY29wZRgEIAEoCRItCgllbmRwb2ludHMYBSADKAsyGi5mZXJyeS52MS5SZWxhdGlvbkVuZHBvaW50EiQKBnN0YXR1cxgGIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8i9gEKC0FwcGxpY2F0aW9uEgwKBG5hbWUYASABKAkSDQoFY2hhcm0YAiABKAkSEQoJY2hhcm1fcmV2GAMgASgFEhEKCWNoYXJtX3VybBgEIAEoCRIPCgdleHBvc2VkGAUgASgIEiQKBnN0YXR1cxgGIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8SHQoFdW5pdHMYByADKAsyDi5mZXJyeS52MS5Vbml0EhwKBGxpZmUYCCABKA4yDi5mZXJyeS52MS5MaWZlEhwKBGJhc2UYCSABKAsyDi5mZXJyeS52MS5CYXNlEhIKCnVuaXRfY291bnQYCiABKAUiTwoLQ29uZmlnVmFsdWUSDQoFdmFsdWUYASABKAkSDgoGc291cmNlGAIgASgJEgwKBHR5cGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkigQEKCExvZ0VudHJ5EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmVudGl0eRgCIAEoCRINCgVsZXZlbBgDIAEoCRIOCgZtb2R1bGUYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRILCgNzZXEYBiABKAMqSwoETGlmZRIUChBMSUZFX1VOU1BFQ0lGSUVEEAASDgoKTElGRV9BTElWRRABEg4KCkxJRkVfRFlJTkcQAhINCglMSUZFX0RFQUQQAypyCgtNb2RlbEFjY2VzcxIcChhNT0RFTF9BQ0NFU1NfVU5TUEVDSUZJRUQQABIVChFNT0RFTF9BQ0NFU1NfUkVBRBABEhYKEk1PREVMX0FDQ0VTU19XUklURRACEhYKEk1PREVMX0FDQ0VTU19BRE1JThADKpQBChBDb250cm9sbGVyQWNjZXNzEiEKHUNPTlRST0xMRVJfQUNDRVNTX1VOU1BFQ0lGSUVEEAASGwoXQ09OVFJPTExFUl9BQ0NFU1NfTE9HSU4QARIfChtDT05UUk9MTEVSX0FDQ0VTU19BRERfTU9ERUwQAhIfChtDT05UUk9MTEVSX0FDQ0VTU19TVVBFUlVTRVIQAyr8AgoOTWlncmF0aW9uUGhhc2USHwobTUlHUkFUSU9OX1BIQVNFX1VOU1BFQ0lGSUVEEAASGwoXTUlHUkFUSU9OX1BIQVNFX1FVSUVTQ0UQARIaChZNSUdSQVRJT05fUEhBU0VfSU1QT1JUEAISJAogTUlHUkFUSU9OX1BIQVNFX1BST0NFU1NSRUxBVElPTlMQAxIeChpNSUdSQVRJT05fUEhBU0VfVkFMSURBVElPThAEEhsKF01JR1JBVElPTl9QSEFTRV9TVUNDRVNTEAUSHwobTUlHUkFUSU9OX1BIQVNFX0xPR1RSQU5TRkVSEAYSGAoUTUlHUkFUSU9OX1BIQVNFX1JFQVAQBxIYChRNSUdSQVRJT05fUEhBU0VfRE9ORRAIEhkKFU1JR1JBVElPTl9QSEFTRV9BQk9SVBAJEh0KGU1JR1JBVElPTl9QSEFTRV9BQk9SVERPTkUQChIeChpNSUdSQVRJT05fUEhBU0VfUkVBUEZBSUxFRBALKn0KDEVuZHBvaW50Um9sZRIdChlFTkRQT0lOVF9ST0xFX1VOU1BFQ0lGSUVEEAASGgoWRU5EUE9JTlRfUk9MRV9QUk9WSURFUhABEhoKFkVORFBPSU5UX1JPTEVfUkVRVUlSRVIQAhIWChJFTkRQT0lOVF9ST0xFX1BFRVIQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A status value with its message and the time it was set.
@@ -377,6 +377,13 @@ export type Machine = Message<"ferry.v1.Machine"> & {
    * @generated from field: ferry.v1.Life life = 9;
    */
   life: Life;
+
+  /**
+   * The machine agent's connection; unset when it never connected.
+   *
+   * @generated from field: ferry.v1.AgentConnection agent = 10;
+   */
+  agent?: AgentConnection | undefined;
 };
 
 /**
@@ -385,6 +392,90 @@ export type Machine = Message<"ferry.v1.Machine"> & {
  */
 export const MachineSchema: GenMessage<Machine> = /*@__PURE__*/
   messageDesc(file_ferry_v1_resources, 5);
+
+/**
+ * An agent's connection to its controller.
+ *
+ * @generated from message ferry.v1.AgentConnection
+ */
+export type AgentConnection = Message<"ferry.v1.AgentConnection"> & {
+  /**
+   * Whether the agent is connected now (to any node of the controller).
+   *
+   * @generated from field: bool connected = 1;
+   */
+  connected: boolean;
+
+  /**
+   * Name of the controller.
+   *
+   * @generated from field: string controller = 2;
+   */
+  controller: string;
+
+  /**
+   * The controller API address serving the agent (the node's).
+   *
+   * @generated from field: string address = 3;
+   */
+  address: string;
+
+  /**
+   * When the agent connected (or, when not connected, last connected).
+   *
+   * @generated from field: google.protobuf.Timestamp since = 4;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * When the agent was last heard from.
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen = 5;
+   */
+  lastSeen?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message ferry.v1.AgentConnection.
+ * Use `create(AgentConnectionSchema)` to create a new message.
+ */
+export const AgentConnectionSchema: GenMessage<AgentConnection> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_resources, 6);
+
+/**
+ * The last report of a unit's workload.
+ *
+ * @generated from message ferry.v1.WorkloadInfo
+ */
+export type WorkloadInfo = Message<"ferry.v1.WorkloadInfo"> & {
+  /**
+   * Its sequence number (0: none yet).
+   *
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * The workload's counter.
+   *
+   * @generated from field: int64 counter = 2;
+   */
+  counter: bigint;
+
+  /**
+   * When the workload made it.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 3;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message ferry.v1.WorkloadInfo.
+ * Use `create(WorkloadInfoSchema)` to create a new message.
+ */
+export const WorkloadInfoSchema: GenMessage<WorkloadInfo> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_resources, 7);
 
 /**
  * An endpoint declared by a charm.
@@ -433,7 +524,7 @@ export type CharmEndpoint = Message<"ferry.v1.CharmEndpoint"> & {
  * Use `create(CharmEndpointSchema)` to create a new message.
  */
 export const CharmEndpointSchema: GenMessage<CharmEndpoint> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 6);
+  messageDesc(file_ferry_v1_resources, 8);
 
 /**
  * One configuration option a charm declares.
@@ -468,7 +559,7 @@ export type CharmConfigOption = Message<"ferry.v1.CharmConfigOption"> & {
  * Use `create(CharmConfigOptionSchema)` to create a new message.
  */
 export const CharmConfigOptionSchema: GenMessage<CharmConfigOption> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 7);
+  messageDesc(file_ferry_v1_resources, 9);
 
 /**
  * A charm known to a model: its metadata and the archive stored for it.
@@ -538,7 +629,7 @@ export type Charm = Message<"ferry.v1.Charm"> & {
  * Use `create(CharmSchema)` to create a new message.
  */
 export const CharmSchema: GenMessage<Charm> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 8);
+  messageDesc(file_ferry_v1_resources, 10);
 
 /**
  * A unit of an application, placed on a machine.
@@ -601,6 +692,20 @@ export type Unit = Message<"ferry.v1.Unit"> & {
    * @generated from field: ferry.v1.Life life = 8;
    */
   life: Life;
+
+  /**
+   * The unit agent's connection; unset when it never connected.
+   *
+   * @generated from field: ferry.v1.AgentConnection agent = 9;
+   */
+  agent?: AgentConnection | undefined;
+
+  /**
+   * The last workload report.
+   *
+   * @generated from field: ferry.v1.WorkloadInfo workload = 10;
+   */
+  workload?: WorkloadInfo | undefined;
 };
 
 /**
@@ -608,7 +713,7 @@ export type Unit = Message<"ferry.v1.Unit"> & {
  * Use `create(UnitSchema)` to create a new message.
  */
 export const UnitSchema: GenMessage<Unit> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 9);
+  messageDesc(file_ferry_v1_resources, 11);
 
 /**
  * One side of a relation.
@@ -650,7 +755,7 @@ export type RelationEndpoint = Message<"ferry.v1.RelationEndpoint"> & {
  * Use `create(RelationEndpointSchema)` to create a new message.
  */
 export const RelationEndpointSchema: GenMessage<RelationEndpoint> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 10);
+  messageDesc(file_ferry_v1_resources, 12);
 
 /**
  * A relation between application endpoints.
@@ -706,7 +811,7 @@ export type Relation = Message<"ferry.v1.Relation"> & {
  * Use `create(RelationSchema)` to create a new message.
  */
 export const RelationSchema: GenMessage<Relation> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 11);
+  messageDesc(file_ferry_v1_resources, 13);
 
 /**
  * An application deployed from a charm.
@@ -790,7 +895,7 @@ export type Application = Message<"ferry.v1.Application"> & {
  * Use `create(ApplicationSchema)` to create a new message.
  */
 export const ApplicationSchema: GenMessage<Application> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 12);
+  messageDesc(file_ferry_v1_resources, 14);
 
 /**
  * A config value with where it came from.
@@ -832,7 +937,7 @@ export type ConfigValue = Message<"ferry.v1.ConfigValue"> & {
  * Use `create(ConfigValueSchema)` to create a new message.
  */
 export const ConfigValueSchema: GenMessage<ConfigValue> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 13);
+  messageDesc(file_ferry_v1_resources, 15);
 
 /**
  * One model log entry.
@@ -888,7 +993,7 @@ export type LogEntry = Message<"ferry.v1.LogEntry"> & {
  * Use `create(LogEntrySchema)` to create a new message.
  */
 export const LogEntrySchema: GenMessage<LogEntry> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_resources, 14);
+  messageDesc(file_ferry_v1_resources, 16);
 
 /**
  * Lifecycle of an entity.

@@ -1,0 +1,171 @@
+// A unit agent (it runs inside its machine's agent process, with its own
+// credentials and connection) and the unit's workload: a loop that advances
+// a counter at a fixed interval and reports it with a sequence number. The
+// workload never waits for the controller: reports go into a bounded queue
+// that a sender drains over whatever connection is up. A migrating model
+// refuses them (it is frozen), so they wait in the queue and go to the
+// destination after the switch; the controller stores each sequence number
+// once, so a report sent twice (an answer lost with a connection) is not
+// stored twice.
+import type { FerryClients } from "../client/connect.js";
+import { MigratingError } from "../client/errors.js";
+import { Messages } from "../domain/status.js";
+import { Agent, type AgentOptions } from "./agent.js";
+import { sleep } from "./backoff.js";
+
+export interface WorkloadReportItem {
+  seq: number;
+  counter: number;
+  time: number;
+}
+
+export interface UnitAgentOptions extends AgentOptions {
+  /** The unit's name, "<application>/<n>". */
+  unit: string;
+  /** How often the workload reports (ms). */
+  intervalMs: number;
+  /** Whether the charm was installed before (the agent restarted). */
+  installed: boolean;
+  /** How long the install hook takes (ms). */
+  installMs?: number;
+  /** Called once the install hook ran (persist it). */
+  onInstalled?: () => Promise<void>;
+  /** Reports kept while no controller takes them (default 10,000); the oldest go first. */
+  queueMax?: number;
+}
+
+/** Reports per ReportWorkload call. */
+const SEND_BATCH = 500;
+
+export class UnitAgent extends Agent {
+  /** Reports made, not yet accepted by a controller. */
+  readonly queue: WorkloadReportItem[] = [];
+  seq = 0;
+  counter = 0;
+  /** Reports dropped because the queue was full. */
+  dropped = 0;
+  /** The last report a controller accepted: its sequence number, when, and which controller. */
+  lastAccepted: { seq: number; at: number; controller: string } | undefined;
+  /** Each move of the reports from one controller to another (the gap a migration makes). */
+  readonly moves: { from: string; to: string; lastAt: number; firstAt: number; gapMs: number }[] = [];
+  private installed: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  /** Until a controller answered, our numbering may be behind its (this process is new). */
+  private numberingChecked = false;
+
+  constructor(private readonly u: UnitAgentOptions) {
+    super(u);
+    this.installed = u.installed;
+  }
+
+  override start(): void {
+    super.start();
+    this.timer ??= setInterval(() => this.tick(), this.u.intervalMs);
+  }
+
+  override async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.wake?.();
+    await super.stop();
+  }
+
+  /** One step of the workload: it runs whatever happens to the connection. */
+  private tick(): void {
+    this.seq++;
+    this.counter++;
+    this.queue.push({ seq: this.seq, counter: this.counter, time: Date.now() });
+    const max = this.u.queueMax ?? 10_000;
+    if (this.queue.length > max) {
+      this.dropped += this.queue.length - max;
+      this.queue.splice(0, this.queue.length - max);
+      if (this.dropped === 1 || this.dropped % 1000 === 0)
+        this.log("agent: report queue full; dropping the oldest reports", { dropped: this.dropped });
+    }
+    this.wake?.();
+  }
+
+  protected override connectStatus(address: string) {
+    if (!this.installed)
+      return {
+        status: { current: "executing", message: "running install hook" },
+        workloadStatus: { current: "maintenance", message: Messages.installing },
+      };
+    return { status: { current: "idle", message: "" }, workloadStatus: { current: "active", message: "" } };
+  }
+
+  protected override async duringSession(c: FerryClients, signal: AbortSignal): Promise<void> {
+    if (!this.numberingChecked) {
+      this.numberingChecked = true;
+      // A new process for a unit that reported before: continue the
+      // controller's numbering instead of repeating numbers it holds.
+      const held = this.loginWorkloadSeq;
+      const first = this.queue[0]?.seq ?? this.seq + 1;
+      if (held >= first) {
+        this.queue.forEach((r, i) => (r.seq = held + 1 + i));
+        this.seq = held + this.queue.length;
+        this.counter = Math.max(this.counter, this.seq);
+        this.log("agent: workload numbering continues the controller's", { from: held + 1 });
+      }
+    }
+    if (!this.installed) {
+      await sleep(this.u.installMs ?? 300, signal);
+      if (signal.aborted) return;
+      await c.agent.reportStatus({
+        status: { current: "idle", message: "" },
+        workloadStatus: { current: "active", message: "" },
+      });
+      this.installed = true;
+      this.log("agent: charm installed", { unit: this.u.unit });
+      await this.u.onInstalled?.();
+    }
+    await this.sendReports(c, signal);
+  }
+
+  /** Drains the queue to the controller for as long as the connection lasts. */
+  private async sendReports(c: FerryClients, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      if (!this.queue.length) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.queue.slice(0, SEND_BATCH);
+      let lastSeq: number;
+      try {
+        const res = await c.agent.reportWorkload(
+          {
+            reports: batch.map((r) => ({
+              seq: BigInt(r.seq),
+              counter: BigInt(r.counter),
+              time: { seconds: BigInt(Math.floor(r.time / 1000)), nanos: (r.time % 1000) * 1e6 },
+            })),
+          },
+          { signal },
+        );
+        lastSeq = Number(res.lastSeq);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof MigratingError) {
+          // Frozen for a migration: keep them; they go to whichever controller has the model next.
+          await sleep(Math.min(err.retryDelayMs ?? 1000, 500), signal);
+          continue;
+        }
+        throw err;
+      }
+      const at = Date.now();
+      const controller = this.controllerUuid || this.address;
+      const prev = this.lastAccepted;
+      if (prev && prev.controller !== controller) {
+        const move = { from: prev.controller, to: controller, lastAt: prev.at, firstAt: at, gapMs: at - prev.at };
+        this.moves.push(move);
+        this.log("agent: workload reports now accepted by another controller", { unit: this.u.unit, ...move });
+      }
+      this.lastAccepted = { seq: lastSeq, at, controller };
+      while (this.queue.length && this.queue[0]!.seq <= lastSeq) this.queue.shift();
+    }
+  }
+}
