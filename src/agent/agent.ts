@@ -250,10 +250,20 @@ export class Agent {
       return "removed";
     }
     const { sm, address } = login;
+    const before = JSON.stringify([this.controllerUuid, this.controllerName, [...this.addresses].sort()]);
     this.address = address;
     if (login.all.length) this.addresses = [address, ...login.all.filter((a) => a !== address)];
     this.controllerUuid = login.uuid || this.controllerUuid;
     this.controllerName = login.name || this.controllerName;
+    // Learnt at login (the destination's UUID and name after a switch, or
+    // nodes added to the controller): recorded like a switch.
+    if (JSON.stringify([this.controllerUuid, this.controllerName, [...this.addresses].sort()]) !== before)
+      await this.opts.onSwitch?.({
+        controllerUuid: this.controllerUuid,
+        controllerName: this.controllerName,
+        addresses: this.addresses,
+        caPem: this.caPem,
+      });
     this.sessions++;
     this.loginWorkloadSeq = login.workloadSeq;
     const c = clientsOver(sm, address, { token: login.token, unaryTimeoutMs: CALL_TIMEOUT_MS });

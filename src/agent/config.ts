@@ -5,7 +5,8 @@
 // passwords; the controller it follows after a migration). It holds
 // passwords: mode 0600, replaced atomically so a crash never leaves half of
 // one. Next to it, "<file>.pid" names the process hosting the agent.
-import { readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { readIfExists, writeFileAtomic } from "../util/files.js";
 
 export const AGENT_CONFIG_VERSION = 1;
@@ -105,4 +106,47 @@ export function processAlive(pid: number): boolean {
 export async function removeAgentFiles(configPath: string): Promise<void> {
   await rm(configPath, { force: true });
   await rm(pidFileOf(configPath), { force: true });
+}
+
+/** Every machine agent config under a controller's data dir (<data-dir>/agents/<model-uuid>/machine-<id>.json). */
+export async function findAgentConfigs(dataDir: string): Promise<{ modelUuid: string; path: string }[]> {
+  const out: { modelUuid: string; path: string }[] = [];
+  const root = join(dataDir, "agents");
+  let models: string[] = [];
+  try {
+    models = await readdir(root);
+  } catch {
+    return out;
+  }
+  for (const m of models) {
+    let files: string[] = [];
+    try {
+      files = await readdir(join(root, m));
+    } catch {
+      continue;
+    }
+    for (const f of files) if (/^machine-\d+\.json$/.test(f)) out.push({ modelUuid: m, path: join(root, m, f) });
+  }
+  return out;
+}
+
+/** SIGTERM, then SIGKILL for whatever is still there after `graceMs`. */
+export async function stopProcesses(pids: number[], graceMs = 3000): Promise<void> {
+  const alive = pids.filter(processAlive);
+  for (const pid of alive) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // gone already
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive.filter(processAlive)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
 }

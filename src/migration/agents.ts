@@ -10,8 +10,11 @@ export type AgentPhase = "QUIESCE" | "VALIDATION" | "SUCCESS";
 const POLL_MS = 100;
 
 export function agentProgressMessage(base: string, succeeded: number, pending: number): string {
-  return `${base} (${succeeded} succeeded, ${pending} still to report)`;
+  return `${base} (${succeeded} of ${succeeded + pending} agents reported)`;
 }
+
+/** Said when a phase has nobody to wait for. */
+export const NO_AGENTS = "no agents connected";
 
 /**
  * Waits until every expected agent reported on `phase`, at most
@@ -25,6 +28,14 @@ export async function waitForAgents(t: MigrationTask, phase: AgentPhase, base: s
   for (const r of await reportsNow()) expected.add(r.tag);
   if (!expected.size) {
     log.info("migration: model has no agents connected; not waiting for agent reports", { migration: t.id, phase });
+    await t.message(`${base} (${NO_AGENTS})`, {
+      agentsReported: 0,
+      agentsPending: 0,
+      agentsTotal: 0,
+      agentsChecked: true,
+      ...(phase === "SUCCESS" ? { agentsSwitched: 0 } : {}),
+    });
+    await t.modelLog(`${phase}: ${NO_AGENTS}; not waiting for agents`);
     return;
   }
   const strict = phase !== "SUCCESS";
@@ -49,11 +60,22 @@ export async function waitForAgents(t: MigrationTask, phase: AgentPhase, base: s
     const pending = [...expected].filter((tag) => !reported.has(tag));
     const msg = agentProgressMessage(base, succeeded, pending.length);
     if (msg !== shown) {
-      await t.message(msg, { agentsReported: succeeded, agentsPending: pending.length });
+      await t.message(msg, {
+        agentsReported: succeeded,
+        agentsPending: pending.length,
+        agentsTotal: expected.size,
+        agentsChecked: true,
+        ...(phase === "SUCCESS" ? { agentsSwitched: succeeded } : {}),
+      });
       shown = msg;
     }
     if (!pending.length) {
       log.info("migration: agents reported", { migration: t.id, phase, succeeded, failed: reported.size - succeeded });
+      await t.modelLog(
+        phase === "SUCCESS"
+          ? `SUCCESS: agents switched: ${succeeded} of ${expected.size}`
+          : `${phase}: ${succeeded} of ${expected.size} agents reported`,
+      );
       return;
     }
     if (t.now() >= deadline) {

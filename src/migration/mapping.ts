@@ -92,6 +92,9 @@ export function toMigration(row: MigrationRow, now = Date.now()): Migration {
       logsDone: BigInt(p.logsDone ?? 0),
       agentsReported: p.agentsReported ?? 0,
       agentsPending: p.agentsPending ?? 0,
+      agentsTotal: p.agentsTotal ?? (p.agentsReported ?? 0) + (p.agentsPending ?? 0),
+      agentsSwitched: p.agentsSwitched ?? 0,
+      agentsChecked: p.agentsChecked ?? false,
     },
     phaseTimings: parseTimings(row).map((t) => ({
       phase: phaseToProto(t.phase),

@@ -46,6 +46,24 @@ export interface PhaseChange {
  * phases also show the message on the model; terminal ones leave the model
  * to the caller (reaped, or unlocked by an abort).
  */
+/** A migration's line in its model's log (when the model is still here). */
+export async function migrationLog(
+  tx: Repos,
+  modelUuid: string,
+  id: string,
+  message: string,
+  now: number,
+): Promise<void> {
+  if (!(await tx.models.byUuid(modelUuid))) return;
+  await tx.logs.append(modelUuid, {
+    entity: "model",
+    level: "INFO",
+    module: "ferry.migration",
+    message: `migration ${id}: ${message}`,
+    time: now,
+  });
+}
+
 export async function enterPhase(
   tx: Repos,
   id: string,
@@ -70,6 +88,8 @@ export async function enterPhase(
     ...(isTerminal(to) ? { endedAt: now } : {}),
   };
   await tx.migrations.update(row, set);
+  // Each phase change is a line of the model's log too: debug-log tells the story.
+  await migrationLog(tx, row.modelUuid, id, `phase ${to}${change.message ? `: ${change.message}` : ""}`, now);
   const next = { ...row, ...set };
   if (!isTerminal(to)) await showBusy(tx, next, change.message, now);
   return next;

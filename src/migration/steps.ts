@@ -169,7 +169,7 @@ async function activate(t: MigrationTask, row: MigrationRow): Promise<void> {
  * request from before the commit point may stay on it.
  */
 const COMMITTED = {
-  message: MESSAGES.transferringLogs(0),
+  message: MESSAGES.switchingAgents,
   set: { failure: "", abortRequested: false },
 } as const;
 

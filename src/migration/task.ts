@@ -15,6 +15,7 @@ import {
   setProgress,
   type MigrationUpdate,
   type PhaseChange,
+  migrationLog,
 } from "./record.js";
 import type { SecretBox } from "./secrets.js";
 import {
@@ -170,6 +171,11 @@ export class MigrationTask {
   async enter(to: Phase, change: PhaseChange): Promise<MigrationRow> {
     await this.flushProgress();
     return this.tx((tx) => enterPhase(tx, this.id, to, change, this.now()));
+  }
+
+  /** A line in the model's log (debug-log on the source, and on the destination once logs are transferred). */
+  async modelLog(message: string): Promise<void> {
+    await this.tx((tx) => migrationLog(tx, this.modelUuid, this.id, message, this.now()));
   }
 
   async message(msg: string, progress?: Partial<ProgressRecord>, extra?: MigrationUpdate): Promise<MigrationRow> {

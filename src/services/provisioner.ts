@@ -11,7 +11,7 @@
 // process is gone (the host rebooted) are started again from their configs.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -20,6 +20,8 @@ import {
   processAlive,
   readAgentConfig,
   readAgentPid,
+  findAgentConfigs,
+  stopProcesses,
   writeAgentConfig,
   type AgentConfig,
 } from "../agent/config.js";
@@ -187,26 +189,8 @@ export class AgentProvisioner {
     }
   }
 
-  /** Every agent config under the data dir, by model. */
-  private async configs(): Promise<{ modelUuid: string; path: string }[]> {
-    const out: { modelUuid: string; path: string }[] = [];
-    let models: string[] = [];
-    try {
-      models = await readdir(this.agentsDir);
-    } catch {
-      return out;
-    }
-    for (const m of models) {
-      let files: string[] = [];
-      try {
-        files = await readdir(this.modelDir(m));
-      } catch {
-        continue;
-      }
-      for (const f of files)
-        if (/^machine-\d+\.json$/.test(f)) out.push({ modelUuid: m, path: join(this.modelDir(m), f) });
-    }
-    return out;
+  private configs(): Promise<{ modelUuid: string; path: string }[]> {
+    return findAgentConfigs(this.opts.dataDir);
   }
 
   /**
@@ -265,26 +249,5 @@ export class AgentProvisioner {
     await rm(this.modelDir(modelUuid), { recursive: true, force: true });
     if (pids.size)
       this.opts.log.info("agents: stopped the agents of a destroyed model", { modelUuid, processes: pids.size });
-  }
-}
-
-/** SIGTERM, then SIGKILL for whatever is still there after `graceMs`. */
-export async function stopProcesses(pids: number[], graceMs = 3000): Promise<void> {
-  const alive = pids.filter(processAlive);
-  for (const pid of alive) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // gone already
-    }
-  }
-  const deadline = Date.now() + graceMs;
-  while (alive.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive.filter(processAlive)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // gone already
-    }
   }
 }

@@ -1,6 +1,14 @@
 // kill-controller: stop a controller this client bootstrapped (every node it
 // started), delete their data dirs, forget it.
 import { readdir, rm } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
+import {
+  findAgentConfigs,
+  processAlive as agentProcessAlive,
+  readAgentConfig,
+  readAgentPid,
+  stopProcesses,
+} from "../../agent/config.js";
 import type { CliContext } from "../context.js";
 import { isFerryd, processAlive, readPortFile, terminate } from "../daemon.js";
 import { CliError } from "../errors.js";
@@ -20,6 +28,50 @@ async function stop(ctx: CliContext, pid: number, timeoutMs: number): Promise<vo
   // ferryd shuts down gracefully on SIGTERM (in-flight calls finish, the
   // store is closed); SIGKILL only if that takes longer than --timeout.
   if (!(await terminate(pid, timeoutMs))) throw new CliError(`controller process ${pid} did not exit after SIGKILL`);
+}
+
+/**
+ * The agent processes of controller `uuid` under the data dirs of every
+ * controller this client bootstrapped, and the agent dirs in them that
+ * belong to agents following another controller now (kept when a data dir
+ * is deleted: those agents live on with their model).
+ */
+async function agentsOf(ctx: CliContext, uuid: string): Promise<{ pids: number[]; foreignDirs: Set<string> }> {
+  const pids = new Set<number>();
+  const foreignDirs = new Set<string>();
+  const { controllers } = await ctx.store.controllers();
+  const dirs = new Set<string>();
+  for (const c of Object.values(controllers)) {
+    if (c.dataDir) dirs.add(c.dataDir);
+    for (const n of c.nodes ?? []) dirs.add(n.dataDir);
+  }
+  for (const dir of dirs) {
+    for (const { path } of await findAgentConfigs(dir)) {
+      const config = await readAgentConfig(path).catch(() => undefined);
+      const pid = await readAgentPid(path);
+      if (!config) continue;
+      if (config.controllerUuid === uuid) {
+        if (pid) pids.add(pid);
+      } else if (pid && agentProcessAlive(pid)) foreignDirs.add(dirname(path));
+    }
+  }
+  return { pids: [...pids], foreignDirs };
+}
+
+/** Deletes a data dir, except the agent dirs in `keep`. */
+async function removeDataDir(dataDir: string, keep: Set<string>): Promise<void> {
+  const kept = [...keep].filter((d) => d.startsWith(dataDir + sep));
+  if (!kept.length) {
+    await rm(dataDir, { recursive: true, force: true });
+    return;
+  }
+  for (const e of await readdir(dataDir).catch(() => [] as string[])) {
+    if (e !== "agents") await rm(join(dataDir, e), { recursive: true, force: true });
+  }
+  for (const m of await readdir(join(dataDir, "agents")).catch(() => [] as string[])) {
+    const d = join(dataDir, "agents", m);
+    if (!kept.includes(d)) await rm(d, { recursive: true, force: true });
+  }
 }
 
 export async function killController(ctx: CliContext, opts: Opts, name: string): Promise<void> {
@@ -55,8 +107,15 @@ export async function killController(ctx: CliContext, opts: Opts, name: string):
       }
     }),
   );
-  for (const n of nodes) await rm(n.dataDir, { recursive: true, force: true });
+  // Its machines go with it: every agent that follows this controller now,
+  // wherever this client's controllers provisioned it (a model that migrated
+  // here brought agents that another controller started).
+  const agents = await agentsOf(ctx, rec.uuid);
+  await stopProcesses(agents.pids);
+  for (const n of nodes) await removeDataDir(n.dataDir, agents.foreignDirs);
   await ctx.store.removeController(name);
+  if (agents.pids.length)
+    ctx.info(`Stopped ${agents.pids.length} agent process${agents.pids.length === 1 ? "" : "es"}.`);
   ctx.out(`Controller "${name}" destroyed${nodes.length > 1 ? ` (${nodes.length} nodes stopped)` : ""}.`);
   if (rec.store && rec.store !== "sqlite") {
     ctx.info(`Its data in PostgreSQL (${rec.store}) was left in place; drop that database to remove it.`);

@@ -16,6 +16,7 @@ import {
   phaseLine,
   precheckReport,
   progressSummary,
+  switchedLine,
   type PrecheckItem,
 } from "../output/migration-doc.js";
 import { startProgress, type Progress } from "../progress.js";
@@ -167,8 +168,11 @@ function phasePrinter(ctx: CliContext): { update(m: Migration): void; stop(ok: b
       const line = phaseLine(m);
       const key = line.replace(/\d+/g, "#");
       if (!tty) {
-        if (!seen.has(key)) ctx.out(line);
+        // Agent waits print their first count and their last (all reported).
+        const all = /\((\d+) of \1 agents reported\)$/.test(line);
+        if (!seen.has(key) || (all && !seen.has(line))) ctx.out(line);
         seen.add(key);
+        seen.add(line);
         return;
       }
       const counts = progressSummary(m.progress);
@@ -219,6 +223,8 @@ async function waitForEnd(
   const ok = m.phase === MigrationPhase.DONE;
   printer.stop(ok);
   if (ok) {
+    const switched = switchedLine(m);
+    if (switched) ctx.out(`SUCCESS: ${switched}`);
     ctx.out(`Migration "${m.id}" completed: model "${labels.model}" is now on controller "${labels.destination}".`);
     ctx.out(`To use it run 'ferry switch ${labels.destination}:${m.modelName || labels.model}'.`);
     return m;

@@ -2,6 +2,7 @@
 // shown while following one, and precheck failures (migration.md §1, §3).
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { Migration, MigrationProgress } from "../../../gen/ts/ferry/v1/migration_pb.js";
+import { MigrationPhase } from "../../../gen/ts/ferry/v1/resources_pb.js";
 import { isTerminalPhase, phaseName } from "../../client/migration.js";
 import { fingerprintPem } from "../../client/fingerprint.js";
 import { formatDateTime, relativeTime, toDate } from "./time.js";
@@ -20,10 +21,33 @@ export function progressSummary(p: MigrationProgress | undefined): string {
   if (p.entitiesTotal > 0n) parts.push(`${p.entitiesDone} of ${p.entitiesTotal} entities`);
   if (p.bytesTotal > 0n) parts.push(`${humanBytes(Number(p.bytesDone))} of ${humanBytes(Number(p.bytesTotal))}`);
   if (p.logsDone > 0n) parts.push(`${p.logsDone} log entries sent`);
-  if (p.agentsReported + p.agentsPending > 0) {
-    parts.push(`agents: ${p.agentsReported} succeeded, ${p.agentsPending} still to report`);
-  }
+  const agents = agentsLine(p);
+  if (agents) parts.push(agents);
   return parts.join(", ");
+}
+
+/** "3 of 6 agents reported", "no agents connected"; undefined before any agent phase. */
+export function agentsLine(p: MigrationProgress | undefined): string | undefined {
+  if (!p) return undefined;
+  const total = p.agentsTotal || p.agentsReported + p.agentsPending;
+  if (total > 0) return `${p.agentsReported} of ${total} agents reported`;
+  return p.agentsChecked ? "no agents connected" : undefined;
+}
+
+/** "agents switched: 5 of 6" once SUCCESS waited for them; undefined before. */
+export function switchedLine(m: Migration): string | undefined {
+  const p = m.progress;
+  if (
+    !p ||
+    m.phase < MigrationPhase.SUCCESS ||
+    m.phase === MigrationPhase.ABORT ||
+    m.phase === MigrationPhase.ABORTDONE
+  )
+    return undefined;
+  if (!p.agentsChecked && !p.agentsTotal) return undefined;
+  const total = p.agentsTotal || p.agentsReported + p.agentsPending;
+  if (m.phase === MigrationPhase.SUCCESS && p.agentsPending > 0) return undefined;
+  return total ? `agents switched: ${p.agentsSwitched} of ${total}` : "agents switched: none (no agents connected)";
 }
 
 /** "IMPORT: uploading model binaries into destination controller" */
@@ -66,9 +90,10 @@ export function migrationDoc(m: Migration, now: Date = new Date(), targetAlias?:
       bytes: `${humanBytes(Number(p.bytesDone))} of ${humanBytes(Number(p.bytesTotal))}`,
       "logs-sent": Number(p.logsDone),
     };
-    if (p.agentsReported + p.agentsPending > 0) {
-      progress.agents = `${p.agentsReported} succeeded, ${p.agentsPending} still to report`;
-    }
+    const agents = agentsLine(p);
+    if (agents) progress.agents = agents;
+    const switched = switchedLine(m);
+    if (switched) progress["agents-switched"] = switched.replace(/^agents switched: /, "");
     doc.progress = progress;
   }
   if (m.phaseTimings.length) {

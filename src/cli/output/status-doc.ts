@@ -4,8 +4,10 @@
 import type { FullStatus } from "../../../gen/ts/ferry/v1/model_pb.js";
 import {
   EndpointRole,
+  type AgentConnection,
   type Application,
   type Machine,
+  type WorkloadInfo,
   type Relation,
   type StatusInfo,
   type Unit,
@@ -22,7 +24,27 @@ export function statusInfoDoc(s: StatusInfo | undefined): Doc {
   return doc;
 }
 
-function machineDoc(m: Machine): Doc {
+/** An agent's connection: controller, address, since, last heard from. */
+export function agentConnectionDoc(a: AgentConnection | undefined): Doc | undefined {
+  if (!a) return undefined;
+  const doc: Doc = { connected: a.connected, controller: a.controller, address: a.address };
+  const since = toDate(a.since);
+  if (since) doc.since = formatDateTime(since);
+  const seen = toDate(a.lastSeen);
+  if (seen) doc["last-seen"] = formatDateTime(seen);
+  return doc;
+}
+
+/** A unit's last workload report: its sequence number and time. */
+export function workloadReportDoc(w: WorkloadInfo | undefined): Doc | undefined {
+  if (!w || w.seq === 0n) return undefined;
+  const doc: Doc = { seq: Number(w.seq), counter: Number(w.counter) };
+  const at = toDate(w.time);
+  if (at) doc.time = formatDateTime(at);
+  return doc;
+}
+
+export function machineDoc(m: Machine): Doc {
   const doc: Doc = { "agent-status": statusInfoDoc(m.agentStatus) };
   if (m.instanceStatus) doc["machine-status"] = statusInfoDoc(m.instanceStatus);
   if (m.hostname) doc.hostname = m.hostname;
@@ -33,7 +55,7 @@ function machineDoc(m: Machine): Doc {
   return doc;
 }
 
-function unitDoc(u: Unit): Doc {
+export function unitDoc(u: Unit): Doc {
   const doc: Doc = {
     "workload-status": statusInfoDoc(u.workloadStatus),
     "agent-status": statusInfoDoc(u.agentStatus),
@@ -41,6 +63,8 @@ function unitDoc(u: Unit): Doc {
   if (u.leader) doc.leader = true;
   if (u.machine) doc.machine = u.machine;
   if (u.publicAddress) doc["public-address"] = u.publicAddress;
+  const report = workloadReportDoc(u.workload);
+  if (report) doc["workload-report"] = report;
   return doc;
 }
 

@@ -4,12 +4,19 @@
 // status message (e.g. migration progress), cut at 120 characters.
 import pc from "picocolors";
 import type { FullStatus } from "../../../gen/ts/ferry/v1/model_pb.js";
-import type { StatusInfo } from "../../../gen/ts/ferry/v1/resources_pb.js";
+import type { StatusInfo, WorkloadInfo } from "../../../gen/ts/ferry/v1/resources_pb.js";
 import { relationSides } from "./status-doc.js";
 import { formatTable, truncate } from "./table.js";
 import { formatClock, toDate } from "./time.js";
 
 export const NOTES_MAX = 120;
+
+/** "#42 14:03:07Z": a workload's last report. */
+function reportCell(w: WorkloadInfo | undefined): string {
+  if (!w || w.seq === 0n) return "";
+  const at = toDate(w.time);
+  return at ? `#${w.seq} ${formatClock(at)}` : `#${w.seq}`;
+}
 
 type Paint = (s: string) => string;
 
@@ -92,15 +99,18 @@ export function statusTable(status: FullStatus, opts: StatusTableOptions): strin
 
   const units = status.applications.flatMap((a) => a.units);
   if (units.length) {
+    // Live agents' workloads report: their last report's sequence number and time.
+    const reports = units.some((u) => u.workload && u.workload.seq > 0n);
     parts.push(
       section(
-        ["Unit", "Workload", "Agent", "Machine", "Public address", "Message"],
+        ["Unit", "Workload", "Agent", "Machine", "Public address", ...(reports ? ["Report"] : []), "Message"],
         units.map((u) => [
           u.leader ? `${u.name}*` : u.name,
           p.status(current(u.workloadStatus)),
           p.status(current(u.agentStatus)),
           u.machine,
           u.publicAddress,
+          ...(reports ? [reportCell(u.workload)] : []),
           u.workloadStatus?.message || u.agentStatus?.message || "",
         ]),
       ),

@@ -16,6 +16,49 @@ export function registerStatusCommands(program: Command): void {
     )
     .action(lazy(() => import("../commands/status.js"), "status"));
 
+  const entities = () => import("../commands/entities.js");
+  program
+    .command("show-machine")
+    .argument("<id>", "machine id")
+    .description(
+      "Show a machine: its status, units, and its agent's connection (controller, address, since, last heard from).",
+    )
+    .option("-m, --model <model>", "[<controller>:]<model> (default: current)")
+    .option("--format <format>", "yaml or json", "yaml")
+    .addHelpText("after", examples("ferry show-machine 0", "ferry show-machine 1 -m dst:web --format json"))
+    .action(lazy(entities, "showMachine"));
+
+  program
+    .command("show-unit")
+    .argument("<unit>", "unit name, e.g. postgresql/0")
+    .description(
+      "Show a unit: its status, its agent's connection (controller, address, since, last heard from) and its " +
+        "workload's last report (sequence number and time).",
+    )
+    .option("-m, --model <model>", "[<controller>:]<model> (default: current)")
+    .option("--format <format>", "yaml or json", "yaml")
+    .addHelpText("after", examples("ferry show-unit postgresql/0", "ferry show-unit wordpress/0 --format json"))
+    .action(lazy(entities, "showUnit"));
+
+  program
+    .command("status-history")
+    .alias("show-status-log")
+    .argument("<entity>", "a unit (postgresql/0), a machine id (0), application-<name> or model")
+    .description("Show the status history of a unit, machine, application or the model, oldest first.")
+    .option("-m, --model <model>", "[<controller>:]<model> (default: current)")
+    .option("-n, --lines <n>", "show the last n entries", count, 20)
+    .option("--type <kinds>", "only these kinds, comma-separated: agent, instance, workload, report, model, relation")
+    .option("--format <format>", "tabular, yaml or json", "tabular")
+    .addHelpText(
+      "after",
+      examples(
+        "ferry status-history postgresql/0",
+        "ferry status-history postgresql/0 --type report -n 100",
+        "ferry status-history 0",
+      ),
+    )
+    .action(lazy(entities, "statusHistory"));
+
   program
     .command("debug-log")
     .description("Show the model's log entries.")

@@ -17,6 +17,12 @@ export interface ProgressRecord {
   logsDone?: number;
   agentsReported?: number;
   agentsPending?: number;
+  /** Agents waited for in the latest agent phase (reported + pending). */
+  agentsTotal?: number;
+  /** Whether the latest agent phase looked for agents (0 total: none connected). */
+  agentsChecked?: boolean;
+  /** Agents that reported switching in SUCCESS. */
+  agentsSwitched?: number;
   /** When the document stream and the binary upload started (ms), for the estimate. */
   importStartedAt?: number;
   uploadStartedAt?: number;
