@@ -11,7 +11,7 @@ import { activationStage, canAbort, isTerminal, MESSAGES, type Phase } from "../
 import { PRECHECK, type PrecheckFailure } from "../domain/prechecks.js";
 import { toMigration, toSummary } from "../migration/mapping.js";
 import { runPrechecks, type SourceFacts } from "../migration/prechecks-run.js";
-import { MIGRATING_PREFIX } from "../migration/record.js";
+import { migrationLog, MIGRATING_PREFIX } from "../migration/record.js";
 import type { SecretBox } from "../migration/secrets.js";
 import type { TargetSpec } from "../migration/target-client.js";
 import { redirectUsers, type ChangeHub, type MigrationRow, type Repos, type Store } from "../store/index.js";
@@ -258,6 +258,13 @@ export function createMigrationService(deps: MigrationServiceDeps): ServiceImpl<
         });
         await tx.models.setMigrationMode(m.uuid, "exporting");
         await tx.models.setStatus(m.uuid, { status: "busy", message: MIGRATING_PREFIX + MESSAGES.starting }, t);
+        await migrationLog(
+          tx,
+          m.uuid,
+          id,
+          `phase QUIESCE: started by ${p.user}, to controller "${target.controllerName}" (${target.controllerUuid})`,
+          t,
+        );
         return inserted;
       });
       deps.log?.info("migration started", {

@@ -55,10 +55,13 @@ export async function startCtl(name: string, opts: FerrydOptions = {}): Promise<
 export async function restartCtl(
   c: Ctl,
   env: Record<string, string> = {},
-  opts: { samePort?: boolean } = {},
+  opts: { samePort?: boolean; args?: string[] } = {},
 ): Promise<Ctl> {
   await c.d.stop();
-  const args = opts.samePort ? ["--listen", `127.0.0.1:${c.d.address.split(":").pop()!}`] : [];
+  const args = [
+    ...(opts.samePort ? ["--listen", `127.0.0.1:${c.d.address.split(":").pop()!}`] : []),
+    ...(opts.args ?? []),
+  ];
   return attach(
     await startFerryd({
       name: c.d.name,
