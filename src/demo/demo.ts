@@ -1,9 +1,13 @@
 // `npm run demo`: the whole Ferry story on one machine, through the real CLI
-// and two real controller processes: bootstrap two controllers, fill a model,
-// migrate it with live phase output, show the redirect the source gives stale
-// requests, then clean up. Every command is printed before it runs.
+// and two real controller processes: bootstrap two controllers, fill a model
+// whose machines run live agents (ferry-agent processes, each unit with a
+// workload reporting every second), migrate it with live phase output while
+// the workloads run, show the agents on the destination and the workload
+// figures (nothing lost, nothing twice, the longest gap), show the redirect
+// the source gives stale requests, then clean up. Every command is printed
+// before it runs.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,12 +69,88 @@ async function untilSettled(timeoutMs = 60_000): Promise<void> {
   }
 }
 
+type AgentDoc = { connected?: boolean; controller?: string };
+
+/** Agents of the current model's machines and units: how many are connected, and to which controller. */
+async function agentsOf(
+  model: string,
+): Promise<{ total: number; connected: number; controllers: Set<string>; units: string[] }> {
+  const doc = JSON.parse(await ferryOutput(["status", "-m", model, "--format", "json"])) as {
+    machines?: Record<string, unknown>;
+    applications?: Record<string, { units?: Record<string, unknown> }>;
+  };
+  const machines = Object.keys(doc.machines ?? {});
+  const units = Object.values(doc.applications ?? {}).flatMap((a) => Object.keys(a.units ?? {}));
+  const agents: AgentDoc[] = [];
+  for (const id of machines) {
+    const d = JSON.parse(await ferryOutput(["show-machine", id, "-m", model, "--format", "json"])) as {
+      machines: Record<string, { agent?: AgentDoc }>;
+    };
+    agents.push(d.machines[id]?.agent ?? {});
+  }
+  for (const u of units) {
+    const d = JSON.parse(await ferryOutput(["show-unit", u, "-m", model, "--format", "json"])) as Record<
+      string,
+      { agent?: AgentDoc }
+    >;
+    agents.push(d[u]?.agent ?? {});
+  }
+  const live = agents.filter((a) => a.connected);
+  return {
+    total: agents.length,
+    connected: live.length,
+    controllers: new Set(live.map((a) => a.controller ?? "")),
+    units,
+  };
+}
+
+/** Each unit's reports on the destination: lost (gaps) and duplicated sequence numbers. */
+async function workloadFigures(
+  model: string,
+  units: string[],
+): Promise<{ reports: number; lost: number; twice: number }> {
+  let reports = 0;
+  let lost = 0;
+  let twice = 0;
+  for (const u of units) {
+    const d = JSON.parse(
+      await ferryOutput(["status-history", u, "-m", model, "--type", "report", "-n", "10000", "--format", "json"]),
+    ) as { entries: { seq?: number }[] };
+    const seqs = d.entries.map((e) => e.seq ?? 0);
+    reports += seqs.length;
+    const seen = new Set<number>();
+    for (const s of seqs) seen.has(s) ? twice++ : seen.add(s);
+    const max = Math.max(0, ...seqs);
+    lost += max - seen.size;
+  }
+  return { reports, lost, twice };
+}
+
+/** The gaps the agents logged when their reports moved from one controller to the other (ms). */
+function reportGaps(): number[] {
+  const dir = join(home, "controllers", "src", "agents");
+  const gaps: number[] = [];
+  for (const m of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const f of readdirSync(join(dir, m.name)).filter((x) => x.endsWith(".log"))) {
+      for (const line of readFileSync(join(dir, m.name, f), "utf8").split("\n")) {
+        if (!line.includes("accepted by another controller")) continue;
+        const gap = (JSON.parse(line) as { gapMs?: number }).gapMs;
+        if (typeof gap === "number") gaps.push(gap);
+      }
+    }
+  }
+  return gaps.sort((a, b) => a - b);
+}
+
 function note(text: string): void {
   console.log(`\n# ${text}`);
 }
 
 async function main(): Promise<void> {
-  note("Two controllers on this machine, each its own ferryd process with its own CA and SQLite store.");
+  note(
+    "Two controllers on this machine, each its own ferryd process with its own CA and SQLite store. " +
+      "Every machine they start gets a live agent (a ferry-agent process, not part of the controller).",
+  );
   await ferry(["bootstrap", "localhost", "src", "--api-port", "0"]);
   await ferry(["bootstrap", "localhost", "dst", "--api-port", "0"]);
   await ferry(["switch", "src"]);
@@ -86,16 +166,40 @@ async function main(): Promise<void> {
   await ferry(["grant", "bob", "read", "migrate"]);
   await untilSettled(); // the source's prechecks want started machines and idle units
   await ferry(["status"]);
+  const before = await agentsOf("src:migrate");
+  note(
+    `${before.connected} of ${before.total} agents connected to ${[...before.controllers].join(", ")} ` +
+      `(machines and units; each unit's workload reports every second).`,
+  );
+  await ferry(["show-unit", "wordpress/0"]);
 
   note("Check first: --dry-run runs every precheck on both controllers and changes nothing.");
   await ferry(["migrate", "migrate", "dst", "--dry-run"], { mayFail: true });
 
-  note("Migrate, following the phases live.");
+  note("Migrate, following the phases live; the workloads keep running throughout.");
+  const started = Date.now();
   await ferry(["migrate", "migrate", "dst", "--wait"]);
+  const took = Date.now() - started;
   await ferry(["show-migration", "migrate"], { mayFail: true });
 
-  note("The model now lives on dst, with everything it had.");
+  note("The model now lives on dst, with everything it had, and its agents followed it.");
   await ferry(["status", "-m", "dst:migrate"]);
+  await ferry(["show-machine", "0", "-m", "dst:migrate"]);
+  // Reports queued while the model was frozen reach dst within a report interval or two.
+  await new Promise((r) => setTimeout(r, 2500));
+  const after = await agentsOf("dst:migrate");
+  const figures = await workloadFigures("dst:migrate", after.units);
+  const gaps = reportGaps();
+  const p50 = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 0;
+  const max = gaps.length ? gaps[gaps.length - 1]! : 0;
+  note(
+    `Workload figures for this model: ${after.connected} of ${after.total} agents connected to ` +
+      `${[...after.controllers].join(", ")}; migration ${(took / 1000).toFixed(1)} s (ferry migrate --wait); ` +
+      `${figures.reports} reports on dst, ${figures.lost} lost, ${figures.twice} twice; longest gap between a ` +
+      `unit's last report accepted by src and its first accepted by dst: p50 ${(p50 / 1000).toFixed(1)} s, ` +
+      `max ${(max / 1000).toFixed(1)} s.`,
+  );
+  await ferry(["debug-log", "-m", "dst:migrate", "-n", "12"], { mayFail: true });
 
   note("The source answers stale requests with a redirect: (a) for a client that knows dst...");
   await ferry(["status", "-m", "src:migrate"], { mayFail: true });

@@ -36,6 +36,11 @@ const COMMANDS = [
   // HA (issue 8): the reference's verb, and the controller's nodes.
   "enable-ha",
   "show-controller",
+  // Live agents (issue 9): one entity in detail, its status history, and a wait until a model settles.
+  "show-machine",
+  "show-unit",
+  "status-history",
+  "wait-for",
 ];
 
 const MODEL_COMMANDS = [

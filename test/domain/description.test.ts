@@ -27,6 +27,9 @@ const unitValues = [
   "",
   1700000000001,
   null,
+  42,
+  42,
+  1700000000002,
 ];
 
 function thrown(fn: () => unknown): DescriptionError {

@@ -26,8 +26,16 @@ function controllers(h: string): Doc {
   return parse(readFileSync(join(h, "controllers.yaml"), "utf8")).controllers;
 }
 
+/**
+ * The model's status document without its units' workload reports: the live
+ * agents' workloads keep reporting (the migration must not stop them), so
+ * their last report is not model content to compare.
+ */
 async function statusJson(h: string, model: string): Promise<Doc> {
-  return JSON.parse((await ok(h, ["status", "-m", model, "--format", "json"])).stdout);
+  const doc = JSON.parse((await ok(h, ["status", "-m", model, "--format", "json"])).stdout) as Doc;
+  for (const a of Object.values(doc.applications ?? {}) as Doc[])
+    for (const u of Object.values(a.units ?? {}) as Doc[]) delete u["workload-report"];
+  return doc;
 }
 
 beforeAll(async () => {

@@ -165,8 +165,9 @@ describe("ferry CLI end to end", () => {
     expect(lines[1]).toMatch(/^migrate\s+src\s+localhost\/localhost\s+\S+\s+\d\d:\d\d:\d\dZ$/);
     expect(r.stdout).toMatch(/^App\s+Status\s+Scale\s+Charm\s+Rev\s+Exposed\s+Message$/m);
     expect(r.stdout).toMatch(/^wordpress\s+active\s+2\s+wordpress/m);
-    expect(r.stdout).toMatch(/^Unit\s+Workload\s+Agent\s+Machine\s+Public address\s+Message$/m);
-    expect(r.stdout).toMatch(/^wordpress\/1\s+active\s+idle/m);
+    // Live agents (bootstrap's default): each unit's workload's last report, "#<seq> <time>".
+    expect(r.stdout).toMatch(/^Unit\s+Workload\s+Agent\s+Machine\s+Public address\s+Report\s+Message$/m);
+    expect(r.stdout).toMatch(/^wordpress\/1\s+active\s+idle\s+\d+\s+\S+\s+#\d+ \d\d:\d\d:\d\dZ/m);
     expect(r.stdout).toMatch(/^Machine\s+State\s+Address\s+Inst id\s+Base\s+Message$/m);
     expect(r.stdout).toMatch(/^postgresql:db\s+wordpress:db\s+pgsql\s+regular$/m);
     expect(r.stdout).not.toMatch(/\u001b\[/);

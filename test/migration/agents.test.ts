@@ -120,7 +120,7 @@ describe("agents", () => {
     );
     await waitFor("agent status on the destination", async () => {
       const st = (await dst.model.getStatus({ model: "admin/agents" })).status!;
-      return st.machines.every((x) => x.agentStatus?.message === `agent connected to ${dst.d.address}`);
+      return st.machines.every((x) => x.agent?.connected && x.agent.address === dst.d.address);
     });
     await Promise.all(mine.map((a) => a.stop()));
   }, 90_000);

@@ -45,6 +45,10 @@ async function agentsOf(ctx: CliContext, uuid: string): Promise<{ pids: number[]
     if (c.dataDir) dirs.add(c.dataDir);
     for (const n of c.nodes ?? []) dirs.add(n.dataDir);
   }
+  // Data dirs of controllers killed before (forgotten by the client store)
+  // may still hold agents that followed their model here.
+  const defaults = join(ctx.store.home, "controllers");
+  for (const e of await readdir(defaults).catch(() => [] as string[])) dirs.add(join(defaults, e));
   for (const dir of dirs) {
     for (const { path } of await findAgentConfigs(dir)) {
       const config = await readAgentConfig(path).catch(() => undefined);

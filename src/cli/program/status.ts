@@ -60,6 +60,26 @@ export function registerStatusCommands(program: Command): void {
     .action(lazy(entities, "statusHistory"));
 
   program
+    .command("wait-for")
+    .argument("<kind>", "model, application or unit")
+    .argument("[name]", "its name (a model: default current)")
+    .description(
+      "Wait until a model, an application or a unit has settled: its machines started, its units idle with " +
+        "their workload active, its relations joined.",
+    )
+    .option("-m, --model <model>", "[<controller>:]<model> for an application or unit (default: current)")
+    .option("--timeout <duration>", "give up after this long (e.g. 90s, 5m)", "10m")
+    .addHelpText(
+      "after",
+      examples(
+        "ferry wait-for model web",
+        "ferry wait-for application wordpress --timeout 2m",
+        "ferry wait-for unit postgresql/0",
+      ),
+    )
+    .action(lazy(() => import("../commands/wait-for.js"), "waitFor"));
+
+  program
     .command("debug-log")
     .description("Show the model's log entries.")
     .option("-m, --model <model>", "[<controller>:]<model> (default: current)")

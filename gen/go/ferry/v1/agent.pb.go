@@ -9,6 +9,7 @@ package ferryv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -89,7 +90,16 @@ func (x *AgentLoginRequest) GetPassword() string {
 type AgentLoginResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Bearer token.
-	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	Token string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// UUID of the controller logged in to.
+	ControllerUuid string `protobuf:"bytes,2,opt,name=controller_uuid,json=controllerUuid,proto3" json:"controller_uuid,omitempty"`
+	// Name of the controller logged in to.
+	ControllerName string `protobuf:"bytes,3,opt,name=controller_name,json=controllerName,proto3" json:"controller_name,omitempty"`
+	// Every API address of the controller.
+	Addresses []string `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	// Unit agents: the sequence number of the last workload report the
+	// controller holds for the unit (a restarted agent continues from it).
+	WorkloadSeq   int64 `protobuf:"varint,5,opt,name=workload_seq,json=workloadSeq,proto3" json:"workload_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,13 +141,43 @@ func (x *AgentLoginResponse) GetToken() string {
 	return ""
 }
 
+func (x *AgentLoginResponse) GetControllerUuid() string {
+	if x != nil {
+		return x.ControllerUuid
+	}
+	return ""
+}
+
+func (x *AgentLoginResponse) GetControllerName() string {
+	if x != nil {
+		return x.ControllerName
+	}
+	return ""
+}
+
+func (x *AgentLoginResponse) GetAddresses() []string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+func (x *AgentLoginResponse) GetWorkloadSeq() int64 {
+	if x != nil {
+		return x.WorkloadSeq
+	}
+	return 0
+}
+
 // Request for ReportStatus.
 type ReportStatusRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The agent's status.
-	Status        *StatusInfo `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Status *StatusInfo `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	// Unit agents: the workload's status, when it changed.
+	WorkloadStatus *StatusInfo `protobuf:"bytes,2,opt,name=workload_status,json=workloadStatus,proto3" json:"workload_status,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ReportStatusRequest) Reset() {
@@ -173,6 +213,13 @@ func (*ReportStatusRequest) Descriptor() ([]byte, []int) {
 func (x *ReportStatusRequest) GetStatus() *StatusInfo {
 	if x != nil {
 		return x.Status
+	}
+	return nil
+}
+
+func (x *ReportStatusRequest) GetWorkloadStatus() *StatusInfo {
+	if x != nil {
+		return x.WorkloadStatus
 	}
 	return nil
 }
@@ -425,20 +472,429 @@ func (*ReportMigrationMinionResponse) Descriptor() ([]byte, []int) {
 	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{7}
 }
 
+// One report of a unit's workload.
+type WorkloadReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sequence number, from 1, one more for each report of the unit.
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The workload's counter.
+	Counter int64 `protobuf:"varint,2,opt,name=counter,proto3" json:"counter,omitempty"`
+	// When the workload made the report.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkloadReport) Reset() {
+	*x = WorkloadReport{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkloadReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkloadReport) ProtoMessage() {}
+
+func (x *WorkloadReport) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkloadReport.ProtoReflect.Descriptor instead.
+func (*WorkloadReport) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *WorkloadReport) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WorkloadReport) GetCounter() int64 {
+	if x != nil {
+		return x.Counter
+	}
+	return 0
+}
+
+func (x *WorkloadReport) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// Request for ReportWorkload.
+type ReportWorkloadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Reports in sequence order (at most 1000).
+	Reports       []*WorkloadReport `protobuf:"bytes,1,rep,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportWorkloadRequest) Reset() {
+	*x = ReportWorkloadRequest{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportWorkloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportWorkloadRequest) ProtoMessage() {}
+
+func (x *ReportWorkloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportWorkloadRequest.ProtoReflect.Descriptor instead.
+func (*ReportWorkloadRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReportWorkloadRequest) GetReports() []*WorkloadReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
+// Response of ReportWorkload.
+type ReportWorkloadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The highest sequence number the controller holds for the unit.
+	LastSeq       int64 `protobuf:"varint,1,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportWorkloadResponse) Reset() {
+	*x = ReportWorkloadResponse{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportWorkloadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportWorkloadResponse) ProtoMessage() {}
+
+func (x *ReportWorkloadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportWorkloadResponse.ProtoReflect.Descriptor instead.
+func (*ReportWorkloadResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ReportWorkloadResponse) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+// Request for WatchMachineUnits.
+type WatchMachineUnitsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchMachineUnitsRequest) Reset() {
+	*x = WatchMachineUnitsRequest{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchMachineUnitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchMachineUnitsRequest) ProtoMessage() {}
+
+func (x *WatchMachineUnitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchMachineUnitsRequest.ProtoReflect.Descriptor instead.
+func (*WatchMachineUnitsRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{11}
+}
+
+// A unit assigned to the machine.
+type AssignedUnit struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unit name, "<application>/<n>".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Agent tag, "unit-<application>-<n>".
+	Tag string `protobuf:"bytes,2,opt,name=tag,proto3" json:"tag,omitempty"`
+	// Lifecycle.
+	Life          Life `protobuf:"varint,3,opt,name=life,proto3,enum=ferry.v1.Life" json:"life,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssignedUnit) Reset() {
+	*x = AssignedUnit{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssignedUnit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssignedUnit) ProtoMessage() {}
+
+func (x *AssignedUnit) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssignedUnit.ProtoReflect.Descriptor instead.
+func (*AssignedUnit) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AssignedUnit) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AssignedUnit) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *AssignedUnit) GetLife() Life {
+	if x != nil {
+		return x.Life
+	}
+	return Life_LIFE_UNSPECIFIED
+}
+
+// One update of WatchMachineUnits: every unit on the machine.
+type WatchMachineUnitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The units, by name.
+	Units         []*AssignedUnit `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchMachineUnitsResponse) Reset() {
+	*x = WatchMachineUnitsResponse{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchMachineUnitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchMachineUnitsResponse) ProtoMessage() {}
+
+func (x *WatchMachineUnitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchMachineUnitsResponse.ProtoReflect.Descriptor instead.
+func (*WatchMachineUnitsResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WatchMachineUnitsResponse) GetUnits() []*AssignedUnit {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+// Request for ProvisionUnit.
+type ProvisionUnitRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unit name, "<application>/<n>"; on the caller's machine.
+	Unit          string `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProvisionUnitRequest) Reset() {
+	*x = ProvisionUnitRequest{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvisionUnitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvisionUnitRequest) ProtoMessage() {}
+
+func (x *ProvisionUnitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvisionUnitRequest.ProtoReflect.Descriptor instead.
+func (*ProvisionUnitRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ProvisionUnitRequest) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+// Response of ProvisionUnit.
+type ProvisionUnitResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Agent tag.
+	Tag string `protobuf:"bytes,1,opt,name=tag,proto3" json:"tag,omitempty"`
+	// The unit agent's password (given once; only its hash is kept).
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProvisionUnitResponse) Reset() {
+	*x = ProvisionUnitResponse{}
+	mi := &file_ferry_v1_agent_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvisionUnitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvisionUnitResponse) ProtoMessage() {}
+
+func (x *ProvisionUnitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_agent_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvisionUnitResponse.ProtoReflect.Descriptor instead.
+func (*ProvisionUnitResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_agent_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ProvisionUnitResponse) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *ProvisionUnitResponse) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
 var File_ferry_v1_agent_proto protoreflect.FileDescriptor
 
 const file_ferry_v1_agent_proto_rawDesc = "" +
 	"\n" +
-	"\x14ferry/v1/agent.proto\x12\bferry.v1\x1a\x18ferry/v1/resources.proto\"`\n" +
+	"\x14ferry/v1/agent.proto\x12\bferry.v1\x1a\x18ferry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"`\n" +
 	"\x11AgentLoginRequest\x12\x1d\n" +
 	"\n" +
 	"model_uuid\x18\x01 \x01(\tR\tmodelUuid\x12\x10\n" +
 	"\x03tag\x18\x02 \x01(\tR\x03tag\x12\x1a\n" +
-	"\bpassword\x18\x03 \x01(\tR\bpassword\"*\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\"\xbd\x01\n" +
 	"\x12AgentLoginResponse\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\"C\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12'\n" +
+	"\x0fcontroller_uuid\x18\x02 \x01(\tR\x0econtrollerUuid\x12'\n" +
+	"\x0fcontroller_name\x18\x03 \x01(\tR\x0econtrollerName\x12\x1c\n" +
+	"\taddresses\x18\x04 \x03(\tR\taddresses\x12!\n" +
+	"\fworkload_seq\x18\x05 \x01(\x03R\vworkloadSeq\"\x82\x01\n" +
 	"\x13ReportStatusRequest\x12,\n" +
-	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.StatusInfoR\x06status\"\x16\n" +
+	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.StatusInfoR\x06status\x12=\n" +
+	"\x0fworkload_status\x18\x02 \x01(\v2\x14.ferry.v1.StatusInfoR\x0eworkloadStatus\"\x16\n" +
 	"\x14ReportStatusResponse\"\x1d\n" +
 	"\x1bWatchMigrationStatusRequest\"\xc2\x01\n" +
 	"\x1cWatchMigrationStatusResponse\x12!\n" +
@@ -450,13 +906,36 @@ const file_ferry_v1_agent_proto_rawDesc = "" +
 	"\fmigration_id\x18\x01 \x01(\tR\vmigrationId\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x18\n" +
 	"\asuccess\x18\x03 \x01(\bR\asuccess\"\x1f\n" +
-	"\x1dReportMigrationMinionResponse2\xf9\x02\n" +
+	"\x1dReportMigrationMinionResponse\"l\n" +
+	"\x0eWorkloadReport\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n" +
+	"\acounter\x18\x02 \x01(\x03R\acounter\x12.\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"K\n" +
+	"\x15ReportWorkloadRequest\x122\n" +
+	"\areports\x18\x01 \x03(\v2\x18.ferry.v1.WorkloadReportR\areports\"3\n" +
+	"\x16ReportWorkloadResponse\x12\x19\n" +
+	"\blast_seq\x18\x01 \x01(\x03R\alastSeq\"\x1a\n" +
+	"\x18WatchMachineUnitsRequest\"X\n" +
+	"\fAssignedUnit\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03tag\x18\x02 \x01(\tR\x03tag\x12\"\n" +
+	"\x04life\x18\x03 \x01(\x0e2\x0e.ferry.v1.LifeR\x04life\"I\n" +
+	"\x19WatchMachineUnitsResponse\x12,\n" +
+	"\x05units\x18\x01 \x03(\v2\x16.ferry.v1.AssignedUnitR\x05units\"*\n" +
+	"\x14ProvisionUnitRequest\x12\x12\n" +
+	"\x04unit\x18\x01 \x01(\tR\x04unit\"E\n" +
+	"\x15ProvisionUnitResponse\x12\x10\n" +
+	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword2\x80\x05\n" +
 	"\fAgentService\x12G\n" +
 	"\n" +
 	"AgentLogin\x12\x1b.ferry.v1.AgentLoginRequest\x1a\x1c.ferry.v1.AgentLoginResponse\x12M\n" +
 	"\fReportStatus\x12\x1d.ferry.v1.ReportStatusRequest\x1a\x1e.ferry.v1.ReportStatusResponse\x12g\n" +
 	"\x14WatchMigrationStatus\x12%.ferry.v1.WatchMigrationStatusRequest\x1a&.ferry.v1.WatchMigrationStatusResponse0\x01\x12h\n" +
-	"\x15ReportMigrationMinion\x12&.ferry.v1.ReportMigrationMinionRequest\x1a'.ferry.v1.ReportMigrationMinionResponseB\x8b\x01\n" +
+	"\x15ReportMigrationMinion\x12&.ferry.v1.ReportMigrationMinionRequest\x1a'.ferry.v1.ReportMigrationMinionResponse\x12S\n" +
+	"\x0eReportWorkload\x12\x1f.ferry.v1.ReportWorkloadRequest\x1a .ferry.v1.ReportWorkloadResponse\x12^\n" +
+	"\x11WatchMachineUnits\x12\".ferry.v1.WatchMachineUnitsRequest\x1a#.ferry.v1.WatchMachineUnitsResponse0\x01\x12P\n" +
+	"\rProvisionUnit\x12\x1e.ferry.v1.ProvisionUnitRequest\x1a\x1f.ferry.v1.ProvisionUnitResponseB\x8b\x01\n" +
 	"\fcom.ferry.v1B\n" +
 	"AgentProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03FXX\xaa\x02\bFerry.V1\xca\x02\bFerry\\V1\xe2\x02\x14Ferry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3"
 
@@ -472,7 +951,7 @@ func file_ferry_v1_agent_proto_rawDescGZIP() []byte {
 	return file_ferry_v1_agent_proto_rawDescData
 }
 
-var file_ferry_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_ferry_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_ferry_v1_agent_proto_goTypes = []any{
 	(*AgentLoginRequest)(nil),             // 0: ferry.v1.AgentLoginRequest
 	(*AgentLoginResponse)(nil),            // 1: ferry.v1.AgentLoginResponse
@@ -482,26 +961,47 @@ var file_ferry_v1_agent_proto_goTypes = []any{
 	(*WatchMigrationStatusResponse)(nil),  // 5: ferry.v1.WatchMigrationStatusResponse
 	(*ReportMigrationMinionRequest)(nil),  // 6: ferry.v1.ReportMigrationMinionRequest
 	(*ReportMigrationMinionResponse)(nil), // 7: ferry.v1.ReportMigrationMinionResponse
-	(*StatusInfo)(nil),                    // 8: ferry.v1.StatusInfo
-	(MigrationPhase)(0),                   // 9: ferry.v1.MigrationPhase
+	(*WorkloadReport)(nil),                // 8: ferry.v1.WorkloadReport
+	(*ReportWorkloadRequest)(nil),         // 9: ferry.v1.ReportWorkloadRequest
+	(*ReportWorkloadResponse)(nil),        // 10: ferry.v1.ReportWorkloadResponse
+	(*WatchMachineUnitsRequest)(nil),      // 11: ferry.v1.WatchMachineUnitsRequest
+	(*AssignedUnit)(nil),                  // 12: ferry.v1.AssignedUnit
+	(*WatchMachineUnitsResponse)(nil),     // 13: ferry.v1.WatchMachineUnitsResponse
+	(*ProvisionUnitRequest)(nil),          // 14: ferry.v1.ProvisionUnitRequest
+	(*ProvisionUnitResponse)(nil),         // 15: ferry.v1.ProvisionUnitResponse
+	(*StatusInfo)(nil),                    // 16: ferry.v1.StatusInfo
+	(MigrationPhase)(0),                   // 17: ferry.v1.MigrationPhase
+	(*timestamppb.Timestamp)(nil),         // 18: google.protobuf.Timestamp
+	(Life)(0),                             // 19: ferry.v1.Life
 }
 var file_ferry_v1_agent_proto_depIdxs = []int32{
-	8, // 0: ferry.v1.ReportStatusRequest.status:type_name -> ferry.v1.StatusInfo
-	9, // 1: ferry.v1.WatchMigrationStatusResponse.phase:type_name -> ferry.v1.MigrationPhase
-	9, // 2: ferry.v1.ReportMigrationMinionRequest.phase:type_name -> ferry.v1.MigrationPhase
-	0, // 3: ferry.v1.AgentService.AgentLogin:input_type -> ferry.v1.AgentLoginRequest
-	2, // 4: ferry.v1.AgentService.ReportStatus:input_type -> ferry.v1.ReportStatusRequest
-	4, // 5: ferry.v1.AgentService.WatchMigrationStatus:input_type -> ferry.v1.WatchMigrationStatusRequest
-	6, // 6: ferry.v1.AgentService.ReportMigrationMinion:input_type -> ferry.v1.ReportMigrationMinionRequest
-	1, // 7: ferry.v1.AgentService.AgentLogin:output_type -> ferry.v1.AgentLoginResponse
-	3, // 8: ferry.v1.AgentService.ReportStatus:output_type -> ferry.v1.ReportStatusResponse
-	5, // 9: ferry.v1.AgentService.WatchMigrationStatus:output_type -> ferry.v1.WatchMigrationStatusResponse
-	7, // 10: ferry.v1.AgentService.ReportMigrationMinion:output_type -> ferry.v1.ReportMigrationMinionResponse
-	7, // [7:11] is the sub-list for method output_type
-	3, // [3:7] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	16, // 0: ferry.v1.ReportStatusRequest.status:type_name -> ferry.v1.StatusInfo
+	16, // 1: ferry.v1.ReportStatusRequest.workload_status:type_name -> ferry.v1.StatusInfo
+	17, // 2: ferry.v1.WatchMigrationStatusResponse.phase:type_name -> ferry.v1.MigrationPhase
+	17, // 3: ferry.v1.ReportMigrationMinionRequest.phase:type_name -> ferry.v1.MigrationPhase
+	18, // 4: ferry.v1.WorkloadReport.time:type_name -> google.protobuf.Timestamp
+	8,  // 5: ferry.v1.ReportWorkloadRequest.reports:type_name -> ferry.v1.WorkloadReport
+	19, // 6: ferry.v1.AssignedUnit.life:type_name -> ferry.v1.Life
+	12, // 7: ferry.v1.WatchMachineUnitsResponse.units:type_name -> ferry.v1.AssignedUnit
+	0,  // 8: ferry.v1.AgentService.AgentLogin:input_type -> ferry.v1.AgentLoginRequest
+	2,  // 9: ferry.v1.AgentService.ReportStatus:input_type -> ferry.v1.ReportStatusRequest
+	4,  // 10: ferry.v1.AgentService.WatchMigrationStatus:input_type -> ferry.v1.WatchMigrationStatusRequest
+	6,  // 11: ferry.v1.AgentService.ReportMigrationMinion:input_type -> ferry.v1.ReportMigrationMinionRequest
+	9,  // 12: ferry.v1.AgentService.ReportWorkload:input_type -> ferry.v1.ReportWorkloadRequest
+	11, // 13: ferry.v1.AgentService.WatchMachineUnits:input_type -> ferry.v1.WatchMachineUnitsRequest
+	14, // 14: ferry.v1.AgentService.ProvisionUnit:input_type -> ferry.v1.ProvisionUnitRequest
+	1,  // 15: ferry.v1.AgentService.AgentLogin:output_type -> ferry.v1.AgentLoginResponse
+	3,  // 16: ferry.v1.AgentService.ReportStatus:output_type -> ferry.v1.ReportStatusResponse
+	5,  // 17: ferry.v1.AgentService.WatchMigrationStatus:output_type -> ferry.v1.WatchMigrationStatusResponse
+	7,  // 18: ferry.v1.AgentService.ReportMigrationMinion:output_type -> ferry.v1.ReportMigrationMinionResponse
+	10, // 19: ferry.v1.AgentService.ReportWorkload:output_type -> ferry.v1.ReportWorkloadResponse
+	13, // 20: ferry.v1.AgentService.WatchMachineUnits:output_type -> ferry.v1.WatchMachineUnitsResponse
+	15, // 21: ferry.v1.AgentService.ProvisionUnit:output_type -> ferry.v1.ProvisionUnitResponse
+	15, // [15:22] is the sub-list for method output_type
+	8,  // [8:15] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_ferry_v1_agent_proto_init() }
@@ -516,7 +1016,7 @@ func file_ferry_v1_agent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_agent_proto_rawDesc), len(file_ferry_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

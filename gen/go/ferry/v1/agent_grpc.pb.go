@@ -23,13 +23,19 @@ const (
 	AgentService_ReportStatus_FullMethodName          = "/ferry.v1.AgentService/ReportStatus"
 	AgentService_WatchMigrationStatus_FullMethodName  = "/ferry.v1.AgentService/WatchMigrationStatus"
 	AgentService_ReportMigrationMinion_FullMethodName = "/ferry.v1.AgentService/ReportMigrationMinion"
+	AgentService_ReportWorkload_FullMethodName        = "/ferry.v1.AgentService/ReportWorkload"
+	AgentService_WatchMachineUnits_FullMethodName     = "/ferry.v1.AgentService/WatchMachineUnits"
+	AgentService_ProvisionUnit_FullMethodName         = "/ferry.v1.AgentService/ProvisionUnit"
 )
 
 // AgentServiceClient is the client API for AgentService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Machine and unit agents (simulated) talking to their controller.
+// Machine and unit agents talking to their controller. Each machine runs an
+// agent (a `ferry-agent` process may host several machines' agents); unit
+// agents run inside their machine's agent, each with its own credentials and
+// connection.
 type AgentServiceClient interface {
 	// Exchanges an agent's tag and password for a token.
 	AgentLogin(ctx context.Context, in *AgentLoginRequest, opts ...grpc.CallOption) (*AgentLoginResponse, error)
@@ -39,6 +45,17 @@ type AgentServiceClient interface {
 	WatchMigrationStatus(ctx context.Context, in *WatchMigrationStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMigrationStatusResponse], error)
 	// Reports that the agent completed (or failed) a migration phase.
 	ReportMigrationMinion(ctx context.Context, in *ReportMigrationMinionRequest, opts ...grpc.CallOption) (*ReportMigrationMinionResponse, error)
+	// Unit agents: delivers workload reports, oldest first. Idempotent by
+	// sequence number: a report at or below the last accepted one is
+	// acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
+	// while the model is migrating; the agent keeps them and sends them again.
+	ReportWorkload(ctx context.Context, in *ReportWorkloadRequest, opts ...grpc.CallOption) (*ReportWorkloadResponse, error)
+	// Machine agents: streams the units assigned to the machine, at once and on
+	// every change.
+	WatchMachineUnits(ctx context.Context, in *WatchMachineUnitsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMachineUnitsResponse], error)
+	// Machine agents: gives a unit on the machine new credentials (the
+	// controller generates the password and keeps only its hash).
+	ProvisionUnit(ctx context.Context, in *ProvisionUnitRequest, opts ...grpc.CallOption) (*ProvisionUnitResponse, error)
 }
 
 type agentServiceClient struct {
@@ -98,11 +115,53 @@ func (c *agentServiceClient) ReportMigrationMinion(ctx context.Context, in *Repo
 	return out, nil
 }
 
+func (c *agentServiceClient) ReportWorkload(ctx context.Context, in *ReportWorkloadRequest, opts ...grpc.CallOption) (*ReportWorkloadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportWorkloadResponse)
+	err := c.cc.Invoke(ctx, AgentService_ReportWorkload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *agentServiceClient) WatchMachineUnits(ctx context.Context, in *WatchMachineUnitsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMachineUnitsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AgentService_ServiceDesc.Streams[1], AgentService_WatchMachineUnits_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchMachineUnitsRequest, WatchMachineUnitsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_WatchMachineUnitsClient = grpc.ServerStreamingClient[WatchMachineUnitsResponse]
+
+func (c *agentServiceClient) ProvisionUnit(ctx context.Context, in *ProvisionUnitRequest, opts ...grpc.CallOption) (*ProvisionUnitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ProvisionUnitResponse)
+	err := c.cc.Invoke(ctx, AgentService_ProvisionUnit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AgentServiceServer is the server API for AgentService service.
 // All implementations must embed UnimplementedAgentServiceServer
 // for forward compatibility.
 //
-// Machine and unit agents (simulated) talking to their controller.
+// Machine and unit agents talking to their controller. Each machine runs an
+// agent (a `ferry-agent` process may host several machines' agents); unit
+// agents run inside their machine's agent, each with its own credentials and
+// connection.
 type AgentServiceServer interface {
 	// Exchanges an agent's tag and password for a token.
 	AgentLogin(context.Context, *AgentLoginRequest) (*AgentLoginResponse, error)
@@ -112,6 +171,17 @@ type AgentServiceServer interface {
 	WatchMigrationStatus(*WatchMigrationStatusRequest, grpc.ServerStreamingServer[WatchMigrationStatusResponse]) error
 	// Reports that the agent completed (or failed) a migration phase.
 	ReportMigrationMinion(context.Context, *ReportMigrationMinionRequest) (*ReportMigrationMinionResponse, error)
+	// Unit agents: delivers workload reports, oldest first. Idempotent by
+	// sequence number: a report at or below the last accepted one is
+	// acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
+	// while the model is migrating; the agent keeps them and sends them again.
+	ReportWorkload(context.Context, *ReportWorkloadRequest) (*ReportWorkloadResponse, error)
+	// Machine agents: streams the units assigned to the machine, at once and on
+	// every change.
+	WatchMachineUnits(*WatchMachineUnitsRequest, grpc.ServerStreamingServer[WatchMachineUnitsResponse]) error
+	// Machine agents: gives a unit on the machine new credentials (the
+	// controller generates the password and keeps only its hash).
+	ProvisionUnit(context.Context, *ProvisionUnitRequest) (*ProvisionUnitResponse, error)
 	mustEmbedUnimplementedAgentServiceServer()
 }
 
@@ -133,6 +203,15 @@ func (UnimplementedAgentServiceServer) WatchMigrationStatus(*WatchMigrationStatu
 }
 func (UnimplementedAgentServiceServer) ReportMigrationMinion(context.Context, *ReportMigrationMinionRequest) (*ReportMigrationMinionResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ReportMigrationMinion not implemented")
+}
+func (UnimplementedAgentServiceServer) ReportWorkload(context.Context, *ReportWorkloadRequest) (*ReportWorkloadResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReportWorkload not implemented")
+}
+func (UnimplementedAgentServiceServer) WatchMachineUnits(*WatchMachineUnitsRequest, grpc.ServerStreamingServer[WatchMachineUnitsResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchMachineUnits not implemented")
+}
+func (UnimplementedAgentServiceServer) ProvisionUnit(context.Context, *ProvisionUnitRequest) (*ProvisionUnitResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ProvisionUnit not implemented")
 }
 func (UnimplementedAgentServiceServer) mustEmbedUnimplementedAgentServiceServer() {}
 func (UnimplementedAgentServiceServer) testEmbeddedByValue()                      {}
@@ -220,6 +299,53 @@ func _AgentService_ReportMigrationMinion_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AgentService_ReportWorkload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportWorkloadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServiceServer).ReportWorkload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AgentService_ReportWorkload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServiceServer).ReportWorkload(ctx, req.(*ReportWorkloadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AgentService_WatchMachineUnits_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchMachineUnitsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AgentServiceServer).WatchMachineUnits(m, &grpc.GenericServerStream[WatchMachineUnitsRequest, WatchMachineUnitsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_WatchMachineUnitsServer = grpc.ServerStreamingServer[WatchMachineUnitsResponse]
+
+func _AgentService_ProvisionUnit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ProvisionUnitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServiceServer).ProvisionUnit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AgentService_ProvisionUnit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServiceServer).ProvisionUnit(ctx, req.(*ProvisionUnitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AgentService_ServiceDesc is the grpc.ServiceDesc for AgentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -239,11 +365,24 @@ var AgentService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ReportMigrationMinion",
 			Handler:    _AgentService_ReportMigrationMinion_Handler,
 		},
+		{
+			MethodName: "ReportWorkload",
+			Handler:    _AgentService_ReportWorkload_Handler,
+		},
+		{
+			MethodName: "ProvisionUnit",
+			Handler:    _AgentService_ProvisionUnit_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "WatchMigrationStatus",
 			Handler:       _AgentService_WatchMigrationStatus_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchMachineUnits",
+			Handler:       _AgentService_WatchMachineUnits_Handler,
 			ServerStreams: true,
 		},
 	},

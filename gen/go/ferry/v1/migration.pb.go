@@ -124,6 +124,13 @@ type MigrationProgress struct {
 	AgentsReported int32 `protobuf:"varint,6,opt,name=agents_reported,json=agentsReported,proto3" json:"agents_reported,omitempty"`
 	// Agents still to report for the current phase.
 	AgentsPending int32 `protobuf:"varint,7,opt,name=agents_pending,json=agentsPending,proto3" json:"agents_pending,omitempty"`
+	// Agents waited for in the current (or last) agent phase: reported plus
+	// pending. 0 with agents_checked set: no agent was connected.
+	AgentsTotal int32 `protobuf:"varint,8,opt,name=agents_total,json=agentsTotal,proto3" json:"agents_total,omitempty"`
+	// Agents that reported switching to the destination in SUCCESS.
+	AgentsSwitched int32 `protobuf:"varint,9,opt,name=agents_switched,json=agentsSwitched,proto3" json:"agents_switched,omitempty"`
+	// Whether agents were looked for in the current (or last) agent phase.
+	AgentsChecked bool `protobuf:"varint,10,opt,name=agents_checked,json=agentsChecked,proto3" json:"agents_checked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -205,6 +212,27 @@ func (x *MigrationProgress) GetAgentsPending() int32 {
 		return x.AgentsPending
 	}
 	return 0
+}
+
+func (x *MigrationProgress) GetAgentsTotal() int32 {
+	if x != nil {
+		return x.AgentsTotal
+	}
+	return 0
+}
+
+func (x *MigrationProgress) GetAgentsSwitched() int32 {
+	if x != nil {
+		return x.AgentsSwitched
+	}
+	return 0
+}
+
+func (x *MigrationProgress) GetAgentsChecked() bool {
+	if x != nil {
+		return x.AgentsChecked
+	}
+	return false
 }
 
 // Time spent in one phase.
@@ -1050,7 +1078,7 @@ const file_ferry_v1_migration_proto_rawDesc = "" +
 	"\x0fcontroller_name\x18\x02 \x01(\tR\x0econtrollerName\x12\x1c\n" +
 	"\taddresses\x18\x03 \x03(\tR\taddresses\x12\x17\n" +
 	"\aca_cert\x18\x04 \x01(\tR\x06caCert\x12\x14\n" +
-	"\x05token\x18\x05 \x01(\tR\x05token\"\x8c\x02\n" +
+	"\x05token\x18\x05 \x01(\tR\x05token\"\xff\x02\n" +
 	"\x11MigrationProgress\x12#\n" +
 	"\rentities_done\x18\x01 \x01(\x03R\fentitiesDone\x12%\n" +
 	"\x0eentities_total\x18\x02 \x01(\x03R\rentitiesTotal\x12\x1d\n" +
@@ -1060,7 +1088,11 @@ const file_ferry_v1_migration_proto_rawDesc = "" +
 	"bytesTotal\x12\x1b\n" +
 	"\tlogs_done\x18\x05 \x01(\x03R\blogsDone\x12'\n" +
 	"\x0fagents_reported\x18\x06 \x01(\x05R\x0eagentsReported\x12%\n" +
-	"\x0eagents_pending\x18\a \x01(\x05R\ragentsPending\"\xaf\x01\n" +
+	"\x0eagents_pending\x18\a \x01(\x05R\ragentsPending\x12!\n" +
+	"\fagents_total\x18\b \x01(\x05R\vagentsTotal\x12'\n" +
+	"\x0fagents_switched\x18\t \x01(\x05R\x0eagentsSwitched\x12%\n" +
+	"\x0eagents_checked\x18\n" +
+	" \x01(\bR\ragentsChecked\"\xaf\x01\n" +
 	"\vPhaseTiming\x12.\n" +
 	"\x05phase\x18\x01 \x01(\x0e2\x18.ferry.v1.MigrationPhaseR\x05phase\x129\n" +
 	"\n" +

@@ -2352,6 +2352,227 @@ func (x *StreamLogsResponse) GetEntries() []*LogEntry {
 	return nil
 }
 
+// Request for GetStatusHistory.
+type GetStatusHistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model: UUID, "name" or "owner/name".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Entity tag: "machine-<id>", "unit-<app>-<n>", "application-<app>" or
+	// "model"; a machine id or unit name is accepted too.
+	Entity string `protobuf:"bytes,2,opt,name=entity,proto3" json:"entity,omitempty"`
+	// Only these kinds ("agent", "instance", "workload", "report", "model",
+	// "relation"); all when empty.
+	Kinds []string `protobuf:"bytes,3,rep,name=kinds,proto3" json:"kinds,omitempty"`
+	// At most this many entries (default 100, at most 10000), newest first.
+	Limit int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Only entries with an id below this (paging; 0: from the newest).
+	BeforeId      int64 `protobuf:"varint,5,opt,name=before_id,json=beforeId,proto3" json:"before_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStatusHistoryRequest) Reset() {
+	*x = GetStatusHistoryRequest{}
+	mi := &file_ferry_v1_model_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStatusHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStatusHistoryRequest) ProtoMessage() {}
+
+func (x *GetStatusHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStatusHistoryRequest.ProtoReflect.Descriptor instead.
+func (*GetStatusHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *GetStatusHistoryRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *GetStatusHistoryRequest) GetEntity() string {
+	if x != nil {
+		return x.Entity
+	}
+	return ""
+}
+
+func (x *GetStatusHistoryRequest) GetKinds() []string {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
+func (x *GetStatusHistoryRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *GetStatusHistoryRequest) GetBeforeId() int64 {
+	if x != nil {
+		return x.BeforeId
+	}
+	return 0
+}
+
+// One status history entry.
+type StatusHistoryEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id, increasing with time on one controller.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Kind: "agent", "instance", "workload", "report", "model", "relation".
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The status.
+	Status *StatusInfo `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// For "report" entries: the workload report's sequence number.
+	Seq           int64 `protobuf:"varint,4,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatusHistoryEntry) Reset() {
+	*x = StatusHistoryEntry{}
+	mi := &file_ferry_v1_model_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatusHistoryEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatusHistoryEntry) ProtoMessage() {}
+
+func (x *StatusHistoryEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatusHistoryEntry.ProtoReflect.Descriptor instead.
+func (*StatusHistoryEntry) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *StatusHistoryEntry) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *StatusHistoryEntry) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *StatusHistoryEntry) GetStatus() *StatusInfo {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *StatusHistoryEntry) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+// Response of GetStatusHistory.
+type GetStatusHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entity tag.
+	Entity string `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	// Entries, newest first.
+	Entries []*StatusHistoryEntry `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	// Whether older entries exist (ask again with before_id).
+	More          bool `protobuf:"varint,3,opt,name=more,proto3" json:"more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStatusHistoryResponse) Reset() {
+	*x = GetStatusHistoryResponse{}
+	mi := &file_ferry_v1_model_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStatusHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStatusHistoryResponse) ProtoMessage() {}
+
+func (x *GetStatusHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStatusHistoryResponse.ProtoReflect.Descriptor instead.
+func (*GetStatusHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *GetStatusHistoryResponse) GetEntity() string {
+	if x != nil {
+		return x.Entity
+	}
+	return ""
+}
+
+func (x *GetStatusHistoryResponse) GetEntries() []*StatusHistoryEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *GetStatusHistoryResponse) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
 var File_ferry_v1_model_proto protoreflect.FileDescriptor
 
 const file_ferry_v1_model_proto_rawDesc = "" +
@@ -2508,7 +2729,22 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x05level\x18\x04 \x01(\tR\x05level\x12\x16\n" +
 	"\x06follow\x18\x05 \x01(\bR\x06follow\"B\n" +
 	"\x12StreamLogsResponse\x12,\n" +
-	"\aentries\x18\x01 \x03(\v2\x12.ferry.v1.LogEntryR\aentries2\xdd\f\n" +
+	"\aentries\x18\x01 \x03(\v2\x12.ferry.v1.LogEntryR\aentries\"\x90\x01\n" +
+	"\x17GetStatusHistoryRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
+	"\x06entity\x18\x02 \x01(\tR\x06entity\x12\x14\n" +
+	"\x05kinds\x18\x03 \x03(\tR\x05kinds\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\x12\x1b\n" +
+	"\tbefore_id\x18\x05 \x01(\x03R\bbeforeId\"x\n" +
+	"\x12StatusHistoryEntry\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12,\n" +
+	"\x06status\x18\x03 \x01(\v2\x14.ferry.v1.StatusInfoR\x06status\x12\x10\n" +
+	"\x03seq\x18\x04 \x01(\x03R\x03seq\"~\n" +
+	"\x18GetStatusHistoryResponse\x12\x16\n" +
+	"\x06entity\x18\x01 \x01(\tR\x06entity\x126\n" +
+	"\aentries\x18\x02 \x03(\v2\x1c.ferry.v1.StatusHistoryEntryR\aentries\x12\x12\n" +
+	"\x04more\x18\x03 \x01(\bR\x04more2\xb8\r\n" +
 	"\fModelService\x12J\n" +
 	"\vCreateModel\x12\x1c.ferry.v1.CreateModelRequest\x1a\x1d.ferry.v1.CreateModelResponse\x12G\n" +
 	"\n" +
@@ -2530,7 +2766,8 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x11UpdateModelConfig\x12\".ferry.v1.UpdateModelConfigRequest\x1a#.ferry.v1.UpdateModelConfigResponse\x12D\n" +
 	"\tGetStatus\x12\x1a.ferry.v1.GetStatusRequest\x1a\x1b.ferry.v1.GetStatusResponse\x12L\n" +
 	"\vWatchStatus\x12\x1c.ferry.v1.WatchStatusRequest\x1a\x1d.ferry.v1.WatchStatusResponse0\x01\x12O\n" +
-	"\fStreamStatus\x12\x1d.ferry.v1.StreamStatusRequest\x1a\x1e.ferry.v1.StreamStatusResponse0\x01\x12I\n" +
+	"\fStreamStatus\x12\x1d.ferry.v1.StreamStatusRequest\x1a\x1e.ferry.v1.StreamStatusResponse0\x01\x12Y\n" +
+	"\x10GetStatusHistory\x12!.ferry.v1.GetStatusHistoryRequest\x1a\".ferry.v1.GetStatusHistoryResponse\x12I\n" +
 	"\n" +
 	"StreamLogs\x12\x1b.ferry.v1.StreamLogsRequest\x1a\x1c.ferry.v1.StreamLogsResponse0\x01B\x8b\x01\n" +
 	"\fcom.ferry.v1B\n" +
@@ -2548,7 +2785,7 @@ func file_ferry_v1_model_proto_rawDescGZIP() []byte {
 	return file_ferry_v1_model_proto_rawDescData
 }
 
-var file_ferry_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_ferry_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_ferry_v1_model_proto_goTypes = []any{
 	(*CreateModelRequest)(nil),              // 0: ferry.v1.CreateModelRequest
 	(*CreateModelResponse)(nil),             // 1: ferry.v1.CreateModelResponse
@@ -2592,103 +2829,111 @@ var file_ferry_v1_model_proto_goTypes = []any{
 	(*StreamStatusResponse)(nil),            // 39: ferry.v1.StreamStatusResponse
 	(*StreamLogsRequest)(nil),               // 40: ferry.v1.StreamLogsRequest
 	(*StreamLogsResponse)(nil),              // 41: ferry.v1.StreamLogsResponse
-	nil,                                     // 42: ferry.v1.CreateModelRequest.ConfigEntry
-	nil,                                     // 43: ferry.v1.DeployApplicationRequest.ConfigEntry
-	nil,                                     // 44: ferry.v1.GetApplicationConfigResponse.ConfigEntry
-	nil,                                     // 45: ferry.v1.UpdateApplicationConfigRequest.SetEntry
-	nil,                                     // 46: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
-	nil,                                     // 47: ferry.v1.GetModelConfigResponse.ConfigEntry
-	nil,                                     // 48: ferry.v1.UpdateModelConfigRequest.SetEntry
-	nil,                                     // 49: ferry.v1.UpdateModelConfigResponse.ConfigEntry
-	(*Model)(nil),                           // 50: ferry.v1.Model
-	(*Base)(nil),                            // 51: ferry.v1.Base
-	(*Machine)(nil),                         // 52: ferry.v1.Machine
-	(*Charm)(nil),                           // 53: ferry.v1.Charm
-	(*Application)(nil),                     // 54: ferry.v1.Application
-	(*Unit)(nil),                            // 55: ferry.v1.Unit
-	(*Relation)(nil),                        // 56: ferry.v1.Relation
-	(*timestamppb.Timestamp)(nil),           // 57: google.protobuf.Timestamp
-	(*LogEntry)(nil),                        // 58: ferry.v1.LogEntry
-	(*ConfigValue)(nil),                     // 59: ferry.v1.ConfigValue
+	(*GetStatusHistoryRequest)(nil),         // 42: ferry.v1.GetStatusHistoryRequest
+	(*StatusHistoryEntry)(nil),              // 43: ferry.v1.StatusHistoryEntry
+	(*GetStatusHistoryResponse)(nil),        // 44: ferry.v1.GetStatusHistoryResponse
+	nil,                                     // 45: ferry.v1.CreateModelRequest.ConfigEntry
+	nil,                                     // 46: ferry.v1.DeployApplicationRequest.ConfigEntry
+	nil,                                     // 47: ferry.v1.GetApplicationConfigResponse.ConfigEntry
+	nil,                                     // 48: ferry.v1.UpdateApplicationConfigRequest.SetEntry
+	nil,                                     // 49: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
+	nil,                                     // 50: ferry.v1.GetModelConfigResponse.ConfigEntry
+	nil,                                     // 51: ferry.v1.UpdateModelConfigRequest.SetEntry
+	nil,                                     // 52: ferry.v1.UpdateModelConfigResponse.ConfigEntry
+	(*Model)(nil),                           // 53: ferry.v1.Model
+	(*Base)(nil),                            // 54: ferry.v1.Base
+	(*Machine)(nil),                         // 55: ferry.v1.Machine
+	(*Charm)(nil),                           // 56: ferry.v1.Charm
+	(*Application)(nil),                     // 57: ferry.v1.Application
+	(*Unit)(nil),                            // 58: ferry.v1.Unit
+	(*Relation)(nil),                        // 59: ferry.v1.Relation
+	(*timestamppb.Timestamp)(nil),           // 60: google.protobuf.Timestamp
+	(*LogEntry)(nil),                        // 61: ferry.v1.LogEntry
+	(*StatusInfo)(nil),                      // 62: ferry.v1.StatusInfo
+	(*ConfigValue)(nil),                     // 63: ferry.v1.ConfigValue
 }
 var file_ferry_v1_model_proto_depIdxs = []int32{
-	42, // 0: ferry.v1.CreateModelRequest.config:type_name -> ferry.v1.CreateModelRequest.ConfigEntry
-	50, // 1: ferry.v1.CreateModelResponse.model:type_name -> ferry.v1.Model
-	50, // 2: ferry.v1.ListModelsResponse.models:type_name -> ferry.v1.Model
-	50, // 3: ferry.v1.GetModelResponse.model:type_name -> ferry.v1.Model
-	51, // 4: ferry.v1.AddMachinesRequest.base:type_name -> ferry.v1.Base
-	52, // 5: ferry.v1.AddMachinesResponse.machines:type_name -> ferry.v1.Machine
+	45, // 0: ferry.v1.CreateModelRequest.config:type_name -> ferry.v1.CreateModelRequest.ConfigEntry
+	53, // 1: ferry.v1.CreateModelResponse.model:type_name -> ferry.v1.Model
+	53, // 2: ferry.v1.ListModelsResponse.models:type_name -> ferry.v1.Model
+	53, // 3: ferry.v1.GetModelResponse.model:type_name -> ferry.v1.Model
+	54, // 4: ferry.v1.AddMachinesRequest.base:type_name -> ferry.v1.Base
+	55, // 5: ferry.v1.AddMachinesResponse.machines:type_name -> ferry.v1.Machine
 	10, // 6: ferry.v1.UploadCharmRequest.metadata:type_name -> ferry.v1.UploadCharmMetadata
-	53, // 7: ferry.v1.UploadCharmResponse.charm:type_name -> ferry.v1.Charm
-	53, // 8: ferry.v1.ListCharmsResponse.charms:type_name -> ferry.v1.Charm
-	43, // 9: ferry.v1.DeployApplicationRequest.config:type_name -> ferry.v1.DeployApplicationRequest.ConfigEntry
-	54, // 10: ferry.v1.DeployApplicationResponse.application:type_name -> ferry.v1.Application
-	55, // 11: ferry.v1.AddUnitsResponse.units:type_name -> ferry.v1.Unit
-	56, // 12: ferry.v1.AddRelationResponse.relation:type_name -> ferry.v1.Relation
-	44, // 13: ferry.v1.GetApplicationConfigResponse.config:type_name -> ferry.v1.GetApplicationConfigResponse.ConfigEntry
-	45, // 14: ferry.v1.UpdateApplicationConfigRequest.set:type_name -> ferry.v1.UpdateApplicationConfigRequest.SetEntry
-	46, // 15: ferry.v1.UpdateApplicationConfigResponse.config:type_name -> ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
-	47, // 16: ferry.v1.GetModelConfigResponse.config:type_name -> ferry.v1.GetModelConfigResponse.ConfigEntry
-	48, // 17: ferry.v1.UpdateModelConfigRequest.set:type_name -> ferry.v1.UpdateModelConfigRequest.SetEntry
-	49, // 18: ferry.v1.UpdateModelConfigResponse.config:type_name -> ferry.v1.UpdateModelConfigResponse.ConfigEntry
-	50, // 19: ferry.v1.FullStatus.model:type_name -> ferry.v1.Model
-	52, // 20: ferry.v1.FullStatus.machines:type_name -> ferry.v1.Machine
-	54, // 21: ferry.v1.FullStatus.applications:type_name -> ferry.v1.Application
-	56, // 22: ferry.v1.FullStatus.relations:type_name -> ferry.v1.Relation
-	57, // 23: ferry.v1.FullStatus.time:type_name -> google.protobuf.Timestamp
+	56, // 7: ferry.v1.UploadCharmResponse.charm:type_name -> ferry.v1.Charm
+	56, // 8: ferry.v1.ListCharmsResponse.charms:type_name -> ferry.v1.Charm
+	46, // 9: ferry.v1.DeployApplicationRequest.config:type_name -> ferry.v1.DeployApplicationRequest.ConfigEntry
+	57, // 10: ferry.v1.DeployApplicationResponse.application:type_name -> ferry.v1.Application
+	58, // 11: ferry.v1.AddUnitsResponse.units:type_name -> ferry.v1.Unit
+	59, // 12: ferry.v1.AddRelationResponse.relation:type_name -> ferry.v1.Relation
+	47, // 13: ferry.v1.GetApplicationConfigResponse.config:type_name -> ferry.v1.GetApplicationConfigResponse.ConfigEntry
+	48, // 14: ferry.v1.UpdateApplicationConfigRequest.set:type_name -> ferry.v1.UpdateApplicationConfigRequest.SetEntry
+	49, // 15: ferry.v1.UpdateApplicationConfigResponse.config:type_name -> ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
+	50, // 16: ferry.v1.GetModelConfigResponse.config:type_name -> ferry.v1.GetModelConfigResponse.ConfigEntry
+	51, // 17: ferry.v1.UpdateModelConfigRequest.set:type_name -> ferry.v1.UpdateModelConfigRequest.SetEntry
+	52, // 18: ferry.v1.UpdateModelConfigResponse.config:type_name -> ferry.v1.UpdateModelConfigResponse.ConfigEntry
+	53, // 19: ferry.v1.FullStatus.model:type_name -> ferry.v1.Model
+	55, // 20: ferry.v1.FullStatus.machines:type_name -> ferry.v1.Machine
+	57, // 21: ferry.v1.FullStatus.applications:type_name -> ferry.v1.Application
+	59, // 22: ferry.v1.FullStatus.relations:type_name -> ferry.v1.Relation
+	60, // 23: ferry.v1.FullStatus.time:type_name -> google.protobuf.Timestamp
 	33, // 24: ferry.v1.GetStatusResponse.status:type_name -> ferry.v1.FullStatus
 	33, // 25: ferry.v1.WatchStatusResponse.status:type_name -> ferry.v1.FullStatus
 	33, // 26: ferry.v1.StreamStatusResponse.status:type_name -> ferry.v1.FullStatus
-	58, // 27: ferry.v1.StreamLogsResponse.entries:type_name -> ferry.v1.LogEntry
-	59, // 28: ferry.v1.GetApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	59, // 29: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	59, // 30: ferry.v1.GetModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	59, // 31: ferry.v1.UpdateModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	0,  // 32: ferry.v1.ModelService.CreateModel:input_type -> ferry.v1.CreateModelRequest
-	2,  // 33: ferry.v1.ModelService.ListModels:input_type -> ferry.v1.ListModelsRequest
-	4,  // 34: ferry.v1.ModelService.GetModel:input_type -> ferry.v1.GetModelRequest
-	6,  // 35: ferry.v1.ModelService.DeleteModel:input_type -> ferry.v1.DeleteModelRequest
-	8,  // 36: ferry.v1.ModelService.AddMachines:input_type -> ferry.v1.AddMachinesRequest
-	11, // 37: ferry.v1.ModelService.UploadCharm:input_type -> ferry.v1.UploadCharmRequest
-	13, // 38: ferry.v1.ModelService.ListCharms:input_type -> ferry.v1.ListCharmsRequest
-	15, // 39: ferry.v1.ModelService.DeployApplication:input_type -> ferry.v1.DeployApplicationRequest
-	17, // 40: ferry.v1.ModelService.AddUnits:input_type -> ferry.v1.AddUnitsRequest
-	19, // 41: ferry.v1.ModelService.RemoveUnits:input_type -> ferry.v1.RemoveUnitsRequest
-	21, // 42: ferry.v1.ModelService.AddRelation:input_type -> ferry.v1.AddRelationRequest
-	23, // 43: ferry.v1.ModelService.RemoveRelation:input_type -> ferry.v1.RemoveRelationRequest
-	25, // 44: ferry.v1.ModelService.GetApplicationConfig:input_type -> ferry.v1.GetApplicationConfigRequest
-	27, // 45: ferry.v1.ModelService.UpdateApplicationConfig:input_type -> ferry.v1.UpdateApplicationConfigRequest
-	29, // 46: ferry.v1.ModelService.GetModelConfig:input_type -> ferry.v1.GetModelConfigRequest
-	31, // 47: ferry.v1.ModelService.UpdateModelConfig:input_type -> ferry.v1.UpdateModelConfigRequest
-	34, // 48: ferry.v1.ModelService.GetStatus:input_type -> ferry.v1.GetStatusRequest
-	36, // 49: ferry.v1.ModelService.WatchStatus:input_type -> ferry.v1.WatchStatusRequest
-	38, // 50: ferry.v1.ModelService.StreamStatus:input_type -> ferry.v1.StreamStatusRequest
-	40, // 51: ferry.v1.ModelService.StreamLogs:input_type -> ferry.v1.StreamLogsRequest
-	1,  // 52: ferry.v1.ModelService.CreateModel:output_type -> ferry.v1.CreateModelResponse
-	3,  // 53: ferry.v1.ModelService.ListModels:output_type -> ferry.v1.ListModelsResponse
-	5,  // 54: ferry.v1.ModelService.GetModel:output_type -> ferry.v1.GetModelResponse
-	7,  // 55: ferry.v1.ModelService.DeleteModel:output_type -> ferry.v1.DeleteModelResponse
-	9,  // 56: ferry.v1.ModelService.AddMachines:output_type -> ferry.v1.AddMachinesResponse
-	12, // 57: ferry.v1.ModelService.UploadCharm:output_type -> ferry.v1.UploadCharmResponse
-	14, // 58: ferry.v1.ModelService.ListCharms:output_type -> ferry.v1.ListCharmsResponse
-	16, // 59: ferry.v1.ModelService.DeployApplication:output_type -> ferry.v1.DeployApplicationResponse
-	18, // 60: ferry.v1.ModelService.AddUnits:output_type -> ferry.v1.AddUnitsResponse
-	20, // 61: ferry.v1.ModelService.RemoveUnits:output_type -> ferry.v1.RemoveUnitsResponse
-	22, // 62: ferry.v1.ModelService.AddRelation:output_type -> ferry.v1.AddRelationResponse
-	24, // 63: ferry.v1.ModelService.RemoveRelation:output_type -> ferry.v1.RemoveRelationResponse
-	26, // 64: ferry.v1.ModelService.GetApplicationConfig:output_type -> ferry.v1.GetApplicationConfigResponse
-	28, // 65: ferry.v1.ModelService.UpdateApplicationConfig:output_type -> ferry.v1.UpdateApplicationConfigResponse
-	30, // 66: ferry.v1.ModelService.GetModelConfig:output_type -> ferry.v1.GetModelConfigResponse
-	32, // 67: ferry.v1.ModelService.UpdateModelConfig:output_type -> ferry.v1.UpdateModelConfigResponse
-	35, // 68: ferry.v1.ModelService.GetStatus:output_type -> ferry.v1.GetStatusResponse
-	37, // 69: ferry.v1.ModelService.WatchStatus:output_type -> ferry.v1.WatchStatusResponse
-	39, // 70: ferry.v1.ModelService.StreamStatus:output_type -> ferry.v1.StreamStatusResponse
-	41, // 71: ferry.v1.ModelService.StreamLogs:output_type -> ferry.v1.StreamLogsResponse
-	52, // [52:72] is the sub-list for method output_type
-	32, // [32:52] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	61, // 27: ferry.v1.StreamLogsResponse.entries:type_name -> ferry.v1.LogEntry
+	62, // 28: ferry.v1.StatusHistoryEntry.status:type_name -> ferry.v1.StatusInfo
+	43, // 29: ferry.v1.GetStatusHistoryResponse.entries:type_name -> ferry.v1.StatusHistoryEntry
+	63, // 30: ferry.v1.GetApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	63, // 31: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	63, // 32: ferry.v1.GetModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	63, // 33: ferry.v1.UpdateModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	0,  // 34: ferry.v1.ModelService.CreateModel:input_type -> ferry.v1.CreateModelRequest
+	2,  // 35: ferry.v1.ModelService.ListModels:input_type -> ferry.v1.ListModelsRequest
+	4,  // 36: ferry.v1.ModelService.GetModel:input_type -> ferry.v1.GetModelRequest
+	6,  // 37: ferry.v1.ModelService.DeleteModel:input_type -> ferry.v1.DeleteModelRequest
+	8,  // 38: ferry.v1.ModelService.AddMachines:input_type -> ferry.v1.AddMachinesRequest
+	11, // 39: ferry.v1.ModelService.UploadCharm:input_type -> ferry.v1.UploadCharmRequest
+	13, // 40: ferry.v1.ModelService.ListCharms:input_type -> ferry.v1.ListCharmsRequest
+	15, // 41: ferry.v1.ModelService.DeployApplication:input_type -> ferry.v1.DeployApplicationRequest
+	17, // 42: ferry.v1.ModelService.AddUnits:input_type -> ferry.v1.AddUnitsRequest
+	19, // 43: ferry.v1.ModelService.RemoveUnits:input_type -> ferry.v1.RemoveUnitsRequest
+	21, // 44: ferry.v1.ModelService.AddRelation:input_type -> ferry.v1.AddRelationRequest
+	23, // 45: ferry.v1.ModelService.RemoveRelation:input_type -> ferry.v1.RemoveRelationRequest
+	25, // 46: ferry.v1.ModelService.GetApplicationConfig:input_type -> ferry.v1.GetApplicationConfigRequest
+	27, // 47: ferry.v1.ModelService.UpdateApplicationConfig:input_type -> ferry.v1.UpdateApplicationConfigRequest
+	29, // 48: ferry.v1.ModelService.GetModelConfig:input_type -> ferry.v1.GetModelConfigRequest
+	31, // 49: ferry.v1.ModelService.UpdateModelConfig:input_type -> ferry.v1.UpdateModelConfigRequest
+	34, // 50: ferry.v1.ModelService.GetStatus:input_type -> ferry.v1.GetStatusRequest
+	36, // 51: ferry.v1.ModelService.WatchStatus:input_type -> ferry.v1.WatchStatusRequest
+	38, // 52: ferry.v1.ModelService.StreamStatus:input_type -> ferry.v1.StreamStatusRequest
+	42, // 53: ferry.v1.ModelService.GetStatusHistory:input_type -> ferry.v1.GetStatusHistoryRequest
+	40, // 54: ferry.v1.ModelService.StreamLogs:input_type -> ferry.v1.StreamLogsRequest
+	1,  // 55: ferry.v1.ModelService.CreateModel:output_type -> ferry.v1.CreateModelResponse
+	3,  // 56: ferry.v1.ModelService.ListModels:output_type -> ferry.v1.ListModelsResponse
+	5,  // 57: ferry.v1.ModelService.GetModel:output_type -> ferry.v1.GetModelResponse
+	7,  // 58: ferry.v1.ModelService.DeleteModel:output_type -> ferry.v1.DeleteModelResponse
+	9,  // 59: ferry.v1.ModelService.AddMachines:output_type -> ferry.v1.AddMachinesResponse
+	12, // 60: ferry.v1.ModelService.UploadCharm:output_type -> ferry.v1.UploadCharmResponse
+	14, // 61: ferry.v1.ModelService.ListCharms:output_type -> ferry.v1.ListCharmsResponse
+	16, // 62: ferry.v1.ModelService.DeployApplication:output_type -> ferry.v1.DeployApplicationResponse
+	18, // 63: ferry.v1.ModelService.AddUnits:output_type -> ferry.v1.AddUnitsResponse
+	20, // 64: ferry.v1.ModelService.RemoveUnits:output_type -> ferry.v1.RemoveUnitsResponse
+	22, // 65: ferry.v1.ModelService.AddRelation:output_type -> ferry.v1.AddRelationResponse
+	24, // 66: ferry.v1.ModelService.RemoveRelation:output_type -> ferry.v1.RemoveRelationResponse
+	26, // 67: ferry.v1.ModelService.GetApplicationConfig:output_type -> ferry.v1.GetApplicationConfigResponse
+	28, // 68: ferry.v1.ModelService.UpdateApplicationConfig:output_type -> ferry.v1.UpdateApplicationConfigResponse
+	30, // 69: ferry.v1.ModelService.GetModelConfig:output_type -> ferry.v1.GetModelConfigResponse
+	32, // 70: ferry.v1.ModelService.UpdateModelConfig:output_type -> ferry.v1.UpdateModelConfigResponse
+	35, // 71: ferry.v1.ModelService.GetStatus:output_type -> ferry.v1.GetStatusResponse
+	37, // 72: ferry.v1.ModelService.WatchStatus:output_type -> ferry.v1.WatchStatusResponse
+	39, // 73: ferry.v1.ModelService.StreamStatus:output_type -> ferry.v1.StreamStatusResponse
+	44, // 74: ferry.v1.ModelService.GetStatusHistory:output_type -> ferry.v1.GetStatusHistoryResponse
+	41, // 75: ferry.v1.ModelService.StreamLogs:output_type -> ferry.v1.StreamLogsResponse
+	55, // [55:76] is the sub-list for method output_type
+	34, // [34:55] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_ferry_v1_model_proto_init() }
@@ -2707,7 +2952,7 @@ func file_ferry_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_model_proto_rawDesc), len(file_ferry_v1_model_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   50,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -38,6 +38,7 @@ const (
 	ModelService_GetStatus_FullMethodName               = "/ferry.v1.ModelService/GetStatus"
 	ModelService_WatchStatus_FullMethodName             = "/ferry.v1.ModelService/WatchStatus"
 	ModelService_StreamStatus_FullMethodName            = "/ferry.v1.ModelService/StreamStatus"
+	ModelService_GetStatusHistory_FullMethodName        = "/ferry.v1.ModelService/GetStatusHistory"
 	ModelService_StreamLogs_FullMethodName              = "/ferry.v1.ModelService/StreamLogs"
 )
 
@@ -100,6 +101,9 @@ type ModelServiceClient interface {
 	// stream of parts of at most 1 MiB each, for models of any size. The
 	// stream ends after the last part.
 	StreamStatus(ctx context.Context, in *StreamStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStatusResponse], error)
+	// Returns the status history of one entity ("machine-0", "unit-app-0",
+	// "application-app" or "model"), newest first.
+	GetStatusHistory(ctx context.Context, in *GetStatusHistoryRequest, opts ...grpc.CallOption) (*GetStatusHistoryResponse, error)
 	// Streams the model's log entries, optionally following new ones.
 	StreamLogs(ctx context.Context, in *StreamLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamLogsResponse], error)
 }
@@ -323,6 +327,16 @@ func (c *modelServiceClient) StreamStatus(ctx context.Context, in *StreamStatusR
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModelService_StreamStatusClient = grpc.ServerStreamingClient[StreamStatusResponse]
 
+func (c *modelServiceClient) GetStatusHistory(ctx context.Context, in *GetStatusHistoryRequest, opts ...grpc.CallOption) (*GetStatusHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetStatusHistoryResponse)
+	err := c.cc.Invoke(ctx, ModelService_GetStatusHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *modelServiceClient) StreamLogs(ctx context.Context, in *StreamLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamLogsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[3], ModelService_StreamLogs_FullMethodName, cOpts...)
@@ -401,6 +415,9 @@ type ModelServiceServer interface {
 	// stream of parts of at most 1 MiB each, for models of any size. The
 	// stream ends after the last part.
 	StreamStatus(*StreamStatusRequest, grpc.ServerStreamingServer[StreamStatusResponse]) error
+	// Returns the status history of one entity ("machine-0", "unit-app-0",
+	// "application-app" or "model"), newest first.
+	GetStatusHistory(context.Context, *GetStatusHistoryRequest) (*GetStatusHistoryResponse, error)
 	// Streams the model's log entries, optionally following new ones.
 	StreamLogs(*StreamLogsRequest, grpc.ServerStreamingServer[StreamLogsResponse]) error
 	mustEmbedUnimplementedModelServiceServer()
@@ -469,6 +486,9 @@ func (UnimplementedModelServiceServer) WatchStatus(*WatchStatusRequest, grpc.Ser
 }
 func (UnimplementedModelServiceServer) StreamStatus(*StreamStatusRequest, grpc.ServerStreamingServer[StreamStatusResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method StreamStatus not implemented")
+}
+func (UnimplementedModelServiceServer) GetStatusHistory(context.Context, *GetStatusHistoryRequest) (*GetStatusHistoryResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetStatusHistory not implemented")
 }
 func (UnimplementedModelServiceServer) StreamLogs(*StreamLogsRequest, grpc.ServerStreamingServer[StreamLogsResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method StreamLogs not implemented")
@@ -811,6 +831,24 @@ func _ModelService_StreamStatus_Handler(srv interface{}, stream grpc.ServerStrea
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModelService_StreamStatusServer = grpc.ServerStreamingServer[StreamStatusResponse]
 
+func _ModelService_GetStatusHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStatusHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).GetStatusHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_GetStatusHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).GetStatusHistory(ctx, req.(*GetStatusHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ModelService_StreamLogs_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(StreamLogsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -892,6 +930,10 @@ var ModelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStatus",
 			Handler:    _ModelService_GetStatus_Handler,
+		},
+		{
+			MethodName: "GetStatusHistory",
+			Handler:    _ModelService_GetStatusHistory_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -836,7 +836,9 @@ type Machine struct {
 	// Hostname.
 	Hostname string `protobuf:"bytes,8,opt,name=hostname,proto3" json:"hostname,omitempty"`
 	// Lifecycle.
-	Life          Life `protobuf:"varint,9,opt,name=life,proto3,enum=ferry.v1.Life" json:"life,omitempty"`
+	Life Life `protobuf:"varint,9,opt,name=life,proto3,enum=ferry.v1.Life" json:"life,omitempty"`
+	// The machine agent's connection; unset when it never connected.
+	Agent         *AgentConnection `protobuf:"bytes,10,opt,name=agent,proto3" json:"agent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -934,6 +936,159 @@ func (x *Machine) GetLife() Life {
 	return Life_LIFE_UNSPECIFIED
 }
 
+func (x *Machine) GetAgent() *AgentConnection {
+	if x != nil {
+		return x.Agent
+	}
+	return nil
+}
+
+// An agent's connection to its controller.
+type AgentConnection struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether the agent is connected now (to any node of the controller).
+	Connected bool `protobuf:"varint,1,opt,name=connected,proto3" json:"connected,omitempty"`
+	// Name of the controller.
+	Controller string `protobuf:"bytes,2,opt,name=controller,proto3" json:"controller,omitempty"`
+	// The controller API address serving the agent (the node's).
+	Address string `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	// When the agent connected (or, when not connected, last connected).
+	Since *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
+	// When the agent was last heard from.
+	LastSeen      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentConnection) Reset() {
+	*x = AgentConnection{}
+	mi := &file_ferry_v1_resources_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentConnection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentConnection) ProtoMessage() {}
+
+func (x *AgentConnection) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_resources_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentConnection.ProtoReflect.Descriptor instead.
+func (*AgentConnection) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AgentConnection) GetConnected() bool {
+	if x != nil {
+		return x.Connected
+	}
+	return false
+}
+
+func (x *AgentConnection) GetController() string {
+	if x != nil {
+		return x.Controller
+	}
+	return ""
+}
+
+func (x *AgentConnection) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AgentConnection) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *AgentConnection) GetLastSeen() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSeen
+	}
+	return nil
+}
+
+// The last report of a unit's workload.
+type WorkloadInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its sequence number (0: none yet).
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The workload's counter.
+	Counter int64 `protobuf:"varint,2,opt,name=counter,proto3" json:"counter,omitempty"`
+	// When the workload made it.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkloadInfo) Reset() {
+	*x = WorkloadInfo{}
+	mi := &file_ferry_v1_resources_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkloadInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkloadInfo) ProtoMessage() {}
+
+func (x *WorkloadInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_resources_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkloadInfo.ProtoReflect.Descriptor instead.
+func (*WorkloadInfo) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *WorkloadInfo) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WorkloadInfo) GetCounter() int64 {
+	if x != nil {
+		return x.Counter
+	}
+	return 0
+}
+
+func (x *WorkloadInfo) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
 // An endpoint declared by a charm.
 type CharmEndpoint struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -953,7 +1108,7 @@ type CharmEndpoint struct {
 
 func (x *CharmEndpoint) Reset() {
 	*x = CharmEndpoint{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[6]
+	mi := &file_ferry_v1_resources_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1120,7 @@ func (x *CharmEndpoint) String() string {
 func (*CharmEndpoint) ProtoMessage() {}
 
 func (x *CharmEndpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[6]
+	mi := &file_ferry_v1_resources_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1133,7 @@ func (x *CharmEndpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CharmEndpoint.ProtoReflect.Descriptor instead.
 func (*CharmEndpoint) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{6}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CharmEndpoint) GetName() string {
@@ -1031,7 +1186,7 @@ type CharmConfigOption struct {
 
 func (x *CharmConfigOption) Reset() {
 	*x = CharmConfigOption{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[7]
+	mi := &file_ferry_v1_resources_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1043,7 +1198,7 @@ func (x *CharmConfigOption) String() string {
 func (*CharmConfigOption) ProtoMessage() {}
 
 func (x *CharmConfigOption) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[7]
+	mi := &file_ferry_v1_resources_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1056,7 +1211,7 @@ func (x *CharmConfigOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CharmConfigOption.ProtoReflect.Descriptor instead.
 func (*CharmConfigOption) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{7}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CharmConfigOption) GetType() string {
@@ -1105,7 +1260,7 @@ type Charm struct {
 
 func (x *Charm) Reset() {
 	*x = Charm{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[8]
+	mi := &file_ferry_v1_resources_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1272,7 @@ func (x *Charm) String() string {
 func (*Charm) ProtoMessage() {}
 
 func (x *Charm) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[8]
+	mi := &file_ferry_v1_resources_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1285,7 @@ func (x *Charm) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Charm.ProtoReflect.Descriptor instead.
 func (*Charm) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{8}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Charm) GetName() string {
@@ -1207,14 +1362,18 @@ type Unit struct {
 	// Whether this unit is the application's leader.
 	Leader bool `protobuf:"varint,7,opt,name=leader,proto3" json:"leader,omitempty"`
 	// Lifecycle.
-	Life          Life `protobuf:"varint,8,opt,name=life,proto3,enum=ferry.v1.Life" json:"life,omitempty"`
+	Life Life `protobuf:"varint,8,opt,name=life,proto3,enum=ferry.v1.Life" json:"life,omitempty"`
+	// The unit agent's connection; unset when it never connected.
+	Agent *AgentConnection `protobuf:"bytes,9,opt,name=agent,proto3" json:"agent,omitempty"`
+	// The last workload report.
+	Workload      *WorkloadInfo `protobuf:"bytes,10,opt,name=workload,proto3" json:"workload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Unit) Reset() {
 	*x = Unit{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[9]
+	mi := &file_ferry_v1_resources_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1385,7 @@ func (x *Unit) String() string {
 func (*Unit) ProtoMessage() {}
 
 func (x *Unit) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[9]
+	mi := &file_ferry_v1_resources_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1398,7 @@ func (x *Unit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unit.ProtoReflect.Descriptor instead.
 func (*Unit) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{9}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Unit) GetName() string {
@@ -1298,6 +1457,20 @@ func (x *Unit) GetLife() Life {
 	return Life_LIFE_UNSPECIFIED
 }
 
+func (x *Unit) GetAgent() *AgentConnection {
+	if x != nil {
+		return x.Agent
+	}
+	return nil
+}
+
+func (x *Unit) GetWorkload() *WorkloadInfo {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
 // One side of a relation.
 type RelationEndpoint struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1315,7 +1488,7 @@ type RelationEndpoint struct {
 
 func (x *RelationEndpoint) Reset() {
 	*x = RelationEndpoint{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[10]
+	mi := &file_ferry_v1_resources_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1500,7 @@ func (x *RelationEndpoint) String() string {
 func (*RelationEndpoint) ProtoMessage() {}
 
 func (x *RelationEndpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[10]
+	mi := &file_ferry_v1_resources_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1513,7 @@ func (x *RelationEndpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelationEndpoint.ProtoReflect.Descriptor instead.
 func (*RelationEndpoint) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{10}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RelationEndpoint) GetApplication() string {
@@ -1392,7 +1565,7 @@ type Relation struct {
 
 func (x *Relation) Reset() {
 	*x = Relation{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[11]
+	mi := &file_ferry_v1_resources_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1404,7 +1577,7 @@ func (x *Relation) String() string {
 func (*Relation) ProtoMessage() {}
 
 func (x *Relation) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[11]
+	mi := &file_ferry_v1_resources_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1417,7 +1590,7 @@ func (x *Relation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Relation.ProtoReflect.Descriptor instead.
 func (*Relation) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{11}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Relation) GetId() int32 {
@@ -1491,7 +1664,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[12]
+	mi := &file_ferry_v1_resources_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1676,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[12]
+	mi := &file_ferry_v1_resources_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1689,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{12}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Application) GetName() string {
@@ -1606,7 +1779,7 @@ type ConfigValue struct {
 
 func (x *ConfigValue) Reset() {
 	*x = ConfigValue{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[13]
+	mi := &file_ferry_v1_resources_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1618,7 +1791,7 @@ func (x *ConfigValue) String() string {
 func (*ConfigValue) ProtoMessage() {}
 
 func (x *ConfigValue) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[13]
+	mi := &file_ferry_v1_resources_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1631,7 +1804,7 @@ func (x *ConfigValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigValue.ProtoReflect.Descriptor instead.
 func (*ConfigValue) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{13}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ConfigValue) GetValue() string {
@@ -1683,7 +1856,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_ferry_v1_resources_proto_msgTypes[14]
+	mi := &file_ferry_v1_resources_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1695,7 +1868,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_resources_proto_msgTypes[14]
+	mi := &file_ferry_v1_resources_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +1881,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{14}
+	return file_ferry_v1_resources_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LogEntry) GetTime() *timestamppb.Timestamp {
@@ -1800,7 +1973,7 @@ const file_ferry_v1_resources_proto_rawDesc = "" +
 	"createTime\x12#\n" +
 	"\rmachine_count\x18\x12 \x01(\x05R\fmachineCount\x12\x1d\n" +
 	"\n" +
-	"unit_count\x18\x13 \x01(\x05R\tunitCount\"\xd4\x02\n" +
+	"unit_count\x18\x13 \x01(\x05R\tunitCount\"\x85\x03\n" +
 	"\aMachine\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\fagent_status\x18\x02 \x01(\v2\x14.ferry.v1.StatusInfoR\vagentStatus\x12=\n" +
@@ -1811,7 +1984,21 @@ const file_ferry_v1_resources_proto_rawDesc = "" +
 	"\fip_addresses\x18\x06 \x03(\tR\vipAddresses\x12\"\n" +
 	"\x04base\x18\a \x01(\v2\x0e.ferry.v1.BaseR\x04base\x12\x1a\n" +
 	"\bhostname\x18\b \x01(\tR\bhostname\x12\"\n" +
-	"\x04life\x18\t \x01(\x0e2\x0e.ferry.v1.LifeR\x04life\"\x99\x01\n" +
+	"\x04life\x18\t \x01(\x0e2\x0e.ferry.v1.LifeR\x04life\x12/\n" +
+	"\x05agent\x18\n" +
+	" \x01(\v2\x19.ferry.v1.AgentConnectionR\x05agent\"\xd4\x01\n" +
+	"\x0fAgentConnection\x12\x1c\n" +
+	"\tconnected\x18\x01 \x01(\bR\tconnected\x12\x1e\n" +
+	"\n" +
+	"controller\x18\x02 \x01(\tR\n" +
+	"controller\x12\x18\n" +
+	"\aaddress\x18\x03 \x01(\tR\aaddress\x120\n" +
+	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x127\n" +
+	"\tlast_seen\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\"j\n" +
+	"\fWorkloadInfo\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n" +
+	"\acounter\x18\x02 \x01(\x03R\acounter\x12.\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x99\x01\n" +
 	"\rCharmEndpoint\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12*\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x16.ferry.v1.EndpointRoleR\x04role\x12\x1c\n" +
@@ -1833,7 +2020,7 @@ const file_ferry_v1_resources_proto_rawDesc = "" +
 	"\x04size\x18\b \x01(\x03R\x04size\x1aV\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
-	"\x05value\x18\x02 \x01(\v2\x1b.ferry.v1.CharmConfigOptionR\x05value:\x028\x01\"\xb1\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1b.ferry.v1.CharmConfigOptionR\x05value:\x028\x01\"\x96\x03\n" +
 	"\x04Unit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x18\n" +
@@ -1842,7 +2029,10 @@ const file_ferry_v1_resources_proto_rawDesc = "" +
 	"\fagent_status\x18\x05 \x01(\v2\x14.ferry.v1.StatusInfoR\vagentStatus\x12%\n" +
 	"\x0epublic_address\x18\x06 \x01(\tR\rpublicAddress\x12\x16\n" +
 	"\x06leader\x18\a \x01(\bR\x06leader\x12\"\n" +
-	"\x04life\x18\b \x01(\x0e2\x0e.ferry.v1.LifeR\x04life\"\x92\x01\n" +
+	"\x04life\x18\b \x01(\x0e2\x0e.ferry.v1.LifeR\x04life\x12/\n" +
+	"\x05agent\x18\t \x01(\v2\x19.ferry.v1.AgentConnectionR\x05agent\x122\n" +
+	"\bworkload\x18\n" +
+	" \x01(\v2\x16.ferry.v1.WorkloadInfoR\bworkload\"\x92\x01\n" +
 	"\x10RelationEndpoint\x12 \n" +
 	"\vapplication\x18\x01 \x01(\tR\vapplication\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
@@ -1931,7 +2121,7 @@ func file_ferry_v1_resources_proto_rawDescGZIP() []byte {
 }
 
 var file_ferry_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_ferry_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_ferry_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_ferry_v1_resources_proto_goTypes = []any{
 	(Life)(0),                     // 0: ferry.v1.Life
 	(ModelAccess)(0),              // 1: ferry.v1.ModelAccess
@@ -1944,55 +2134,63 @@ var file_ferry_v1_resources_proto_goTypes = []any{
 	(*ModelMigrationSummary)(nil), // 8: ferry.v1.ModelMigrationSummary
 	(*Model)(nil),                 // 9: ferry.v1.Model
 	(*Machine)(nil),               // 10: ferry.v1.Machine
-	(*CharmEndpoint)(nil),         // 11: ferry.v1.CharmEndpoint
-	(*CharmConfigOption)(nil),     // 12: ferry.v1.CharmConfigOption
-	(*Charm)(nil),                 // 13: ferry.v1.Charm
-	(*Unit)(nil),                  // 14: ferry.v1.Unit
-	(*RelationEndpoint)(nil),      // 15: ferry.v1.RelationEndpoint
-	(*Relation)(nil),              // 16: ferry.v1.Relation
-	(*Application)(nil),           // 17: ferry.v1.Application
-	(*ConfigValue)(nil),           // 18: ferry.v1.ConfigValue
-	(*LogEntry)(nil),              // 19: ferry.v1.LogEntry
-	nil,                           // 20: ferry.v1.Charm.ConfigEntry
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*AgentConnection)(nil),       // 11: ferry.v1.AgentConnection
+	(*WorkloadInfo)(nil),          // 12: ferry.v1.WorkloadInfo
+	(*CharmEndpoint)(nil),         // 13: ferry.v1.CharmEndpoint
+	(*CharmConfigOption)(nil),     // 14: ferry.v1.CharmConfigOption
+	(*Charm)(nil),                 // 15: ferry.v1.Charm
+	(*Unit)(nil),                  // 16: ferry.v1.Unit
+	(*RelationEndpoint)(nil),      // 17: ferry.v1.RelationEndpoint
+	(*Relation)(nil),              // 18: ferry.v1.Relation
+	(*Application)(nil),           // 19: ferry.v1.Application
+	(*ConfigValue)(nil),           // 20: ferry.v1.ConfigValue
+	(*LogEntry)(nil),              // 21: ferry.v1.LogEntry
+	nil,                           // 22: ferry.v1.Charm.ConfigEntry
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
 }
 var file_ferry_v1_resources_proto_depIdxs = []int32{
-	21, // 0: ferry.v1.StatusInfo.since:type_name -> google.protobuf.Timestamp
+	23, // 0: ferry.v1.StatusInfo.since:type_name -> google.protobuf.Timestamp
 	1,  // 1: ferry.v1.ModelUser.access:type_name -> ferry.v1.ModelAccess
-	21, // 2: ferry.v1.ModelUser.last_connection_time:type_name -> google.protobuf.Timestamp
+	23, // 2: ferry.v1.ModelUser.last_connection_time:type_name -> google.protobuf.Timestamp
 	3,  // 3: ferry.v1.ModelMigrationSummary.phase:type_name -> ferry.v1.MigrationPhase
-	21, // 4: ferry.v1.ModelMigrationSummary.start_time:type_name -> google.protobuf.Timestamp
-	21, // 5: ferry.v1.ModelMigrationSummary.end_time:type_name -> google.protobuf.Timestamp
+	23, // 4: ferry.v1.ModelMigrationSummary.start_time:type_name -> google.protobuf.Timestamp
+	23, // 5: ferry.v1.ModelMigrationSummary.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 6: ferry.v1.Model.life:type_name -> ferry.v1.Life
 	5,  // 7: ferry.v1.Model.status:type_name -> ferry.v1.StatusInfo
 	7,  // 8: ferry.v1.Model.users:type_name -> ferry.v1.ModelUser
 	8,  // 9: ferry.v1.Model.migration:type_name -> ferry.v1.ModelMigrationSummary
 	1,  // 10: ferry.v1.Model.access:type_name -> ferry.v1.ModelAccess
-	21, // 11: ferry.v1.Model.create_time:type_name -> google.protobuf.Timestamp
+	23, // 11: ferry.v1.Model.create_time:type_name -> google.protobuf.Timestamp
 	5,  // 12: ferry.v1.Machine.agent_status:type_name -> ferry.v1.StatusInfo
 	5,  // 13: ferry.v1.Machine.instance_status:type_name -> ferry.v1.StatusInfo
 	6,  // 14: ferry.v1.Machine.base:type_name -> ferry.v1.Base
 	0,  // 15: ferry.v1.Machine.life:type_name -> ferry.v1.Life
-	4,  // 16: ferry.v1.CharmEndpoint.role:type_name -> ferry.v1.EndpointRole
-	11, // 17: ferry.v1.Charm.endpoints:type_name -> ferry.v1.CharmEndpoint
-	20, // 18: ferry.v1.Charm.config:type_name -> ferry.v1.Charm.ConfigEntry
-	5,  // 19: ferry.v1.Unit.workload_status:type_name -> ferry.v1.StatusInfo
-	5,  // 20: ferry.v1.Unit.agent_status:type_name -> ferry.v1.StatusInfo
-	0,  // 21: ferry.v1.Unit.life:type_name -> ferry.v1.Life
-	4,  // 22: ferry.v1.RelationEndpoint.role:type_name -> ferry.v1.EndpointRole
-	15, // 23: ferry.v1.Relation.endpoints:type_name -> ferry.v1.RelationEndpoint
-	5,  // 24: ferry.v1.Relation.status:type_name -> ferry.v1.StatusInfo
-	5,  // 25: ferry.v1.Application.status:type_name -> ferry.v1.StatusInfo
-	14, // 26: ferry.v1.Application.units:type_name -> ferry.v1.Unit
-	0,  // 27: ferry.v1.Application.life:type_name -> ferry.v1.Life
-	6,  // 28: ferry.v1.Application.base:type_name -> ferry.v1.Base
-	21, // 29: ferry.v1.LogEntry.time:type_name -> google.protobuf.Timestamp
-	12, // 30: ferry.v1.Charm.ConfigEntry.value:type_name -> ferry.v1.CharmConfigOption
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	11, // 16: ferry.v1.Machine.agent:type_name -> ferry.v1.AgentConnection
+	23, // 17: ferry.v1.AgentConnection.since:type_name -> google.protobuf.Timestamp
+	23, // 18: ferry.v1.AgentConnection.last_seen:type_name -> google.protobuf.Timestamp
+	23, // 19: ferry.v1.WorkloadInfo.time:type_name -> google.protobuf.Timestamp
+	4,  // 20: ferry.v1.CharmEndpoint.role:type_name -> ferry.v1.EndpointRole
+	13, // 21: ferry.v1.Charm.endpoints:type_name -> ferry.v1.CharmEndpoint
+	22, // 22: ferry.v1.Charm.config:type_name -> ferry.v1.Charm.ConfigEntry
+	5,  // 23: ferry.v1.Unit.workload_status:type_name -> ferry.v1.StatusInfo
+	5,  // 24: ferry.v1.Unit.agent_status:type_name -> ferry.v1.StatusInfo
+	0,  // 25: ferry.v1.Unit.life:type_name -> ferry.v1.Life
+	11, // 26: ferry.v1.Unit.agent:type_name -> ferry.v1.AgentConnection
+	12, // 27: ferry.v1.Unit.workload:type_name -> ferry.v1.WorkloadInfo
+	4,  // 28: ferry.v1.RelationEndpoint.role:type_name -> ferry.v1.EndpointRole
+	17, // 29: ferry.v1.Relation.endpoints:type_name -> ferry.v1.RelationEndpoint
+	5,  // 30: ferry.v1.Relation.status:type_name -> ferry.v1.StatusInfo
+	5,  // 31: ferry.v1.Application.status:type_name -> ferry.v1.StatusInfo
+	16, // 32: ferry.v1.Application.units:type_name -> ferry.v1.Unit
+	0,  // 33: ferry.v1.Application.life:type_name -> ferry.v1.Life
+	6,  // 34: ferry.v1.Application.base:type_name -> ferry.v1.Base
+	23, // 35: ferry.v1.LogEntry.time:type_name -> google.protobuf.Timestamp
+	14, // 36: ferry.v1.Charm.ConfigEntry.value:type_name -> ferry.v1.CharmConfigOption
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_ferry_v1_resources_proto_init() }
@@ -2006,7 +2204,7 @@ func file_ferry_v1_resources_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_resources_proto_rawDesc), len(file_ferry_v1_resources_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,4 +1,7 @@
+import datetime
+
 from ferry.v1 import resources_pb2 as _resources_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -18,16 +21,26 @@ class AgentLoginRequest(_message.Message):
     def __init__(self, model_uuid: _Optional[str] = ..., tag: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
 class AgentLoginResponse(_message.Message):
-    __slots__ = ("token",)
+    __slots__ = ("token", "controller_uuid", "controller_name", "addresses", "workload_seq")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CONTROLLER_UUID_FIELD_NUMBER: _ClassVar[int]
+    CONTROLLER_NAME_FIELD_NUMBER: _ClassVar[int]
+    ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    WORKLOAD_SEQ_FIELD_NUMBER: _ClassVar[int]
     token: str
-    def __init__(self, token: _Optional[str] = ...) -> None: ...
+    controller_uuid: str
+    controller_name: str
+    addresses: _containers.RepeatedScalarFieldContainer[str]
+    workload_seq: int
+    def __init__(self, token: _Optional[str] = ..., controller_uuid: _Optional[str] = ..., controller_name: _Optional[str] = ..., addresses: _Optional[_Iterable[str]] = ..., workload_seq: _Optional[int] = ...) -> None: ...
 
 class ReportStatusRequest(_message.Message):
-    __slots__ = ("status",)
+    __slots__ = ("status", "workload_status")
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    WORKLOAD_STATUS_FIELD_NUMBER: _ClassVar[int]
     status: _resources_pb2.StatusInfo
-    def __init__(self, status: _Optional[_Union[_resources_pb2.StatusInfo, _Mapping]] = ...) -> None: ...
+    workload_status: _resources_pb2.StatusInfo
+    def __init__(self, status: _Optional[_Union[_resources_pb2.StatusInfo, _Mapping]] = ..., workload_status: _Optional[_Union[_resources_pb2.StatusInfo, _Mapping]] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
     __slots__ = ()
@@ -62,3 +75,59 @@ class ReportMigrationMinionRequest(_message.Message):
 class ReportMigrationMinionResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class WorkloadReport(_message.Message):
+    __slots__ = ("seq", "counter", "time")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    COUNTER_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    counter: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, seq: _Optional[int] = ..., counter: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReportWorkloadRequest(_message.Message):
+    __slots__ = ("reports",)
+    REPORTS_FIELD_NUMBER: _ClassVar[int]
+    reports: _containers.RepeatedCompositeFieldContainer[WorkloadReport]
+    def __init__(self, reports: _Optional[_Iterable[_Union[WorkloadReport, _Mapping]]] = ...) -> None: ...
+
+class ReportWorkloadResponse(_message.Message):
+    __slots__ = ("last_seq",)
+    LAST_SEQ_FIELD_NUMBER: _ClassVar[int]
+    last_seq: int
+    def __init__(self, last_seq: _Optional[int] = ...) -> None: ...
+
+class WatchMachineUnitsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AssignedUnit(_message.Message):
+    __slots__ = ("name", "tag", "life")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    LIFE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    tag: str
+    life: _resources_pb2.Life
+    def __init__(self, name: _Optional[str] = ..., tag: _Optional[str] = ..., life: _Optional[_Union[_resources_pb2.Life, str]] = ...) -> None: ...
+
+class WatchMachineUnitsResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[AssignedUnit]
+    def __init__(self, units: _Optional[_Iterable[_Union[AssignedUnit, _Mapping]]] = ...) -> None: ...
+
+class ProvisionUnitRequest(_message.Message):
+    __slots__ = ("unit",)
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    unit: str
+    def __init__(self, unit: _Optional[str] = ...) -> None: ...
+
+class ProvisionUnitResponse(_message.Message):
+    __slots__ = ("tag", "password")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    password: str
+    def __init__(self, tag: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...

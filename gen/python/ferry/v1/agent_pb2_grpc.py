@@ -26,7 +26,10 @@ if _version_not_supported:
 
 
 class AgentServiceStub:
-    """Machine and unit agents (simulated) talking to their controller.
+    """Machine and unit agents talking to their controller. Each machine runs an
+    agent (a `ferry-agent` process may host several machines' agents); unit
+    agents run inside their machine's agent, each with its own credentials and
+    connection.
     """
 
     def __init__(self, channel):
@@ -55,10 +58,28 @@ class AgentServiceStub:
                 request_serializer=ferry_dot_v1_dot_agent__pb2.ReportMigrationMinionRequest.SerializeToString,
                 response_deserializer=ferry_dot_v1_dot_agent__pb2.ReportMigrationMinionResponse.FromString,
                 _registered_method=True)
+        self.ReportWorkload = channel.unary_unary(
+                '/ferry.v1.AgentService/ReportWorkload',
+                request_serializer=ferry_dot_v1_dot_agent__pb2.ReportWorkloadRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_agent__pb2.ReportWorkloadResponse.FromString,
+                _registered_method=True)
+        self.WatchMachineUnits = channel.unary_stream(
+                '/ferry.v1.AgentService/WatchMachineUnits',
+                request_serializer=ferry_dot_v1_dot_agent__pb2.WatchMachineUnitsRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_agent__pb2.WatchMachineUnitsResponse.FromString,
+                _registered_method=True)
+        self.ProvisionUnit = channel.unary_unary(
+                '/ferry.v1.AgentService/ProvisionUnit',
+                request_serializer=ferry_dot_v1_dot_agent__pb2.ProvisionUnitRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_agent__pb2.ProvisionUnitResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
-    """Machine and unit agents (simulated) talking to their controller.
+    """Machine and unit agents talking to their controller. Each machine runs an
+    agent (a `ferry-agent` process may host several machines' agents); unit
+    agents run inside their machine's agent, each with its own credentials and
+    connection.
     """
 
     def AgentLogin(self, request, context):
@@ -89,6 +110,32 @@ class AgentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportWorkload(self, request, context):
+        """Unit agents: delivers workload reports, oldest first. Idempotent by
+        sequence number: a report at or below the last accepted one is
+        acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
+        while the model is migrating; the agent keeps them and sends them again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchMachineUnits(self, request, context):
+        """Machine agents: streams the units assigned to the machine, at once and on
+        every change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProvisionUnit(self, request, context):
+        """Machine agents: gives a unit on the machine new credentials (the
+        controller generates the password and keeps only its hash).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +159,21 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     request_deserializer=ferry_dot_v1_dot_agent__pb2.ReportMigrationMinionRequest.FromString,
                     response_serializer=ferry_dot_v1_dot_agent__pb2.ReportMigrationMinionResponse.SerializeToString,
             ),
+            'ReportWorkload': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportWorkload,
+                    request_deserializer=ferry_dot_v1_dot_agent__pb2.ReportWorkloadRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_agent__pb2.ReportWorkloadResponse.SerializeToString,
+            ),
+            'WatchMachineUnits': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchMachineUnits,
+                    request_deserializer=ferry_dot_v1_dot_agent__pb2.WatchMachineUnitsRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_agent__pb2.WatchMachineUnitsResponse.SerializeToString,
+            ),
+            'ProvisionUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProvisionUnit,
+                    request_deserializer=ferry_dot_v1_dot_agent__pb2.ProvisionUnitRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_agent__pb2.ProvisionUnitResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ferry.v1.AgentService', rpc_method_handlers)
@@ -121,7 +183,10 @@ def add_AgentServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AgentService:
-    """Machine and unit agents (simulated) talking to their controller.
+    """Machine and unit agents talking to their controller. Each machine runs an
+    agent (a `ferry-agent` process may host several machines' agents); unit
+    agents run inside their machine's agent, each with its own credentials and
+    connection.
     """
 
     @staticmethod
@@ -222,6 +287,87 @@ class AgentService:
             '/ferry.v1.AgentService/ReportMigrationMinion',
             ferry_dot_v1_dot_agent__pb2.ReportMigrationMinionRequest.SerializeToString,
             ferry_dot_v1_dot_agent__pb2.ReportMigrationMinionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportWorkload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.AgentService/ReportWorkload',
+            ferry_dot_v1_dot_agent__pb2.ReportWorkloadRequest.SerializeToString,
+            ferry_dot_v1_dot_agent__pb2.ReportWorkloadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchMachineUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ferry.v1.AgentService/WatchMachineUnits',
+            ferry_dot_v1_dot_agent__pb2.WatchMachineUnitsRequest.SerializeToString,
+            ferry_dot_v1_dot_agent__pb2.WatchMachineUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProvisionUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.AgentService/ProvisionUnit',
+            ferry_dot_v1_dot_agent__pb2.ProvisionUnitRequest.SerializeToString,
+            ferry_dot_v1_dot_agent__pb2.ProvisionUnitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,7 +27,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66\x65rry/v1/migration.proto\x12\x08\x66\x65rry.v1\x1a\x18\x66\x65rry/v1/resources.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x01\n\x0fMigrationTarget\x12\'\n\x0f\x63ontroller_uuid\x18\x01 \x01(\tR\x0e\x63ontrollerUuid\x12\'\n\x0f\x63ontroller_name\x18\x02 \x01(\tR\x0e\x63ontrollerName\x12\x1c\n\taddresses\x18\x03 \x03(\tR\taddresses\x12\x17\n\x07\x63\x61_cert\x18\x04 \x01(\tR\x06\x63\x61\x43\x65rt\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\"\x8c\x02\n\x11MigrationProgress\x12#\n\rentities_done\x18\x01 \x01(\x03R\x0c\x65ntitiesDone\x12%\n\x0e\x65ntities_total\x18\x02 \x01(\x03R\rentitiesTotal\x12\x1d\n\nbytes_done\x18\x03 \x01(\x03R\tbytesDone\x12\x1f\n\x0b\x62ytes_total\x18\x04 \x01(\x03R\nbytesTotal\x12\x1b\n\tlogs_done\x18\x05 \x01(\x03R\x08logsDone\x12\'\n\x0f\x61gents_reported\x18\x06 \x01(\x05R\x0e\x61gentsReported\x12%\n\x0e\x61gents_pending\x18\x07 \x01(\x05R\ragentsPending\"\xaf\x01\n\x0bPhaseTiming\x12.\n\x05phase\x18\x01 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"\xdf\x05\n\tMigration\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n\nmodel_uuid\x18\x02 \x01(\tR\tmodelUuid\x12\x1d\n\nmodel_name\x18\x03 \x01(\tR\tmodelName\x12\x1f\n\x0bmodel_owner\x18\x04 \x01(\tR\nmodelOwner\x12\x18\n\x07\x61ttempt\x18\x05 \x01(\x05R\x07\x61ttempt\x12.\n\x05phase\x18\x06 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x46\n\x11phase_change_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fphaseChangeTime\x12%\n\x0estatus_message\x18\x08 \x01(\tR\rstatusMessage\x12\x39\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\x12\x31\n\x06target\x18\x0b \x01(\x0b\x32\x19.ferry.v1.MigrationTargetR\x06target\x12\x37\n\x08progress\x18\x0c \x01(\x0b\x32\x1b.ferry.v1.MigrationProgressR\x08progress\x12:\n\rphase_timings\x18\r \x03(\x0b\x32\x15.ferry.v1.PhaseTimingR\x0cphaseTimings\x12S\n\x18\x65stimated_time_remaining\x18\x0e \x01(\x0b\x32\x19.google.protobuf.DurationR\x16\x65stimatedTimeRemaining\x12\x18\n\x07\x66\x61ilure\x18\x0f \x01(\tR\x07\x66\x61ilure\x12!\n\x0cinitiated_by\x18\x10 \x01(\tR\x0binitiatedBy\"Y\n\x0fPrecheckFailure\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x18\n\x07subject\x18\x02 \x01(\tR\x07subject\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\"y\n\x15StartMigrationRequest\x12\x14\n\x05model\x18\x01 \x01(\tR\x05model\x12\x31\n\x06target\x18\x02 \x01(\x0b\x32\x19.ferry.v1.MigrationTargetR\x06target\x12\x17\n\x07\x64ry_run\x18\x03 \x01(\x08R\x06\x64ryRun\"\x96\x01\n\x16StartMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration\x12\x12\n\x04plan\x18\x02 \x03(\tR\x04plan\x12\x35\n\x08\x66\x61ilures\x18\x03 \x03(\x0b\x32\x19.ferry.v1.PrecheckFailureR\x08\x66\x61ilures\"%\n\x13GetMigrationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"I\n\x14GetMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration\"i\n\x15ListMigrationsRequest\x12\x14\n\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"u\n\x16ListMigrationsResponse\x12\x33\n\nmigrations\x18\x01 \x03(\x0b\x32\x13.ferry.v1.MigrationR\nmigrations\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\'\n\x15WatchMigrationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x16WatchMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration\"\'\n\x15\x41\x62ortMigrationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x16\x41\x62ortMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration2\xb7\x03\n\x10MigrationService\x12S\n\x0eStartMigration\x12\x1f.ferry.v1.StartMigrationRequest\x1a .ferry.v1.StartMigrationResponse\x12M\n\x0cGetMigration\x12\x1d.ferry.v1.GetMigrationRequest\x1a\x1e.ferry.v1.GetMigrationResponse\x12S\n\x0eListMigrations\x12\x1f.ferry.v1.ListMigrationsRequest\x1a .ferry.v1.ListMigrationsResponse\x12U\n\x0eWatchMigration\x12\x1f.ferry.v1.WatchMigrationRequest\x1a .ferry.v1.WatchMigrationResponse0\x01\x12S\n\x0e\x41\x62ortMigration\x12\x1f.ferry.v1.AbortMigrationRequest\x1a .ferry.v1.AbortMigrationResponseB\x8f\x01\n\x0c\x63om.ferry.v1B\x0eMigrationProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03\x46XX\xaa\x02\x08\x46\x65rry.V1\xca\x02\x08\x46\x65rry\\V1\xe2\x02\x14\x46\x65rry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66\x65rry/v1/migration.proto\x12\x08\x66\x65rry.v1\x1a\x18\x66\x65rry/v1/resources.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x01\n\x0fMigrationTarget\x12\'\n\x0f\x63ontroller_uuid\x18\x01 \x01(\tR\x0e\x63ontrollerUuid\x12\'\n\x0f\x63ontroller_name\x18\x02 \x01(\tR\x0e\x63ontrollerName\x12\x1c\n\taddresses\x18\x03 \x03(\tR\taddresses\x12\x17\n\x07\x63\x61_cert\x18\x04 \x01(\tR\x06\x63\x61\x43\x65rt\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\"\xff\x02\n\x11MigrationProgress\x12#\n\rentities_done\x18\x01 \x01(\x03R\x0c\x65ntitiesDone\x12%\n\x0e\x65ntities_total\x18\x02 \x01(\x03R\rentitiesTotal\x12\x1d\n\nbytes_done\x18\x03 \x01(\x03R\tbytesDone\x12\x1f\n\x0b\x62ytes_total\x18\x04 \x01(\x03R\nbytesTotal\x12\x1b\n\tlogs_done\x18\x05 \x01(\x03R\x08logsDone\x12\'\n\x0f\x61gents_reported\x18\x06 \x01(\x05R\x0e\x61gentsReported\x12%\n\x0e\x61gents_pending\x18\x07 \x01(\x05R\ragentsPending\x12!\n\x0c\x61gents_total\x18\x08 \x01(\x05R\x0b\x61gentsTotal\x12\'\n\x0f\x61gents_switched\x18\t \x01(\x05R\x0e\x61gentsSwitched\x12%\n\x0e\x61gents_checked\x18\n \x01(\x08R\ragentsChecked\"\xaf\x01\n\x0bPhaseTiming\x12.\n\x05phase\x18\x01 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"\xdf\x05\n\tMigration\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n\nmodel_uuid\x18\x02 \x01(\tR\tmodelUuid\x12\x1d\n\nmodel_name\x18\x03 \x01(\tR\tmodelName\x12\x1f\n\x0bmodel_owner\x18\x04 \x01(\tR\nmodelOwner\x12\x18\n\x07\x61ttempt\x18\x05 \x01(\x05R\x07\x61ttempt\x12.\n\x05phase\x18\x06 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x46\n\x11phase_change_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fphaseChangeTime\x12%\n\x0estatus_message\x18\x08 \x01(\tR\rstatusMessage\x12\x39\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\x12\x31\n\x06target\x18\x0b \x01(\x0b\x32\x19.ferry.v1.MigrationTargetR\x06target\x12\x37\n\x08progress\x18\x0c \x01(\x0b\x32\x1b.ferry.v1.MigrationProgressR\x08progress\x12:\n\rphase_timings\x18\r \x03(\x0b\x32\x15.ferry.v1.PhaseTimingR\x0cphaseTimings\x12S\n\x18\x65stimated_time_remaining\x18\x0e \x01(\x0b\x32\x19.google.protobuf.DurationR\x16\x65stimatedTimeRemaining\x12\x18\n\x07\x66\x61ilure\x18\x0f \x01(\tR\x07\x66\x61ilure\x12!\n\x0cinitiated_by\x18\x10 \x01(\tR\x0binitiatedBy\"Y\n\x0fPrecheckFailure\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x18\n\x07subject\x18\x02 \x01(\tR\x07subject\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\"y\n\x15StartMigrationRequest\x12\x14\n\x05model\x18\x01 \x01(\tR\x05model\x12\x31\n\x06target\x18\x02 \x01(\x0b\x32\x19.ferry.v1.MigrationTargetR\x06target\x12\x17\n\x07\x64ry_run\x18\x03 \x01(\x08R\x06\x64ryRun\"\x96\x01\n\x16StartMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration\x12\x12\n\x04plan\x18\x02 \x03(\tR\x04plan\x12\x35\n\x08\x66\x61ilures\x18\x03 \x03(\x0b\x32\x19.ferry.v1.PrecheckFailureR\x08\x66\x61ilures\"%\n\x13GetMigrationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"I\n\x14GetMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration\"i\n\x15ListMigrationsRequest\x12\x14\n\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"u\n\x16ListMigrationsResponse\x12\x33\n\nmigrations\x18\x01 \x03(\x0b\x32\x13.ferry.v1.MigrationR\nmigrations\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\'\n\x15WatchMigrationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x16WatchMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration\"\'\n\x15\x41\x62ortMigrationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x16\x41\x62ortMigrationResponse\x12\x31\n\tmigration\x18\x01 \x01(\x0b\x32\x13.ferry.v1.MigrationR\tmigration2\xb7\x03\n\x10MigrationService\x12S\n\x0eStartMigration\x12\x1f.ferry.v1.StartMigrationRequest\x1a .ferry.v1.StartMigrationResponse\x12M\n\x0cGetMigration\x12\x1d.ferry.v1.GetMigrationRequest\x1a\x1e.ferry.v1.GetMigrationResponse\x12S\n\x0eListMigrations\x12\x1f.ferry.v1.ListMigrationsRequest\x1a .ferry.v1.ListMigrationsResponse\x12U\n\x0eWatchMigration\x12\x1f.ferry.v1.WatchMigrationRequest\x1a .ferry.v1.WatchMigrationResponse0\x01\x12S\n\x0e\x41\x62ortMigration\x12\x1f.ferry.v1.AbortMigrationRequest\x1a .ferry.v1.AbortMigrationResponseB\x8f\x01\n\x0c\x63om.ferry.v1B\x0eMigrationProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03\x46XX\xaa\x02\x08\x46\x65rry.V1\xca\x02\x08\x46\x65rry\\V1\xe2\x02\x14\x46\x65rry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,33 +38,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MIGRATIONTARGET']._serialized_start=130
   _globals['_MIGRATIONTARGET']._serialized_end=306
   _globals['_MIGRATIONPROGRESS']._serialized_start=309
-  _globals['_MIGRATIONPROGRESS']._serialized_end=577
-  _globals['_PHASETIMING']._serialized_start=580
-  _globals['_PHASETIMING']._serialized_end=755
-  _globals['_MIGRATION']._serialized_start=758
-  _globals['_MIGRATION']._serialized_end=1493
-  _globals['_PRECHECKFAILURE']._serialized_start=1495
-  _globals['_PRECHECKFAILURE']._serialized_end=1584
-  _globals['_STARTMIGRATIONREQUEST']._serialized_start=1586
-  _globals['_STARTMIGRATIONREQUEST']._serialized_end=1707
-  _globals['_STARTMIGRATIONRESPONSE']._serialized_start=1710
-  _globals['_STARTMIGRATIONRESPONSE']._serialized_end=1860
-  _globals['_GETMIGRATIONREQUEST']._serialized_start=1862
-  _globals['_GETMIGRATIONREQUEST']._serialized_end=1899
-  _globals['_GETMIGRATIONRESPONSE']._serialized_start=1901
-  _globals['_GETMIGRATIONRESPONSE']._serialized_end=1974
-  _globals['_LISTMIGRATIONSREQUEST']._serialized_start=1976
-  _globals['_LISTMIGRATIONSREQUEST']._serialized_end=2081
-  _globals['_LISTMIGRATIONSRESPONSE']._serialized_start=2083
-  _globals['_LISTMIGRATIONSRESPONSE']._serialized_end=2200
-  _globals['_WATCHMIGRATIONREQUEST']._serialized_start=2202
-  _globals['_WATCHMIGRATIONREQUEST']._serialized_end=2241
-  _globals['_WATCHMIGRATIONRESPONSE']._serialized_start=2243
-  _globals['_WATCHMIGRATIONRESPONSE']._serialized_end=2318
-  _globals['_ABORTMIGRATIONREQUEST']._serialized_start=2320
-  _globals['_ABORTMIGRATIONREQUEST']._serialized_end=2359
-  _globals['_ABORTMIGRATIONRESPONSE']._serialized_start=2361
-  _globals['_ABORTMIGRATIONRESPONSE']._serialized_end=2436
-  _globals['_MIGRATIONSERVICE']._serialized_start=2439
-  _globals['_MIGRATIONSERVICE']._serialized_end=2878
+  _globals['_MIGRATIONPROGRESS']._serialized_end=692
+  _globals['_PHASETIMING']._serialized_start=695
+  _globals['_PHASETIMING']._serialized_end=870
+  _globals['_MIGRATION']._serialized_start=873
+  _globals['_MIGRATION']._serialized_end=1608
+  _globals['_PRECHECKFAILURE']._serialized_start=1610
+  _globals['_PRECHECKFAILURE']._serialized_end=1699
+  _globals['_STARTMIGRATIONREQUEST']._serialized_start=1701
+  _globals['_STARTMIGRATIONREQUEST']._serialized_end=1822
+  _globals['_STARTMIGRATIONRESPONSE']._serialized_start=1825
+  _globals['_STARTMIGRATIONRESPONSE']._serialized_end=1975
+  _globals['_GETMIGRATIONREQUEST']._serialized_start=1977
+  _globals['_GETMIGRATIONREQUEST']._serialized_end=2014
+  _globals['_GETMIGRATIONRESPONSE']._serialized_start=2016
+  _globals['_GETMIGRATIONRESPONSE']._serialized_end=2089
+  _globals['_LISTMIGRATIONSREQUEST']._serialized_start=2091
+  _globals['_LISTMIGRATIONSREQUEST']._serialized_end=2196
+  _globals['_LISTMIGRATIONSRESPONSE']._serialized_start=2198
+  _globals['_LISTMIGRATIONSRESPONSE']._serialized_end=2315
+  _globals['_WATCHMIGRATIONREQUEST']._serialized_start=2317
+  _globals['_WATCHMIGRATIONREQUEST']._serialized_end=2356
+  _globals['_WATCHMIGRATIONRESPONSE']._serialized_start=2358
+  _globals['_WATCHMIGRATIONRESPONSE']._serialized_end=2433
+  _globals['_ABORTMIGRATIONREQUEST']._serialized_start=2435
+  _globals['_ABORTMIGRATIONREQUEST']._serialized_end=2474
+  _globals['_ABORTMIGRATIONRESPONSE']._serialized_start=2476
+  _globals['_ABORTMIGRATIONRESPONSE']._serialized_end=2551
+  _globals['_MIGRATIONSERVICE']._serialized_start=2554
+  _globals['_MIGRATIONSERVICE']._serialized_end=2993
 # @@protoc_insertion_point(module_scope)

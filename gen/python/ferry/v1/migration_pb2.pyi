@@ -26,7 +26,7 @@ class MigrationTarget(_message.Message):
     def __init__(self, controller_uuid: _Optional[str] = ..., controller_name: _Optional[str] = ..., addresses: _Optional[_Iterable[str]] = ..., ca_cert: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
 
 class MigrationProgress(_message.Message):
-    __slots__ = ("entities_done", "entities_total", "bytes_done", "bytes_total", "logs_done", "agents_reported", "agents_pending")
+    __slots__ = ("entities_done", "entities_total", "bytes_done", "bytes_total", "logs_done", "agents_reported", "agents_pending", "agents_total", "agents_switched", "agents_checked")
     ENTITIES_DONE_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_TOTAL_FIELD_NUMBER: _ClassVar[int]
     BYTES_DONE_FIELD_NUMBER: _ClassVar[int]
@@ -34,6 +34,9 @@ class MigrationProgress(_message.Message):
     LOGS_DONE_FIELD_NUMBER: _ClassVar[int]
     AGENTS_REPORTED_FIELD_NUMBER: _ClassVar[int]
     AGENTS_PENDING_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_SWITCHED_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_CHECKED_FIELD_NUMBER: _ClassVar[int]
     entities_done: int
     entities_total: int
     bytes_done: int
@@ -41,7 +44,10 @@ class MigrationProgress(_message.Message):
     logs_done: int
     agents_reported: int
     agents_pending: int
-    def __init__(self, entities_done: _Optional[int] = ..., entities_total: _Optional[int] = ..., bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., logs_done: _Optional[int] = ..., agents_reported: _Optional[int] = ..., agents_pending: _Optional[int] = ...) -> None: ...
+    agents_total: int
+    agents_switched: int
+    agents_checked: bool
+    def __init__(self, entities_done: _Optional[int] = ..., entities_total: _Optional[int] = ..., bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., logs_done: _Optional[int] = ..., agents_reported: _Optional[int] = ..., agents_pending: _Optional[int] = ..., agents_total: _Optional[int] = ..., agents_switched: _Optional[int] = ..., agents_checked: _Optional[bool] = ...) -> None: ...
 
 class PhaseTiming(_message.Message):
     __slots__ = ("phase", "start_time", "end_time")

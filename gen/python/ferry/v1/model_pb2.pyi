@@ -397,3 +397,39 @@ class StreamLogsResponse(_message.Message):
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[_resources_pb2.LogEntry]
     def __init__(self, entries: _Optional[_Iterable[_Union[_resources_pb2.LogEntry, _Mapping]]] = ...) -> None: ...
+
+class GetStatusHistoryRequest(_message.Message):
+    __slots__ = ("model", "entity", "kinds", "limit", "before_id")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_ID_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    entity: str
+    kinds: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    before_id: int
+    def __init__(self, model: _Optional[str] = ..., entity: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., before_id: _Optional[int] = ...) -> None: ...
+
+class StatusHistoryEntry(_message.Message):
+    __slots__ = ("id", "kind", "status", "seq")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    kind: str
+    status: _resources_pb2.StatusInfo
+    seq: int
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[str] = ..., status: _Optional[_Union[_resources_pb2.StatusInfo, _Mapping]] = ..., seq: _Optional[int] = ...) -> None: ...
+
+class GetStatusHistoryResponse(_message.Message):
+    __slots__ = ("entity", "entries", "more")
+    ENTITY_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    entity: str
+    entries: _containers.RepeatedCompositeFieldContainer[StatusHistoryEntry]
+    more: bool
+    def __init__(self, entity: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[StatusHistoryEntry, _Mapping]]] = ..., more: _Optional[bool] = ...) -> None: ...

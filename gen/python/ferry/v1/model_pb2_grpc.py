@@ -138,6 +138,11 @@ class ModelServiceStub:
                 request_serializer=ferry_dot_v1_dot_model__pb2.StreamStatusRequest.SerializeToString,
                 response_deserializer=ferry_dot_v1_dot_model__pb2.StreamStatusResponse.FromString,
                 _registered_method=True)
+        self.GetStatusHistory = channel.unary_unary(
+                '/ferry.v1.ModelService/GetStatusHistory',
+                request_serializer=ferry_dot_v1_dot_model__pb2.GetStatusHistoryRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_model__pb2.GetStatusHistoryResponse.FromString,
+                _registered_method=True)
         self.StreamLogs = channel.unary_stream(
                 '/ferry.v1.ModelService/StreamLogs',
                 request_serializer=ferry_dot_v1_dot_model__pb2.StreamLogsRequest.SerializeToString,
@@ -297,6 +302,14 @@ class ModelServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStatusHistory(self, request, context):
+        """Returns the status history of one entity ("machine-0", "unit-app-0",
+        "application-app" or "model"), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StreamLogs(self, request, context):
         """Streams the model's log entries, optionally following new ones.
         """
@@ -401,6 +414,11 @@ def add_ModelServiceServicer_to_server(servicer, server):
                     servicer.StreamStatus,
                     request_deserializer=ferry_dot_v1_dot_model__pb2.StreamStatusRequest.FromString,
                     response_serializer=ferry_dot_v1_dot_model__pb2.StreamStatusResponse.SerializeToString,
+            ),
+            'GetStatusHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatusHistory,
+                    request_deserializer=ferry_dot_v1_dot_model__pb2.GetStatusHistoryRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_model__pb2.GetStatusHistoryResponse.SerializeToString,
             ),
             'StreamLogs': grpc.unary_stream_rpc_method_handler(
                     servicer.StreamLogs,
@@ -930,6 +948,33 @@ class ModelService:
             '/ferry.v1.ModelService/StreamStatus',
             ferry_dot_v1_dot_model__pb2.StreamStatusRequest.SerializeToString,
             ferry_dot_v1_dot_model__pb2.StreamStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatusHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.ModelService/GetStatusHistory',
+            ferry_dot_v1_dot_model__pb2.GetStatusHistoryRequest.SerializeToString,
+            ferry_dot_v1_dot_model__pb2.GetStatusHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

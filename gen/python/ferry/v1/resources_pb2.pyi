@@ -166,7 +166,7 @@ class Model(_message.Message):
     def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., uuid: _Optional[str] = ..., type: _Optional[str] = ..., controller_uuid: _Optional[str] = ..., controller_name: _Optional[str] = ..., is_controller: _Optional[bool] = ..., cloud: _Optional[str] = ..., region: _Optional[str] = ..., cloud_type: _Optional[str] = ..., life: _Optional[_Union[Life, str]] = ..., status: _Optional[_Union[StatusInfo, _Mapping]] = ..., agent_version: _Optional[str] = ..., users: _Optional[_Iterable[_Union[ModelUser, _Mapping]]] = ..., migration: _Optional[_Union[ModelMigrationSummary, _Mapping]] = ..., access: _Optional[_Union[ModelAccess, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., machine_count: _Optional[int] = ..., unit_count: _Optional[int] = ...) -> None: ...
 
 class Machine(_message.Message):
-    __slots__ = ("id", "agent_status", "instance_status", "instance_id", "dns_name", "ip_addresses", "base", "hostname", "life")
+    __slots__ = ("id", "agent_status", "instance_status", "instance_id", "dns_name", "ip_addresses", "base", "hostname", "life", "agent")
     ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_STATUS_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -176,6 +176,7 @@ class Machine(_message.Message):
     BASE_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     LIFE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     agent_status: StatusInfo
     instance_status: StatusInfo
@@ -185,7 +186,32 @@ class Machine(_message.Message):
     base: Base
     hostname: str
     life: Life
-    def __init__(self, id: _Optional[str] = ..., agent_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., instance_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., instance_id: _Optional[str] = ..., dns_name: _Optional[str] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., base: _Optional[_Union[Base, _Mapping]] = ..., hostname: _Optional[str] = ..., life: _Optional[_Union[Life, str]] = ...) -> None: ...
+    agent: AgentConnection
+    def __init__(self, id: _Optional[str] = ..., agent_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., instance_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., instance_id: _Optional[str] = ..., dns_name: _Optional[str] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., base: _Optional[_Union[Base, _Mapping]] = ..., hostname: _Optional[str] = ..., life: _Optional[_Union[Life, str]] = ..., agent: _Optional[_Union[AgentConnection, _Mapping]] = ...) -> None: ...
+
+class AgentConnection(_message.Message):
+    __slots__ = ("connected", "controller", "address", "since", "last_seen")
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    CONTROLLER_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    connected: bool
+    controller: str
+    address: str
+    since: _timestamp_pb2.Timestamp
+    last_seen: _timestamp_pb2.Timestamp
+    def __init__(self, connected: _Optional[bool] = ..., controller: _Optional[str] = ..., address: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WorkloadInfo(_message.Message):
+    __slots__ = ("seq", "counter", "time")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    COUNTER_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    counter: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, seq: _Optional[int] = ..., counter: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CharmEndpoint(_message.Message):
     __slots__ = ("name", "role", "interface", "scope", "limit")
@@ -239,7 +265,7 @@ class Charm(_message.Message):
     def __init__(self, name: _Optional[str] = ..., revision: _Optional[int] = ..., url: _Optional[str] = ..., summary: _Optional[str] = ..., endpoints: _Optional[_Iterable[_Union[CharmEndpoint, _Mapping]]] = ..., config: _Optional[_Mapping[str, CharmConfigOption]] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
 
 class Unit(_message.Message):
-    __slots__ = ("name", "application", "machine", "workload_status", "agent_status", "public_address", "leader", "life")
+    __slots__ = ("name", "application", "machine", "workload_status", "agent_status", "public_address", "leader", "life", "agent", "workload")
     NAME_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     MACHINE_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +274,8 @@ class Unit(_message.Message):
     PUBLIC_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     LEADER_FIELD_NUMBER: _ClassVar[int]
     LIFE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    WORKLOAD_FIELD_NUMBER: _ClassVar[int]
     name: str
     application: str
     machine: str
@@ -256,7 +284,9 @@ class Unit(_message.Message):
     public_address: str
     leader: bool
     life: Life
-    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., machine: _Optional[str] = ..., workload_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., agent_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., public_address: _Optional[str] = ..., leader: _Optional[bool] = ..., life: _Optional[_Union[Life, str]] = ...) -> None: ...
+    agent: AgentConnection
+    workload: WorkloadInfo
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., machine: _Optional[str] = ..., workload_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., agent_status: _Optional[_Union[StatusInfo, _Mapping]] = ..., public_address: _Optional[str] = ..., leader: _Optional[bool] = ..., life: _Optional[_Union[Life, str]] = ..., agent: _Optional[_Union[AgentConnection, _Mapping]] = ..., workload: _Optional[_Union[WorkloadInfo, _Mapping]] = ...) -> None: ...
 
 class RelationEndpoint(_message.Message):
     __slots__ = ("application", "name", "role", "interface")
