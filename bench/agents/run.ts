@@ -218,6 +218,15 @@ async function benchN(n: number): Promise<void> {
         `agent processes restarted ${restarted}`,
       ].join(" | "),
     );
+    console.log(
+      `  phases: ${m.phaseTimings
+        .filter((t) => t.endTime)
+        .map(
+          (t) =>
+            `${MigrationPhase[t.phase]} ${((timestampMs(t.endTime!) - timestampMs(t.startTime!)) / 1000).toFixed(2)} s`,
+        )
+        .join(", ")}`,
+    );
   } finally {
     await Promise.all([src.stop(), dst.stop()]);
     await killAgentsUnder(src.dataDir);

@@ -65,6 +65,19 @@ type SessionEnd = "switched" | "ended" | "removed";
 /** Unary deadline of agent calls. */
 const CALL_TIMEOUT_MS = 10_000;
 
+type LoginOk = {
+  kind: "ok";
+  sm: Http2SessionManager;
+  address: string;
+  token: string;
+  uuid: string;
+  name: string;
+  all: string[];
+  workloadSeq: number;
+};
+
+const locationKey = (addresses: string[], caPem: string) => JSON.stringify([[...addresses].sort(), caPem]);
+
 export class Agent {
   /** The controller address the agent talks to now (or last did). */
   address: string;
@@ -88,6 +101,12 @@ export class Agent {
   protected readonly stopCtl = new AbortController();
   private running: Promise<void> | undefined;
   private onConnected: (() => void)[] = [];
+  /**
+   * The destination's login from VALIDATION (its connection and token),
+   * kept for the switch: the agent then needs no second login there (a
+   * thousand agents logging in twice is a thousand more slow hashes).
+   */
+  private prepared: (LoginOk & { key: string }) | undefined;
 
   constructor(protected readonly opts: AgentOptions) {
     this.addresses = opts.addresses?.length ? [...opts.addresses] : opts.address ? [opts.address] : [];
@@ -108,6 +127,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopCtl.abort();
     await this.running;
+    this.dropPrepared();
   }
 
   /** Resolves once the agent is connected (its migration watch open). */
@@ -137,6 +157,9 @@ export class Agent {
    * deployer, a unit agent's report sender). Rejecting ends the connection.
    */
   protected async duringSession(_c: FerryClients, _signal: AbortSignal): Promise<void> {}
+
+  /** Called on every update of the migration watch (a phase changed). */
+  protected onMigrationStatus(): void {}
 
   /** Called when the agent is gone for good. */
   protected onRemovedHook(why: string): void {
@@ -182,20 +205,7 @@ export class Agent {
   private async login(
     addresses: string[],
     caPem: string,
-  ): Promise<
-    | {
-        kind: "ok";
-        sm: Http2SessionManager;
-        address: string;
-        token: string;
-        uuid: string;
-        name: string;
-        all: string[];
-        workloadSeq: number;
-      }
-    | { kind: "redirect"; to: ControllerLocation }
-    | { kind: "gone"; why: string }
-  > {
+  ): Promise<LoginOk | { kind: "redirect"; to: ControllerLocation } | { kind: "gone"; why: string }> {
     let lastErr: unknown;
     for (const address of addresses) {
       const sm = new Http2SessionManager(baseUrl(address), { pingIntervalMs: 15_000 }, pinnedTls(caPem));
@@ -241,7 +251,9 @@ export class Agent {
   private async session(signal: AbortSignal): Promise<SessionEnd> {
     // Start at the address that worked last, then the others.
     const order = [this.address, ...this.addresses.filter((a) => a !== this.address)].filter(Boolean);
-    const login = await this.login(order, this.caPem);
+    const ready = this.prepared?.key === locationKey(this.addresses, this.caPem) ? this.prepared : undefined;
+    this.dropPrepared(ready);
+    const login = ready ?? (await this.login(order, this.caPem));
     if (login.kind === "redirect") {
       await this.switchTo(login.to, "the source controller says the model moved");
       return "switched";
@@ -277,22 +289,29 @@ export class Agent {
     let side: Promise<void> | undefined;
     try {
       // Refused while the model is migrating (it is frozen): not a reason to stop.
-      await c.agent
+      const status = c.agent
         .reportStatus(this.connectStatus(address))
         .catch((err: unknown) => this.log("agent: status not reported", { error: String(err) }));
       const handled = new Set<string>();
+      // The subclass's work starts with the connection, not with the watch's
+      // first update: a unit's queued reports go out at once after a switch.
+      side = status.then(() =>
+        this.duringSession(c, sessionCtl.signal).catch((err: unknown) => {
+          if (sessionCtl.signal.aborted) return;
+          sideFailure = err;
+          sessionCtl.abort();
+        }),
+      );
       for await (const u of c.agent.watchMigrationStatus({}, { signal: sessionCtl.signal })) {
         if (!this.connected) {
           this.connected = true;
           this.connectedAt = Date.now();
           for (const f of this.onConnected.splice(0)) f();
-          side ??= this.duringSession(c, sessionCtl.signal).catch((err: unknown) => {
-            if (sessionCtl.signal.aborted) return;
-            sideFailure = err;
-            sessionCtl.abort();
-          });
         }
         this.last = u;
+        this.onMigrationStatus();
+        // Rolled back: the destination's login kept from VALIDATION is of no use.
+        if (u.phase === MigrationPhase.ABORT || u.phase === MigrationPhase.ABORTDONE) this.dropPrepared();
         if (!u.migrationId) continue;
         const phase = MigrationPhase[u.phase];
         const key = `${u.migrationId}|${phase}`;
@@ -334,12 +353,19 @@ export class Agent {
     this.log("agent: reported", { migration: migrationId, phase, success });
   }
 
-  /** VALIDATION: log in to the destination with our own credentials. */
+  /** Forgets the destination's login kept from VALIDATION (closing its connection unless it is `keep`). */
+  private dropPrepared(keep?: LoginOk): void {
+    if (this.prepared && this.prepared !== keep) this.prepared.sm.abort();
+    this.prepared = undefined;
+  }
+
+  /** VALIDATION: log in to the destination with our own credentials (kept for the switch). */
   private async canReachTarget(u: WatchMigrationStatusResponse): Promise<boolean> {
     try {
       const r = await this.login(u.targetAddresses, u.targetCaCert);
       if (r.kind === "ok") {
-        r.sm.abort();
+        this.dropPrepared();
+        this.prepared = { ...r, key: locationKey(u.targetAddresses, u.targetCaCert) };
         return true;
       }
       this.log("agent: the destination controller does not know this agent", { result: r.kind });

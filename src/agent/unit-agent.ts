@@ -51,6 +51,8 @@ export class UnitAgent extends Agent {
   private installed: boolean;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** Woken by the next migration phase change. */
+  private phaseChanged: (() => void) | undefined;
   /** Until a controller answered, our numbering may be behind its (this process is new). */
   private numberingChecked = false;
 
@@ -83,6 +85,10 @@ export class UnitAgent extends Agent {
         this.log("agent: report queue full; dropping the oldest reports", { dropped: this.dropped });
     }
     this.wake?.();
+  }
+
+  protected override onMigrationStatus(): void {
+    this.phaseChanged?.();
   }
 
   protected override connectStatus(address: string) {
@@ -150,8 +156,20 @@ export class UnitAgent extends Agent {
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof MigratingError) {
-          // Frozen for a migration: keep them; they go to whichever controller has the model next.
-          await sleep(Math.min(err.retryDelayMs ?? 1000, 500), signal);
+          // Frozen for a migration: keep them; they go to whichever controller
+          // has the model next. Try again when the migration's phase changes
+          // (an abort unfreezes the model; a success switches controllers and
+          // ends this connection), not before: a thousand agents knocking
+          // on a frozen model would only load the controller migrating it.
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, Math.max(err.retryDelayMs ?? 5000, 1000));
+            this.phaseChanged = () => {
+              clearTimeout(t);
+              resolve();
+            };
+            signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+          });
+          this.phaseChanged = undefined;
           continue;
         }
         throw err;

@@ -299,7 +299,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
         store.read(async (tx) =>
           (await tx.models.byUuid(p.modelUuid)) ? await tx.units.onMachine(p.modelUuid, machine) : undefined,
         );
-      const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["status"], ctx.signal);
+      const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["units"], ctx.signal);
       try {
         let lastKey = "";
         for (;;) {

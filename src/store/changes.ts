@@ -75,7 +75,7 @@ export function createChangeHub(opts: ChangeHubOptions = {}): ChangeHub {
       for (const l of [...global]) call(l, change);
     },
     publishEverything() {
-      const kinds: ModelChangeKind[] = ["status", "migration", "workload", "config", "log"];
+      const kinds: ModelChangeKind[] = ["status", "migration", "units", "workload", "config", "log"];
       for (const [modelUuid, set] of [...byModel]) {
         for (const l of [...set]) call(l, { modelUuid, kinds });
       }

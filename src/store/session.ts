@@ -22,12 +22,13 @@ export type Db = NodePgDatabase<Record<string, never>>;
  * What a transaction changed in a model: "status" (machines, applications,
  * units, relations, charms, users with access, migrations, the model row),
  * "migration" (also "status": a migration row or the model's migration mode,
- * what agents' migration watches wait for), "workload" (units' workload
+ * what agents' migration watches wait for), "units" (also "status": units
+ * added or removed, what machine agents' deployers wait for), "workload" (units' workload
  * reports and agent connections: many per second, so only status readers
  * hear of them), "config", "log" (new log entries), "deleted" (the model is
  * gone).
  */
-export type ModelChangeKind = "status" | "migration" | "workload" | "config" | "log" | "deleted";
+export type ModelChangeKind = "status" | "migration" | "units" | "workload" | "config" | "log" | "deleted";
 
 /** The engine-specific side of a transaction, for the few things SQL cannot say portably. */
 export interface Session {

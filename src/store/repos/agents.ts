@@ -192,11 +192,17 @@ export class AgentRepo extends Repo {
     unit: string,
     reports: readonly { seq: number; counter: number; time: number }[],
   ): Promise<number | undefined> {
+    // The hot path of live agents (every unit, every second): prepared statements.
     const { units, statusHistory } = this.t;
-    const [row] = await this.db
-      .select({ seq: units.workloadSeq })
-      .from(units)
-      .where(and(eq(units.modelUuid, modelUuid), eq(units.name, unit)));
+    const [row] = await this.s
+      .prepared("workloadSeq", (db) =>
+        db
+          .select({ seq: units.workloadSeq })
+          .from(units)
+          .where(and(eq(units.modelUuid, sql.placeholder("m")), eq(units.name, sql.placeholder("u"))))
+          .prepare("workloadSeq"),
+      )
+      .execute({ m: modelUuid, u: unit });
     if (!row) return undefined;
     let last = row.seq;
     const fresh = [];
@@ -207,22 +213,42 @@ export class AgentRepo extends Repo {
     }
     if (!fresh.length) return last;
     const newest = fresh[fresh.length - 1]!;
-    await this.db
-      .update(units)
-      .set({ workloadSeq: newest.seq, workloadCounter: newest.counter, workloadAt: newest.time })
-      .where(and(eq(units.modelUuid, modelUuid), eq(units.name, unit)));
+    await this.s
+      .prepared("workloadSet", (db) =>
+        db
+          .update(units)
+          .set({
+            workloadSeq: sql`${sql.placeholder("seq")}`,
+            workloadCounter: sql`${sql.placeholder("counter")}`,
+            workloadAt: sql`${sql.placeholder("at")}`,
+          })
+          .where(and(eq(units.modelUuid, sql.placeholder("m")), eq(units.name, sql.placeholder("u"))))
+          .prepare("workloadSet"),
+      )
+      .execute({ m: modelUuid, u: unit, seq: newest.seq, counter: newest.counter, at: newest.time });
     const entity = `unit-${unit.replace("/", "-")}`;
-    await this.db.insert(statusHistory).values(
-      fresh.map((r) => ({
-        modelUuid,
-        entity,
-        kind: "report",
-        status: "reported",
-        message: `workload report ${r.seq}: counter ${r.counter}`,
+    const insert = this.s.prepared("workloadHistory", (db) =>
+      db
+        .insert(statusHistory)
+        .values({
+          modelUuid: sql.placeholder("m"),
+          entity: sql.placeholder("e"),
+          kind: "report",
+          status: "reported",
+          message: sql.placeholder("msg"),
+          since: sql.placeholder("since"),
+          seq: sql.placeholder("seq"),
+        })
+        .prepare("workloadHistory"),
+    );
+    for (const r of fresh)
+      await insert.execute({
+        m: modelUuid,
+        e: entity,
+        msg: `workload report ${r.seq}: counter ${r.counter}`,
         since: r.time,
         seq: r.seq,
-      })),
-    );
+      });
     this.s.touch(modelUuid, "workload");
     return last;
   }

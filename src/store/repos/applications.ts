@@ -286,7 +286,7 @@ export class UnitRepo extends Repo {
       });
       out.push(row!);
     }
-    this.s.touch(modelUuid, "status");
+    this.s.touch(modelUuid, "status", "units");
     return out;
   }
 
@@ -321,14 +321,14 @@ export class UnitRepo extends Repo {
       message: `unit ${name} is being removed`,
       time: now,
     });
-    this.s.touch(modelUuid, "status");
+    this.s.touch(modelUuid, "status", "units");
   }
 
   /** Deletes a unit row (after its agent has stopped). */
   async delete(modelUuid: string, name: string): Promise<void> {
     const { units } = this.t;
     await this.db.delete(units).where(and(eq(units.modelUuid, modelUuid), eq(units.name, name)));
-    this.s.touch(modelUuid, "status");
+    this.s.touch(modelUuid, "status", "units");
   }
 
   /**

@@ -77,6 +77,6 @@ export class Repos {
 
   /** Records a change of a model made through insertRows (its version moves, watchers hear of it). */
   touch(modelUuid: string): void {
-    this.session.touch(modelUuid, "status", "migration", "workload", "config", "log");
+    this.session.touch(modelUuid, "status", "migration", "units", "workload", "config", "log");
   }
 }
