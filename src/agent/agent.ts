@@ -325,7 +325,12 @@ export class Agent {
           if (phase === "SUCCESS") await this.report(c, u.migrationId, "SUCCESS", true);
           if (!u.targetAddresses.length || !u.targetCaCert) continue;
           await this.switchTo(
-            { controllerUuid: "", controllerName: "", addresses: u.targetAddresses, caPem: u.targetCaCert },
+            {
+              controllerUuid: u.targetControllerUuid,
+              controllerName: u.targetControllerName,
+              addresses: u.targetAddresses,
+              caPem: u.targetCaCert,
+            },
             `migration ${u.migrationId} succeeded`,
           );
           return "switched";

@@ -14,16 +14,4 @@ export function backoffDelay(
   return Math.round(minMs + random() * Math.max(0, cap - minMs));
 }
 
-/** Sleeps, waking at once when the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
+export { sleep } from "../util/sleep.js";

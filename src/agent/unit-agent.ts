@@ -128,14 +128,30 @@ export class UnitAgent extends Agent {
     await this.sendReports(c, signal);
   }
 
+  /**
+   * Waits until `arm`'s wake function is called, `ms` pass (0: no limit) or
+   * the signal aborts; leaves no listener behind (a session waits thousands
+   * of times).
+   */
+  private until(signal: AbortSignal, ms: number, arm: (wake: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = ms > 0 ? setTimeout(done, ms) : undefined;
+      signal.addEventListener("abort", done);
+      arm(done);
+    });
+  }
+
   /** Drains the queue to the controller for as long as the connection lasts. */
   private async sendReports(c: FerryClients, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (!this.queue.length) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          signal.addEventListener("abort", () => resolve(), { once: true });
-        });
+        await this.until(signal, 0, (wake) => (this.wake = wake));
         this.wake = undefined;
         continue;
       }
@@ -161,14 +177,7 @@ export class UnitAgent extends Agent {
           // (an abort unfreezes the model; a success switches controllers and
           // ends this connection), not before: a thousand agents knocking
           // on a frozen model would only load the controller migrating it.
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, Math.max(err.retryDelayMs ?? 5000, 1000));
-            this.phaseChanged = () => {
-              clearTimeout(t);
-              resolve();
-            };
-            signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-          });
+          await this.until(signal, Math.max(err.retryDelayMs ?? 5000, 1000), (wake) => (this.phaseChanged = wake));
           this.phaseChanged = undefined;
           continue;
         }

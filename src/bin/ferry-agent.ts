@@ -51,6 +51,13 @@ const flags = program.opts<{ config: string[]; failPhase?: string; logLevel: str
 async function main(): Promise<void> {
   const level = flags.logLevel as "debug" | "info" | "warn" | "error";
   const log = createLogger({ level, stream: process.stdout, fields: { component: "ferry-agent" } });
+  // One agent's unexpected failure must not take down every agent this
+  // process hosts: say it and carry on (each agent retries on its own).
+  process.on("unhandledRejection", (err) => log.error("agent host: unhandled rejection", { error: String(err) }));
+  process.on("uncaughtException", (err) => {
+    log.error("agent host: uncaught exception; exiting", { error: String(err), stack: err.stack });
+    process.exit(1);
+  });
   const host = await startAgentHost({
     configs: flags.config.map((c) => resolve(c)),
     log,

@@ -107,19 +107,8 @@ export class Unreachable extends StepFailed {
  */
 export type CallMode = "bounded" | "forever" | "untilRefused";
 
-/** Sleeps; wakes early (without throwing) when a signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
+import { sleep } from "../util/sleep.js";
+export { sleep };
 
 export class MigrationTask {
   /** Fired by an abort request: cancels streams in flight. */

@@ -81,6 +81,8 @@ function statusUpdate(row: MigrationRow | undefined) {
     phase: phaseToProto(row.phase),
     targetAddresses: withTarget ? (JSON.parse(row.targetAddresses) as string[]) : [],
     targetCaCert: withTarget ? row.targetCaCert : "",
+    targetControllerUuid: withTarget ? row.targetControllerUuid : "",
+    targetControllerName: withTarget ? row.targetControllerName : "",
   };
 }
 

@@ -12,6 +12,7 @@ import type { ChangeHub, LogRow, ModelChangeKind, ModelRow, Repos } from "../sto
 import { principalOf, type Principal } from "./context.js";
 import { badField, notFound } from "./errors.js";
 import { statusInfo, toFullStatus, toLogEntry } from "./model-mapping.js";
+import { sleep } from "../util/sleep.js";
 import { statusParts } from "./status-parts.js";
 import { findRedirectFor, redirectError, resolveModel } from "./model-access.js";
 import { clock, describeModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
@@ -69,20 +70,6 @@ export class ChangeWaiter {
     this.signal.removeEventListener("abort", this.onAbort);
     this.wake?.();
   }
-}
-
-/** Sleeps, but wakes at once when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }
 
 function batches(rows: LogRow[]): LogEntry[][] {

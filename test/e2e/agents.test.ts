@@ -8,9 +8,20 @@
 // VALIDATION report, kill -9 of ferryd with agents running (and of an agent
 // process: down/lost, then back), and nothing left behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processAlive } from "../../src/agent/config.js";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import {
+  findAgentConfigs,
+  processAlive,
+  readAgentConfig,
+  readAgentPid,
+  stopProcesses,
+  writeAgentConfig,
+} from "../../src/agent/config.js";
 import { agentPids, agentProcessesUnder, expectContiguous, killAgentsUnder, reportSeqs } from "../helpers/agents.js";
-import { buildOnce } from "./harness.js";
+import { buildOnce, ROOT } from "./harness.js";
+
+const AGENT_BIN = join(ROOT, "dist", "src", "bin", "ferry-agent.js");
 import { migrate, MigrationPhase, restartCtl, startCtl, waitFor, waitPhase, type Ctl } from "../migration/harness.js";
 
 const AGENT_ARGS = ["--agents", "process", "--workload-interval", "0.2", "--agent-timeout", "2"];
@@ -136,6 +147,45 @@ describe("live agents", () => {
     expect(logs.some((l) => /phase QUIESCE/.test(l))).toBe(true);
     expect(logs.some((l) => /QUIESCE: 8 of 8 agents reported/.test(l))).toBe(true);
     expect(logs.some((l) => /agents switched: 8 of 8/.test(l))).toBe(true);
+  }, 120_000);
+
+  it("agents that missed SUCCESS (down at the time) find the destination through the source's redirect", async () => {
+    const { uuid, m } = await deployModel(src, "late");
+    const mig = await migrate(src, dst, m, uuid);
+    expect((await waitPhase(src, mig.id, [MigrationPhase.DONE, MigrationPhase.ABORTDONE], 60_000)).phase).toBe(
+      MigrationPhase.DONE,
+    );
+    await settled(dst, m);
+    // The machines go down, and come back with configs that still name the
+    // source (as if they had been down through SUCCESS).
+    const configs = (await findAgentConfigs(src.d.dataDir)).filter((c) => c.modelUuid === uuid).map((c) => c.path);
+    const pids = new Set((await Promise.all(configs.map(readAgentPid))).filter((p): p is number => !!p));
+    await stopProcesses([...pids]);
+    for (const path of configs) {
+      const c = await readAgentConfig(path);
+      await writeAgentConfig(path, {
+        ...c,
+        controllerUuid: src.uuid,
+        controllerName: "src",
+        addresses: [src.d.address],
+        caCert: src.d.caPem,
+      });
+    }
+    const agent = spawn(process.execPath, [AGENT_BIN, ...configs.flatMap((c) => ["--config", c])], {
+      stdio: "ignore",
+      env: { ...process.env, FERRY_AGENT_INSTALL_MS: "50" },
+    });
+    try {
+      await settled(dst, m);
+      for (const path of configs) {
+        const c = await readAgentConfig(path);
+        expect(c.addresses).toContain(dst.d.address);
+        expect(c.controllerUuid).toBe(dst.uuid);
+      }
+      await expectAllReports(dst, m, await lastSeqs(dst, m));
+    } finally {
+      agent.kill("SIGTERM");
+    }
   }, 120_000);
 
   it("kill -9 of the source mid-migration: it resumes, no agent restarts, nothing lost", async () => {

@@ -22,7 +22,7 @@ export function agentProcessesUnder(dir: string): number[] {
   const ps = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
   return ps
     .split("\n")
-    .filter((l) => l.includes("ferry-agent") && l.includes(dir))
+    .filter((l) => /\/ferry-agent\.js\s/.test(l) && l.includes(dir))
     .map((l) => Number(l.trim().split(/\s+/)[0]))
     .filter((pid) => pid !== process.pid && processAlive(pid));
 }

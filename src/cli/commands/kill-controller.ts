@@ -49,6 +49,10 @@ async function agentsOf(ctx: CliContext, uuid: string): Promise<{ pids: number[]
   // may still hold agents that followed their model here.
   const defaults = join(ctx.store.home, "controllers");
   for (const e of await readdir(defaults).catch(() => [] as string[])) dirs.add(join(defaults, e));
+  // A process hosts one model's machines; it is this controller's only when
+  // every machine it hosts follows this controller (one that follows another
+  // is that controller's, switching or not).
+  const foreignPids = new Set<number>();
   for (const dir of dirs) {
     for (const { path } of await findAgentConfigs(dir)) {
       const config = await readAgentConfig(path).catch(() => undefined);
@@ -56,10 +60,13 @@ async function agentsOf(ctx: CliContext, uuid: string): Promise<{ pids: number[]
       if (!config) continue;
       if (config.controllerUuid === uuid) {
         if (pid) pids.add(pid);
-      } else if (pid && agentProcessAlive(pid)) foreignDirs.add(dirname(path));
+      } else if (pid && agentProcessAlive(pid)) {
+        foreignDirs.add(dirname(path));
+        foreignPids.add(pid);
+      }
     }
   }
-  return { pids: [...pids], foreignDirs };
+  return { pids: [...pids].filter((p) => !foreignPids.has(p)), foreignDirs };
 }
 
 /** Deletes a data dir, except the agent dirs in `keep`. */

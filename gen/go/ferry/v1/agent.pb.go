@@ -308,9 +308,13 @@ type WatchMigrationStatusResponse struct {
 	// Destination addresses (set from VALIDATION on).
 	TargetAddresses []string `protobuf:"bytes,3,rep,name=target_addresses,json=targetAddresses,proto3" json:"target_addresses,omitempty"`
 	// Destination CA PEM (set from VALIDATION on).
-	TargetCaCert  string `protobuf:"bytes,4,opt,name=target_ca_cert,json=targetCaCert,proto3" json:"target_ca_cert,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TargetCaCert string `protobuf:"bytes,4,opt,name=target_ca_cert,json=targetCaCert,proto3" json:"target_ca_cert,omitempty"`
+	// Destination controller UUID (set from VALIDATION on).
+	TargetControllerUuid string `protobuf:"bytes,5,opt,name=target_controller_uuid,json=targetControllerUuid,proto3" json:"target_controller_uuid,omitempty"`
+	// Destination controller name, as the migration recorded it (set from VALIDATION on).
+	TargetControllerName string `protobuf:"bytes,6,opt,name=target_controller_name,json=targetControllerName,proto3" json:"target_controller_name,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *WatchMigrationStatusResponse) Reset() {
@@ -367,6 +371,20 @@ func (x *WatchMigrationStatusResponse) GetTargetAddresses() []string {
 func (x *WatchMigrationStatusResponse) GetTargetCaCert() string {
 	if x != nil {
 		return x.TargetCaCert
+	}
+	return ""
+}
+
+func (x *WatchMigrationStatusResponse) GetTargetControllerUuid() string {
+	if x != nil {
+		return x.TargetControllerUuid
+	}
+	return ""
+}
+
+func (x *WatchMigrationStatusResponse) GetTargetControllerName() string {
+	if x != nil {
+		return x.TargetControllerName
 	}
 	return ""
 }
@@ -896,12 +914,14 @@ const file_ferry_v1_agent_proto_rawDesc = "" +
 	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.StatusInfoR\x06status\x12=\n" +
 	"\x0fworkload_status\x18\x02 \x01(\v2\x14.ferry.v1.StatusInfoR\x0eworkloadStatus\"\x16\n" +
 	"\x14ReportStatusResponse\"\x1d\n" +
-	"\x1bWatchMigrationStatusRequest\"\xc2\x01\n" +
+	"\x1bWatchMigrationStatusRequest\"\xae\x02\n" +
 	"\x1cWatchMigrationStatusResponse\x12!\n" +
 	"\fmigration_id\x18\x01 \x01(\tR\vmigrationId\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.ferry.v1.MigrationPhaseR\x05phase\x12)\n" +
 	"\x10target_addresses\x18\x03 \x03(\tR\x0ftargetAddresses\x12$\n" +
-	"\x0etarget_ca_cert\x18\x04 \x01(\tR\ftargetCaCert\"\x8b\x01\n" +
+	"\x0etarget_ca_cert\x18\x04 \x01(\tR\ftargetCaCert\x124\n" +
+	"\x16target_controller_uuid\x18\x05 \x01(\tR\x14targetControllerUuid\x124\n" +
+	"\x16target_controller_name\x18\x06 \x01(\tR\x14targetControllerName\"\x8b\x01\n" +
 	"\x1cReportMigrationMinionRequest\x12!\n" +
 	"\fmigration_id\x18\x01 \x01(\tR\vmigrationId\x12.\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x18\n" +

@@ -26,7 +26,7 @@ from ferry.v1 import resources_pb2 as ferry_dot_v1_dot_resources__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x66\x65rry/v1/agent.proto\x12\x08\x66\x65rry.v1\x1a\x18\x66\x65rry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"`\n\x11\x41gentLoginRequest\x12\x1d\n\nmodel_uuid\x18\x01 \x01(\tR\tmodelUuid\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\x12\x1a\n\x08password\x18\x03 \x01(\tR\x08password\"\xbd\x01\n\x12\x41gentLoginResponse\x12\x14\n\x05token\x18\x01 \x01(\tR\x05token\x12\'\n\x0f\x63ontroller_uuid\x18\x02 \x01(\tR\x0e\x63ontrollerUuid\x12\'\n\x0f\x63ontroller_name\x18\x03 \x01(\tR\x0e\x63ontrollerName\x12\x1c\n\taddresses\x18\x04 \x03(\tR\taddresses\x12!\n\x0cworkload_seq\x18\x05 \x01(\x03R\x0bworkloadSeq\"\x82\x01\n\x13ReportStatusRequest\x12,\n\x06status\x18\x01 \x01(\x0b\x32\x14.ferry.v1.StatusInfoR\x06status\x12=\n\x0fworkload_status\x18\x02 \x01(\x0b\x32\x14.ferry.v1.StatusInfoR\x0eworkloadStatus\"\x16\n\x14ReportStatusResponse\"\x1d\n\x1bWatchMigrationStatusRequest\"\xc2\x01\n\x1cWatchMigrationStatusResponse\x12!\n\x0cmigration_id\x18\x01 \x01(\tR\x0bmigrationId\x12.\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12)\n\x10target_addresses\x18\x03 \x03(\tR\x0ftargetAddresses\x12$\n\x0etarget_ca_cert\x18\x04 \x01(\tR\x0ctargetCaCert\"\x8b\x01\n\x1cReportMigrationMinionRequest\x12!\n\x0cmigration_id\x18\x01 \x01(\tR\x0bmigrationId\x12.\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x18\n\x07success\x18\x03 \x01(\x08R\x07success\"\x1f\n\x1dReportMigrationMinionResponse\"l\n\x0eWorkloadReport\x12\x10\n\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n\x07\x63ounter\x18\x02 \x01(\x03R\x07\x63ounter\x12.\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\"K\n\x15ReportWorkloadRequest\x12\x32\n\x07reports\x18\x01 \x03(\x0b\x32\x18.ferry.v1.WorkloadReportR\x07reports\"3\n\x16ReportWorkloadResponse\x12\x19\n\x08last_seq\x18\x01 \x01(\x03R\x07lastSeq\"\x1a\n\x18WatchMachineUnitsRequest\"X\n\x0c\x41ssignedUnit\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\x12\"\n\x04life\x18\x03 \x01(\x0e\x32\x0e.ferry.v1.LifeR\x04life\"I\n\x19WatchMachineUnitsResponse\x12,\n\x05units\x18\x01 \x03(\x0b\x32\x16.ferry.v1.AssignedUnitR\x05units\"*\n\x14ProvisionUnitRequest\x12\x12\n\x04unit\x18\x01 \x01(\tR\x04unit\"E\n\x15ProvisionUnitResponse\x12\x10\n\x03tag\x18\x01 \x01(\tR\x03tag\x12\x1a\n\x08password\x18\x02 \x01(\tR\x08password2\x80\x05\n\x0c\x41gentService\x12G\n\nAgentLogin\x12\x1b.ferry.v1.AgentLoginRequest\x1a\x1c.ferry.v1.AgentLoginResponse\x12M\n\x0cReportStatus\x12\x1d.ferry.v1.ReportStatusRequest\x1a\x1e.ferry.v1.ReportStatusResponse\x12g\n\x14WatchMigrationStatus\x12%.ferry.v1.WatchMigrationStatusRequest\x1a&.ferry.v1.WatchMigrationStatusResponse0\x01\x12h\n\x15ReportMigrationMinion\x12&.ferry.v1.ReportMigrationMinionRequest\x1a\'.ferry.v1.ReportMigrationMinionResponse\x12S\n\x0eReportWorkload\x12\x1f.ferry.v1.ReportWorkloadRequest\x1a .ferry.v1.ReportWorkloadResponse\x12^\n\x11WatchMachineUnits\x12\".ferry.v1.WatchMachineUnitsRequest\x1a#.ferry.v1.WatchMachineUnitsResponse0\x01\x12P\n\rProvisionUnit\x12\x1e.ferry.v1.ProvisionUnitRequest\x1a\x1f.ferry.v1.ProvisionUnitResponseB\x8b\x01\n\x0c\x63om.ferry.v1B\nAgentProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03\x46XX\xaa\x02\x08\x46\x65rry.V1\xca\x02\x08\x46\x65rry\\V1\xe2\x02\x14\x46\x65rry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x66\x65rry/v1/agent.proto\x12\x08\x66\x65rry.v1\x1a\x18\x66\x65rry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"`\n\x11\x41gentLoginRequest\x12\x1d\n\nmodel_uuid\x18\x01 \x01(\tR\tmodelUuid\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\x12\x1a\n\x08password\x18\x03 \x01(\tR\x08password\"\xbd\x01\n\x12\x41gentLoginResponse\x12\x14\n\x05token\x18\x01 \x01(\tR\x05token\x12\'\n\x0f\x63ontroller_uuid\x18\x02 \x01(\tR\x0e\x63ontrollerUuid\x12\'\n\x0f\x63ontroller_name\x18\x03 \x01(\tR\x0e\x63ontrollerName\x12\x1c\n\taddresses\x18\x04 \x03(\tR\taddresses\x12!\n\x0cworkload_seq\x18\x05 \x01(\x03R\x0bworkloadSeq\"\x82\x01\n\x13ReportStatusRequest\x12,\n\x06status\x18\x01 \x01(\x0b\x32\x14.ferry.v1.StatusInfoR\x06status\x12=\n\x0fworkload_status\x18\x02 \x01(\x0b\x32\x14.ferry.v1.StatusInfoR\x0eworkloadStatus\"\x16\n\x14ReportStatusResponse\"\x1d\n\x1bWatchMigrationStatusRequest\"\xae\x02\n\x1cWatchMigrationStatusResponse\x12!\n\x0cmigration_id\x18\x01 \x01(\tR\x0bmigrationId\x12.\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12)\n\x10target_addresses\x18\x03 \x03(\tR\x0ftargetAddresses\x12$\n\x0etarget_ca_cert\x18\x04 \x01(\tR\x0ctargetCaCert\x12\x34\n\x16target_controller_uuid\x18\x05 \x01(\tR\x14targetControllerUuid\x12\x34\n\x16target_controller_name\x18\x06 \x01(\tR\x14targetControllerName\"\x8b\x01\n\x1cReportMigrationMinionRequest\x12!\n\x0cmigration_id\x18\x01 \x01(\tR\x0bmigrationId\x12.\n\x05phase\x18\x02 \x01(\x0e\x32\x18.ferry.v1.MigrationPhaseR\x05phase\x12\x18\n\x07success\x18\x03 \x01(\x08R\x07success\"\x1f\n\x1dReportMigrationMinionResponse\"l\n\x0eWorkloadReport\x12\x10\n\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n\x07\x63ounter\x18\x02 \x01(\x03R\x07\x63ounter\x12.\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\"K\n\x15ReportWorkloadRequest\x12\x32\n\x07reports\x18\x01 \x03(\x0b\x32\x18.ferry.v1.WorkloadReportR\x07reports\"3\n\x16ReportWorkloadResponse\x12\x19\n\x08last_seq\x18\x01 \x01(\x03R\x07lastSeq\"\x1a\n\x18WatchMachineUnitsRequest\"X\n\x0c\x41ssignedUnit\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\x12\"\n\x04life\x18\x03 \x01(\x0e\x32\x0e.ferry.v1.LifeR\x04life\"I\n\x19WatchMachineUnitsResponse\x12,\n\x05units\x18\x01 \x03(\x0b\x32\x16.ferry.v1.AssignedUnitR\x05units\"*\n\x14ProvisionUnitRequest\x12\x12\n\x04unit\x18\x01 \x01(\tR\x04unit\"E\n\x15ProvisionUnitResponse\x12\x10\n\x03tag\x18\x01 \x01(\tR\x03tag\x12\x1a\n\x08password\x18\x02 \x01(\tR\x08password2\x80\x05\n\x0c\x41gentService\x12G\n\nAgentLogin\x12\x1b.ferry.v1.AgentLoginRequest\x1a\x1c.ferry.v1.AgentLoginResponse\x12M\n\x0cReportStatus\x12\x1d.ferry.v1.ReportStatusRequest\x1a\x1e.ferry.v1.ReportStatusResponse\x12g\n\x14WatchMigrationStatus\x12%.ferry.v1.WatchMigrationStatusRequest\x1a&.ferry.v1.WatchMigrationStatusResponse0\x01\x12h\n\x15ReportMigrationMinion\x12&.ferry.v1.ReportMigrationMinionRequest\x1a\'.ferry.v1.ReportMigrationMinionResponse\x12S\n\x0eReportWorkload\x12\x1f.ferry.v1.ReportWorkloadRequest\x1a .ferry.v1.ReportWorkloadResponse\x12^\n\x11WatchMachineUnits\x12\".ferry.v1.WatchMachineUnitsRequest\x1a#.ferry.v1.WatchMachineUnitsResponse0\x01\x12P\n\rProvisionUnit\x12\x1e.ferry.v1.ProvisionUnitRequest\x1a\x1f.ferry.v1.ProvisionUnitResponseB\x8b\x01\n\x0c\x63om.ferry.v1B\nAgentProtoP\x01Z.github.com/ferry/ferry/gen/go/ferry/v1;ferryv1\xa2\x02\x03\x46XX\xaa\x02\x08\x46\x65rry.V1\xca\x02\x08\x46\x65rry\\V1\xe2\x02\x14\x46\x65rry\\V1\\GPBMetadata\xea\x02\tFerry::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,27 +45,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WATCHMIGRATIONSTATUSREQUEST']._serialized_start=540
   _globals['_WATCHMIGRATIONSTATUSREQUEST']._serialized_end=569
   _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_start=572
-  _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_end=766
-  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_start=769
-  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_end=908
-  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_start=910
-  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_end=941
-  _globals['_WORKLOADREPORT']._serialized_start=943
-  _globals['_WORKLOADREPORT']._serialized_end=1051
-  _globals['_REPORTWORKLOADREQUEST']._serialized_start=1053
-  _globals['_REPORTWORKLOADREQUEST']._serialized_end=1128
-  _globals['_REPORTWORKLOADRESPONSE']._serialized_start=1130
-  _globals['_REPORTWORKLOADRESPONSE']._serialized_end=1181
-  _globals['_WATCHMACHINEUNITSREQUEST']._serialized_start=1183
-  _globals['_WATCHMACHINEUNITSREQUEST']._serialized_end=1209
-  _globals['_ASSIGNEDUNIT']._serialized_start=1211
-  _globals['_ASSIGNEDUNIT']._serialized_end=1299
-  _globals['_WATCHMACHINEUNITSRESPONSE']._serialized_start=1301
-  _globals['_WATCHMACHINEUNITSRESPONSE']._serialized_end=1374
-  _globals['_PROVISIONUNITREQUEST']._serialized_start=1376
-  _globals['_PROVISIONUNITREQUEST']._serialized_end=1418
-  _globals['_PROVISIONUNITRESPONSE']._serialized_start=1420
-  _globals['_PROVISIONUNITRESPONSE']._serialized_end=1489
-  _globals['_AGENTSERVICE']._serialized_start=1492
-  _globals['_AGENTSERVICE']._serialized_end=2132
+  _globals['_WATCHMIGRATIONSTATUSRESPONSE']._serialized_end=874
+  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_start=877
+  _globals['_REPORTMIGRATIONMINIONREQUEST']._serialized_end=1016
+  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_start=1018
+  _globals['_REPORTMIGRATIONMINIONRESPONSE']._serialized_end=1049
+  _globals['_WORKLOADREPORT']._serialized_start=1051
+  _globals['_WORKLOADREPORT']._serialized_end=1159
+  _globals['_REPORTWORKLOADREQUEST']._serialized_start=1161
+  _globals['_REPORTWORKLOADREQUEST']._serialized_end=1236
+  _globals['_REPORTWORKLOADRESPONSE']._serialized_start=1238
+  _globals['_REPORTWORKLOADRESPONSE']._serialized_end=1289
+  _globals['_WATCHMACHINEUNITSREQUEST']._serialized_start=1291
+  _globals['_WATCHMACHINEUNITSREQUEST']._serialized_end=1317
+  _globals['_ASSIGNEDUNIT']._serialized_start=1319
+  _globals['_ASSIGNEDUNIT']._serialized_end=1407
+  _globals['_WATCHMACHINEUNITSRESPONSE']._serialized_start=1409
+  _globals['_WATCHMACHINEUNITSRESPONSE']._serialized_end=1482
+  _globals['_PROVISIONUNITREQUEST']._serialized_start=1484
+  _globals['_PROVISIONUNITREQUEST']._serialized_end=1526
+  _globals['_PROVISIONUNITRESPONSE']._serialized_start=1528
+  _globals['_PROVISIONUNITRESPONSE']._serialized_end=1597
+  _globals['_AGENTSERVICE']._serialized_start=1600
+  _globals['_AGENTSERVICE']._serialized_end=2240
 # @@protoc_insertion_point(module_scope)

@@ -51,16 +51,20 @@ class WatchMigrationStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class WatchMigrationStatusResponse(_message.Message):
-    __slots__ = ("migration_id", "phase", "target_addresses", "target_ca_cert")
+    __slots__ = ("migration_id", "phase", "target_addresses", "target_ca_cert", "target_controller_uuid", "target_controller_name")
     MIGRATION_ID_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
     TARGET_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
     TARGET_CA_CERT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_CONTROLLER_UUID_FIELD_NUMBER: _ClassVar[int]
+    TARGET_CONTROLLER_NAME_FIELD_NUMBER: _ClassVar[int]
     migration_id: str
     phase: _resources_pb2.MigrationPhase
     target_addresses: _containers.RepeatedScalarFieldContainer[str]
     target_ca_cert: str
-    def __init__(self, migration_id: _Optional[str] = ..., phase: _Optional[_Union[_resources_pb2.MigrationPhase, str]] = ..., target_addresses: _Optional[_Iterable[str]] = ..., target_ca_cert: _Optional[str] = ...) -> None: ...
+    target_controller_uuid: str
+    target_controller_name: str
+    def __init__(self, migration_id: _Optional[str] = ..., phase: _Optional[_Union[_resources_pb2.MigrationPhase, str]] = ..., target_addresses: _Optional[_Iterable[str]] = ..., target_ca_cert: _Optional[str] = ..., target_controller_uuid: _Optional[str] = ..., target_controller_name: _Optional[str] = ...) -> None: ...
 
 class ReportMigrationMinionRequest(_message.Message):
     __slots__ = ("migration_id", "phase", "success")
