@@ -157,6 +157,7 @@ export class UnitAgent extends Agent {
       }
       const batch = this.queue.slice(0, SEND_BATCH);
       let lastSeq: number;
+      let sendAfterMs = 0;
       try {
         const res = await c.agent.reportWorkload(
           {
@@ -169,6 +170,7 @@ export class UnitAgent extends Agent {
           { signal },
         );
         lastSeq = Number(res.lastSeq);
+        sendAfterMs = res.sendAfterMs;
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof MigratingError) {
@@ -193,6 +195,8 @@ export class UnitAgent extends Agent {
       }
       this.lastAccepted = { seq: lastSeq, at, controller };
       while (this.queue.length && this.queue[0]!.seq <= lastSeq) this.queue.shift();
+      // The controller asks for fewer calls: the workload goes on, its reports wait here meanwhile.
+      if (sendAfterMs > 0) await this.until(signal, sendAfterMs, () => undefined);
     }
   }
 }

@@ -56,6 +56,15 @@ const TARGET_PHASES = new Set(["VALIDATION", "SUCCESS", "LOGTRANSFER", "REAP", "
 const MAX_REPORTS = 1000;
 /** Reports arriving within this long are stored in one transaction. */
 const REPORT_BATCH_MS = 20;
+/**
+ * ReportWorkload calls a second the controller takes before it asks agents to
+ * deliver less often (every report is still made at its interval and stored;
+ * a thousand units each sending every second would saturate the event loop).
+ */
+const REPORT_CALLS_PER_S = 200;
+
+/** How often the call rate is sampled. */
+const RATE_WINDOW_MS = 2000;
 
 type Ctx = Parameters<ServiceImpl<typeof AgentService>["reportStatus"]>[1];
 type AgentPrincipal = Principal & { modelUuid: string };
@@ -104,6 +113,29 @@ interface PendingReport {
 class ReportBatcher {
   private queue: PendingReport[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private calls = 0;
+  private windowStart = Date.now();
+  /** ReportWorkload calls a second over the last window. */
+  private rate = 0;
+  /** How many times slower than their interval callers are asked to deliver (1: as they come). */
+  private slowdown = 1;
+
+  /**
+   * The back-pressure hint for the next call: steers the call rate to 80% of
+   * the limit (multiplicatively, once per window, so it settles instead of
+   * swinging between "everybody now" and "everybody later").
+   */
+  sendAfterMs(intervalMs: number): number {
+    const now = Date.now();
+    if (now - this.windowStart >= RATE_WINDOW_MS) {
+      this.rate = (this.calls * 1000) / (now - this.windowStart);
+      this.calls = 0;
+      this.windowStart = now;
+      this.slowdown = Math.min(10, Math.max(1, (this.slowdown * this.rate) / (0.8 * REPORT_CALLS_PER_S)));
+    }
+    this.calls++;
+    return this.slowdown > 1.05 ? Math.round(intervalMs * this.slowdown) : 0;
+  }
 
   constructor(
     private readonly store: Store,
@@ -254,7 +286,9 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
           throw badField(`reports[${i}].seq`, "sequence numbers start at 1 and increase");
       }
       const lastSeq = await reports.add({ modelUuid: p.modelUuid, tag: p.user, unit: unit.name, reports: list });
-      return { lastSeq: BigInt(lastSeq) };
+      // The interval between this unit's reports, as the batch shows it (1 s when one).
+      const span = list.length > 1 ? (list[list.length - 1]!.time - list[0]!.time) / (list.length - 1) : 1000;
+      return { lastSeq: BigInt(lastSeq), sendAfterMs: reports.sendAfterMs(Math.max(100, Math.min(span, 10_000))) };
     },
 
     async *watchMigrationStatus(_req, ctx) {

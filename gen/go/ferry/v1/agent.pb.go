@@ -604,7 +604,11 @@ func (x *ReportWorkloadRequest) GetReports() []*WorkloadReport {
 type ReportWorkloadResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The highest sequence number the controller holds for the unit.
-	LastSeq       int64 `protobuf:"varint,1,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	LastSeq int64 `protobuf:"varint,1,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// Back-pressure: send the next reports no sooner than this many ms from
+	// now (the workload keeps reporting at its interval; the agent delivers
+	// what it queued meanwhile in one call). 0: as they come.
+	SendAfterMs   int32 `protobuf:"varint,2,opt,name=send_after_ms,json=sendAfterMs,proto3" json:"send_after_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -642,6 +646,13 @@ func (*ReportWorkloadResponse) Descriptor() ([]byte, []int) {
 func (x *ReportWorkloadResponse) GetLastSeq() int64 {
 	if x != nil {
 		return x.LastSeq
+	}
+	return 0
+}
+
+func (x *ReportWorkloadResponse) GetSendAfterMs() int32 {
+	if x != nil {
+		return x.SendAfterMs
 	}
 	return 0
 }
@@ -932,9 +943,10 @@ const file_ferry_v1_agent_proto_rawDesc = "" +
 	"\acounter\x18\x02 \x01(\x03R\acounter\x12.\n" +
 	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"K\n" +
 	"\x15ReportWorkloadRequest\x122\n" +
-	"\areports\x18\x01 \x03(\v2\x18.ferry.v1.WorkloadReportR\areports\"3\n" +
+	"\areports\x18\x01 \x03(\v2\x18.ferry.v1.WorkloadReportR\areports\"W\n" +
 	"\x16ReportWorkloadResponse\x12\x19\n" +
-	"\blast_seq\x18\x01 \x01(\x03R\alastSeq\"\x1a\n" +
+	"\blast_seq\x18\x01 \x01(\x03R\alastSeq\x12\"\n" +
+	"\rsend_after_ms\x18\x02 \x01(\x05R\vsendAfterMs\"\x1a\n" +
 	"\x18WatchMachineUnitsRequest\"X\n" +
 	"\fAssignedUnit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +

@@ -97,10 +97,12 @@ class ReportWorkloadRequest(_message.Message):
     def __init__(self, reports: _Optional[_Iterable[_Union[WorkloadReport, _Mapping]]] = ...) -> None: ...
 
 class ReportWorkloadResponse(_message.Message):
-    __slots__ = ("last_seq",)
+    __slots__ = ("last_seq", "send_after_ms")
     LAST_SEQ_FIELD_NUMBER: _ClassVar[int]
+    SEND_AFTER_MS_FIELD_NUMBER: _ClassVar[int]
     last_seq: int
-    def __init__(self, last_seq: _Optional[int] = ...) -> None: ...
+    send_after_ms: int
+    def __init__(self, last_seq: _Optional[int] = ..., send_after_ms: _Optional[int] = ...) -> None: ...
 
 class WatchMachineUnitsRequest(_message.Message):
     __slots__ = ()
