@@ -64,6 +64,10 @@ type SessionEnd = "switched" | "ended" | "removed";
 
 /** Unary deadline of agent calls. */
 const CALL_TIMEOUT_MS = 10_000;
+/** Deadline of a login (a slow hash on a controller that may have a thousand to do). */
+const LOGIN_TIMEOUT_MS = 30_000;
+/** How long VALIDATION keeps trying a busy destination. */
+const TARGET_LOGIN_PATIENCE_MS = 120_000;
 
 type LoginOk = {
   kind: "ok";
@@ -210,7 +214,7 @@ export class Agent {
     for (const address of addresses) {
       const sm = new Http2SessionManager(baseUrl(address), { pingIntervalMs: 15_000 }, pinnedTls(caPem));
       try {
-        const anon = clientsOver(sm, address, { unaryTimeoutMs: CALL_TIMEOUT_MS });
+        const anon = clientsOver(sm, address, { unaryTimeoutMs: LOGIN_TIMEOUT_MS });
         const res = await anon.agent.agentLogin({
           modelUuid: this.opts.modelUuid,
           tag: this.opts.tag,
@@ -364,20 +368,34 @@ export class Agent {
     this.prepared = undefined;
   }
 
-  /** VALIDATION: log in to the destination with our own credentials (kept for the switch). */
+  /**
+   * VALIDATION: log in to the destination with our own credentials (kept for
+   * the switch). A busy destination (a thousand agents logging in at once:
+   * a slow hash each) is tried again for a while; only an answer (refused,
+   * unknown) or giving up fails the report.
+   */
   private async canReachTarget(u: WatchMigrationStatusResponse): Promise<boolean> {
-    try {
-      const r = await this.login(u.targetAddresses, u.targetCaCert);
-      if (r.kind === "ok") {
-        this.dropPrepared();
-        this.prepared = { ...r, key: locationKey(u.targetAddresses, u.targetCaCert) };
-        return true;
+    const until = Date.now() + TARGET_LOGIN_PATIENCE_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.login(u.targetAddresses, u.targetCaCert);
+        if (r.kind === "ok") {
+          this.dropPrepared();
+          this.prepared = { ...r, key: locationKey(u.targetAddresses, u.targetCaCert) };
+          return true;
+        }
+        this.log("agent: the destination controller does not know this agent", { result: r.kind });
+        return false;
+      } catch (err) {
+        const definitive =
+          err instanceof ConnectError && (err.code === Code.Unauthenticated || err.code === Code.PermissionDenied);
+        if (definitive || Date.now() >= until || this.stopCtl.signal.aborted) {
+          this.log("agent: cannot log in to the destination controller", { error: String(err) });
+          return false;
+        }
+        await sleep(backoffDelay(attempt, 250, 3000), this.stopCtl.signal);
       }
-      this.log("agent: the destination controller does not know this agent", { result: r.kind });
-    } catch (err) {
-      this.log("agent: cannot log in to the destination controller", { error: String(err) });
     }
-    return false;
   }
 }
 
