@@ -143,7 +143,7 @@ const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1,
 
 async function pair(live: boolean, tag: string): Promise<[Ferryd, Ferryd]> {
   const flags = live
-    ? ["--agents", "process", "--workload-interval", String(INTERVAL_S), "--agents-per-process", "50"]
+    ? ["--agents", "process", "--workload-interval", String(INTERVAL_S), "--agents-per-process", "100"]
     : ["--agents", "none"];
   const env = { FERRY_PROVISION_DELAY_MS: "20", FERRY_LOG_LEVEL: "warn" };
   return Promise.all([
