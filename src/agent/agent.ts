@@ -145,13 +145,12 @@ export class Agent {
   }
 
   /** The status to report on each connection. */
-  protected connectStatus(address: string): {
+  protected connectStatus(_address: string): {
     status: { current: string; message: string };
     workloadStatus?: { current: string; message: string };
   } {
     // The address is in the agent's connection (show-machine), not in its
     // status: a status that changed with every controller would be noise.
-    void address;
     const current = this.opts.tag.startsWith("machine-") ? "started" : "idle";
     return { status: { current, message: "" } };
   }

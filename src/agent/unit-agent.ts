@@ -91,7 +91,7 @@ export class UnitAgent extends Agent {
     this.phaseChanged?.();
   }
 
-  protected override connectStatus(address: string) {
+  protected override connectStatus(_address: string) {
     if (!this.installed)
       return {
         status: { current: "executing", message: "running install hook" },

@@ -28,6 +28,7 @@ import {
   type TargetSpec,
 } from "./target-client.js";
 import type { ExportFn } from "./transfer.js";
+import { sleep } from "../util/sleep.js";
 
 export interface WorkerOptions {
   /** How long calls before SUCCESS keep retrying a down destination before the migration aborts. */
@@ -105,10 +106,9 @@ export class Unreachable extends StepFailed {
  * "bounded": before SUCCESS; "forever": after it; "untilRefused": like
  * "forever", but a permanent refusal (isPermanentRefusal) is thrown as is.
  */
-export type CallMode = "bounded" | "forever" | "untilRefused";
-
-import { sleep } from "../util/sleep.js";
 export { sleep };
+
+export type CallMode = "bounded" | "forever" | "untilRefused";
 
 export class MigrationTask {
   /** Fired by an abort request: cancels streams in flight. */

@@ -26,6 +26,7 @@ import { parseAgentTag, type ChangeHub, type MigrationRow, type Repos, type Stor
 import { principalOf, type Principal } from "./context.js";
 import { badField, notFound, permissionDenied, unauthenticated } from "./errors.js";
 import { migratingError, redirectError } from "./model-access.js";
+import { unitTag } from "./model-mapping.js";
 import { ChangeWaiter } from "./model-service-streams.js";
 
 /**
@@ -120,6 +121,11 @@ class ReportBatcher {
   /** How many times slower than their interval callers are asked to deliver (1: as they come). */
   private slowdown = 1;
 
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
   /**
    * The back-pressure hint for the next call: steers the call rate to 80% of
    * the limit (multiplicatively, once per window, so it settles instead of
@@ -136,11 +142,6 @@ class ReportBatcher {
     this.calls++;
     return this.slowdown > 1.05 ? Math.round(intervalMs * this.slowdown) : 0;
   }
-
-  constructor(
-    private readonly store: Store,
-    private readonly now: () => number,
-  ) {}
 
   add(r: Omit<PendingReport, "done">): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -347,7 +348,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
             yield {
               units: units.map((u) => ({
                 name: u.name,
-                tag: `unit-${u.name.replace("/", "-")}`,
+                tag: unitTag(u.name),
                 life: LIFE[u.life] ?? Life.UNSPECIFIED,
               })),
             };
@@ -384,7 +385,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
           time: now(),
         });
       });
-      return { tag: `unit-${req.unit.replace("/", "-")}`, password };
+      return { tag: unitTag(req.unit), password };
     },
 
     async reportMigrationMinion(req, ctx) {
