@@ -109,7 +109,7 @@ describe("live agents", () => {
 
   it("migrate with the workloads running: same processes, all on the destination, every report once", async () => {
     const { uuid, m } = await deployModel(src, "shop");
-    const pids = await agentPids(src.d.dataDir);
+    const pids = await agentPids(src.d.dataDir, uuid);
     expect(pids.size).toBe(3);
     expect([...pids.values()].every(processAlive)).toBe(true);
     const before = await lastSeqs(src, m);
@@ -130,7 +130,7 @@ describe("live agents", () => {
       expect(x?.address).toBe(dst.d.address);
     }
     // The same processes: nothing was restarted.
-    const after = await agentPids(src.d.dataDir);
+    const after = await agentPids(src.d.dataDir, uuid);
     expect(after).toEqual(pids);
     expect([...after.values()].every(processAlive)).toBe(true);
     // Each unit's reports: from before the migration to after it, none lost, none twice.
@@ -190,7 +190,8 @@ describe("live agents", () => {
 
   it("kill -9 of the source mid-migration: it resumes, no agent restarts, nothing lost", async () => {
     const { uuid, m } = await deployModel(src, "kill");
-    const pids = await agentPids(src.d.dataDir);
+    const pids = await agentPids(src.d.dataDir, uuid);
+    expect(pids.size).toBe(3);
     const mig = await migrate(src, dst, m, uuid);
     await waitPhase(
       src,
@@ -206,7 +207,7 @@ describe("live agents", () => {
     const done = await waitPhase(src, mig.id, [MigrationPhase.DONE, MigrationPhase.ABORTDONE], 60_000);
     expect(done.phase).toBe(MigrationPhase.DONE);
     await settled(dst, m, 5);
-    const now = await agentPids(src.d.dataDir);
+    const now = await agentPids(src.d.dataDir, uuid);
     for (const [tag, pid] of pids) expect(now.get(tag), tag).toBe(pid);
     expect([...pids.values()].every(processAlive)).toBe(true);
     await expectAllReports(dst, m, await lastSeqs(dst, m));
@@ -215,7 +216,7 @@ describe("live agents", () => {
   it("an agent failing VALIDATION aborts the migration; its agents stay on the source and keep reporting", async () => {
     const bad = await controller("bad", { FERRY_AGENT_FAIL_PHASE: "VALIDATION:unit-pg-1" });
     const { uuid, m } = await deployModel(bad, "fail");
-    const pids = await agentPids(bad.d.dataDir);
+    const pids = await agentPids(bad.d.dataDir, uuid);
     const before = await lastSeqs(bad, m);
     const mig = await migrate(bad, dst, m, uuid);
     const end = await waitPhase(bad, mig.id, [MigrationPhase.DONE, MigrationPhase.ABORTDONE], 60_000);
@@ -228,15 +229,15 @@ describe("live agents", () => {
       expect(x?.connected).toBe(true);
       expect(x?.controller).toBe("bad");
     }
-    expect(await agentPids(bad.d.dataDir)).toEqual(pids);
+    expect(await agentPids(bad.d.dataDir, uuid)).toEqual(pids);
     await expectAllReports(bad, m, await lastSeqs(bad, m));
     await expect(dst.model.getStatus({ model: m })).rejects.toThrow();
   }, 120_000);
 
   it("agents outlive a kill -9 of ferryd and come back; a dead agent shows down/lost until it is back", async () => {
     const c = await controller("crash");
-    const { m } = await deployModel(c, "crash");
-    const pids = await agentPids(c.d.dataDir);
+    const { uuid, m } = await deployModel(c, "crash");
+    const pids = await agentPids(c.d.dataDir, uuid);
     await c.d.kill();
     // The machines are not part of the controller.
     expect([...pids.values()].every(processAlive)).toBe(true);
@@ -245,7 +246,7 @@ describe("live agents", () => {
     ctls[i] = again;
     const seen = await lastSeqs(again, m);
     await settled(again, m, Math.max(...seen.values()) + 3);
-    expect(await agentPids(again.d.dataDir)).toEqual(pids);
+    expect(await agentPids(again.d.dataDir, uuid)).toEqual(pids);
 
     // A machine dies (the agent process hosting it, with the machines it shares
     // that process with): after the timeout it is down and its units lost.
@@ -269,7 +270,7 @@ describe("live agents", () => {
     again = await restartCtl(again, AGENT_ENV, { samePort: true, args: AGENT_ARGS });
     ctls[i] = again;
     await settled(again, m);
-    const now = await agentPids(again.d.dataDir);
+    const now = await agentPids(again.d.dataDir, uuid);
     expect(now.get("machine-2")).not.toBe(victim);
     expect([...now.values()].every(processAlive)).toBe(true);
     await expectAllReports(again, m, await lastSeqs(again, m));
@@ -277,8 +278,8 @@ describe("live agents", () => {
 
   it("destroying a model stops its agents", async () => {
     const c = await controller("gone");
-    const { m } = await deployModel(c, "gone");
-    const pids = [...(await agentPids(c.d.dataDir)).values()];
+    const { uuid, m } = await deployModel(c, "gone");
+    const pids = [...(await agentPids(c.d.dataDir, uuid)).values()];
     expect(pids.length).toBeGreaterThan(0);
     await c.model.deleteModel({ model: m });
     await waitFor("agent processes to exit", async () => pids.every((p) => !processAlive(p)), 20_000);

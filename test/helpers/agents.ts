@@ -6,10 +6,15 @@ import type { Client } from "@connectrpc/connect";
 import type { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { findAgentConfigs, processAlive, readAgentPid, stopProcesses } from "../../src/agent/config.js";
 
-/** Machine tag -> pid of the process hosting its agent, from the pid files under a data dir. */
-export async function agentPids(dataDir: string): Promise<Map<string, number>> {
+/**
+ * Machine tag -> pid of the process hosting its agent, from the pid files of
+ * one model's agents under a data dir (a data dir holds the configs of every
+ * model it provisioned, each numbering its machines from 0).
+ */
+export async function agentPids(dataDir: string, modelUuid: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const { path } of await findAgentConfigs(dataDir)) {
+  for (const { path, modelUuid: m } of await findAgentConfigs(dataDir)) {
+    if (m !== modelUuid) continue;
     const pid = await readAgentPid(path);
     const tag = /(machine-\d+)\.json$/.exec(path)![1]!;
     if (pid) out.set(tag, pid);
