@@ -10,6 +10,7 @@ import { MigrationService } from "../gen/ts/ferry/v1/migration_pb.js";
 import { MigrationTargetService } from "../gen/ts/ferry/v1/migration_target_pb.js";
 import { ModelService } from "../gen/ts/ferry/v1/model_pb.js";
 import { Cluster } from "./cluster/cluster.js";
+import { GroupCommit } from "./services/group-commit.js";
 import { createStorePresence } from "./cluster/presence.js";
 import { describeStore, FERRY_VERSION, type ControllerConfig } from "./config.js";
 import type { ControllerIdentity } from "./domain/controller.js";
@@ -168,7 +169,9 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     // migrations in the background.
     const secrets = boot.secrets ? createSecretBoxWithKey(boot.secrets.migrationKey) : createSecretBox(config.dataDir);
     // Agents watching their model's migration status (on any node): the worker waits for their reports.
-    const agents = createStorePresence(store, cluster, logger);
+    // Agents' small writes share transactions (see group-commit.ts).
+    const agentWrites = new GroupCommit(store);
+    const agents = createStorePresence(store, cluster, logger, agentWrites);
     const worker = new MigrationWorker({
       store,
       controller: identity,
@@ -216,7 +219,14 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       ),
       serviceRegistration(
         AgentService,
-        createAgentService({ store, changes, presence: agents, tokenTtlMs: config.tokenTtlMs, controller: identity }),
+        createAgentService({
+          store,
+          changes,
+          presence: agents,
+          writes: agentWrites,
+          tokenTtlMs: config.tokenTtlMs,
+          controller: identity,
+        }),
       ),
     ];
 

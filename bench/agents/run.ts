@@ -9,7 +9,7 @@
 // reported twice on the destination (both must be 0), peak RSS of all agent
 // processes together, and the controller's CPU with N idle agents connected.
 // Usage: npm run bench:agents [-- --agents 10,100,1000 --interval 1]
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
@@ -145,7 +145,7 @@ async function pair(live: boolean, tag: string): Promise<[Ferryd, Ferryd]> {
   const flags = live
     ? ["--agents", "process", "--workload-interval", String(INTERVAL_S), "--agents-per-process", "100"]
     : ["--agents", "none"];
-  const env = { FERRY_PROVISION_DELAY_MS: "20", FERRY_LOG_LEVEL: "warn" };
+  const env = { FERRY_PROVISION_DELAY_MS: "20", FERRY_LOG_LEVEL: process.env.BENCH_FERRYD_LOG_LEVEL ?? "warn" };
   return Promise.all([
     startFerryd({ name: `${tag}src`, args: flags, env }),
     startFerryd({ name: `${tag}dst`, args: flags, env }),
@@ -230,8 +230,14 @@ async function benchN(n: number): Promise<void> {
   } finally {
     await Promise.all([src.stop(), dst.stop()]);
     await killAgentsUnder(src.dataDir);
-    src.cleanup();
-    dst.cleanup();
+    if (process.env.BENCH_KEEP) {
+      writeFileSync(join(src.dataDir, "ferryd.log"), src.output());
+      writeFileSync(join(dst.dataDir, "ferryd.log"), dst.output());
+      console.log(`  kept: ${src.dataDir} ${dst.dataDir}`);
+    } else {
+      src.cleanup();
+      dst.cleanup();
+    }
   }
 }
 

@@ -161,6 +161,16 @@ export class Agent {
    */
   protected async duringSession(_c: FerryClients, _signal: AbortSignal): Promise<void> {}
 
+  /**
+   * When this session's status report may wait for the session's work: a
+   * promise that settles once the work got going, or undefined for the
+   * status first (a deployer whose machine must be "started" first, an
+   * install that must not be overtaken by its own "executing").
+   */
+  protected workFirst(): Promise<void> | undefined {
+    return undefined;
+  }
+
   /** Called on every update of the migration watch (a phase changed). */
   protected onMigrationStatus(): void {}
 
@@ -290,21 +300,37 @@ export class Agent {
     signal.addEventListener("abort", stopSession);
     let sideFailure: unknown;
     let side: Promise<void> | undefined;
+    let successReport: Promise<void> | undefined;
     try {
       // Refused while the model is migrating (it is frozen): not a reason to stop.
-      const status = c.agent
-        .reportStatus(this.connectStatus(address))
-        .catch((err: unknown) => this.log("agent: status not reported", { error: String(err) }));
+      const sendStatus = () =>
+        sessionCtl.signal.aborted
+          ? undefined
+          : c.agent.reportStatus(this.connectStatus(address)).then(
+              () => undefined,
+              (err: unknown) => {
+                if (!sessionCtl.signal.aborted) this.log("agent: status not reported", { error: String(err) });
+              },
+            );
       const handled = new Set<string>();
-      // The subclass's work starts with the connection, not with the watch's
-      // first update: a unit's queued reports go out at once after a switch.
-      side = status.then(() =>
+      const work = () =>
         this.duringSession(c, sessionCtl.signal).catch((err: unknown) => {
           if (sessionCtl.signal.aborted) return;
           sideFailure = err;
           sessionCtl.abort();
-        }),
-      );
+        });
+      // The subclass's work starts with the connection, not with the watch's
+      // first update. Where it does not depend on the status report it goes
+      // first: after a switch a unit's queued reports are what matters, and a
+      // hundred agents' status reports arriving with them at the destination
+      // would make them wait.
+      const first = this.workFirst();
+      if (first) {
+        side = work();
+        void first.then(sendStatus);
+      } else {
+        side = Promise.resolve(sendStatus()).then(work);
+      }
       for await (const u of c.agent.watchMigrationStatus({}, { signal: sessionCtl.signal })) {
         if (!this.connected) {
           this.connected = true;
@@ -325,8 +351,17 @@ export class Agent {
         } else if (phase === "VALIDATION") {
           await this.report(c, u.migrationId, "VALIDATION", await this.canReachTarget(u));
         } else if (phase === "SUCCESS" || phase === "LOGTRANSFER" || phase === "REAP" || phase === "DONE") {
-          if (phase === "SUCCESS") await this.report(c, u.migrationId, "SUCCESS", true);
-          if (!u.targetAddresses.length || !u.targetCaCert) continue;
+          // The switch does not wait for the source to take the SUCCESS
+          // report (the destination owns the model already): the report goes
+          // on this connection, which stays open until it is answered.
+          if (phase === "SUCCESS")
+            successReport = this.report(c, u.migrationId, "SUCCESS", true).catch((err: unknown) =>
+              this.log("agent: SUCCESS not reported", { error: String(err) }),
+            );
+          if (!u.targetAddresses.length || !u.targetCaCert) {
+            await successReport;
+            continue;
+          }
           await this.switchTo(
             {
               controllerUuid: u.targetControllerUuid,
@@ -350,14 +385,17 @@ export class Agent {
       signal.removeEventListener("abort", stopSession);
       sessionCtl.abort();
       await side;
-      sm.abort();
+      if (successReport) void successReport.finally(() => sm.abort());
+      else sm.abort();
     }
   }
 
   private async report(c: FerryClients, migrationId: string, phase: AgentPhase, ok: boolean): Promise<void> {
     const success = ok && this.opts.failPhase !== phase;
+    // The controller it went to (a SUCCESS report is answered after the switch).
+    const address = this.address;
     await c.agent.reportMigrationMinion({ migrationId, phase: MigrationPhase[phase], success });
-    this.reports.push({ migrationId, phase, success, address: this.address });
+    this.reports.push({ migrationId, phase, success, address });
     this.log("agent: reported", { migration: migrationId, phase, success });
   }
 

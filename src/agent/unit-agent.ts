@@ -53,6 +53,8 @@ export class UnitAgent extends Agent {
   private wake: (() => void) | undefined;
   /** Woken by the next migration phase change. */
   private phaseChanged: (() => void) | undefined;
+  /** Settles the session's wait for its first report to be answered (see workFirst). */
+  private firstSent: (() => void) | undefined;
   /** Until a controller answered, our numbering may be behind its (this process is new). */
   private numberingChecked = false;
 
@@ -98,6 +100,24 @@ export class UnitAgent extends Agent {
         workloadStatus: { current: "maintenance", message: Messages.installing },
       };
     return { status: { current: "idle", message: "" }, workloadStatus: { current: "active", message: "" } };
+  }
+
+  /**
+   * The workload's reports go before the status (which says what it said
+   * before the switch), once the first of them is answered or in 2 s; an
+   * install needs its status first.
+   */
+  protected override workFirst(): Promise<void> | undefined {
+    if (!this.installed) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.firstSent === done) this.firstSent = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      this.firstSent = done;
+    });
   }
 
   protected override async duringSession(c: FerryClients, signal: AbortSignal): Promise<void> {
@@ -151,6 +171,7 @@ export class UnitAgent extends Agent {
   private async sendReports(c: FerryClients, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (!this.queue.length) {
+        this.firstSent?.();
         await this.until(signal, 0, (wake) => (this.wake = wake));
         this.wake = undefined;
         continue;
@@ -173,6 +194,7 @@ export class UnitAgent extends Agent {
         sendAfterMs = res.sendAfterMs;
       } catch (err) {
         if (signal.aborted) return;
+        this.firstSent?.();
         if (err instanceof MigratingError) {
           // Frozen for a migration: keep them; they go to whichever controller
           // has the model next. Try again when the migration's phase changes
@@ -185,6 +207,7 @@ export class UnitAgent extends Agent {
         }
         throw err;
       }
+      this.firstSent?.();
       const at = Date.now();
       const controller = this.controllerUuid || this.address;
       const prev = this.lastAccepted;

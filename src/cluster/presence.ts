@@ -4,19 +4,21 @@
 // a node whose heartbeat stopped do not count (its connections died with it).
 import { randomBytes } from "node:crypto";
 import type { AgentPresence } from "../services/agent-service.js";
+import type { GroupCommit } from "../services/group-commit.js";
 import type { Store } from "../store/index.js";
 
 export function createStorePresence(
   store: Store,
   node: { nodeId: string; leaseTtlMs: number; apiAddresses(): string[] },
   log?: { warn(msg: string, f?: Record<string, unknown>): void },
+  writes: Pick<GroupCommit, "run"> = { run: (fn) => store.write(fn) },
 ): AgentPresence {
   return {
     async connect(modelUuid, tag) {
       const id = randomBytes(12).toString("hex");
       // The agent's link (which node, since when) is shown by status and show-machine/show-unit.
       const address = node.apiAddresses()[0] ?? "";
-      await store.write(async (tx) => {
+      await writes.run(async (tx) => {
         const now = Date.now();
         await tx.agents.connect({ id, modelUuid, tag, nodeId: node.nodeId, now });
         if (await tx.models.byUuid(modelUuid))
@@ -26,8 +28,8 @@ export function createStorePresence(
       return async () => {
         if (done) return;
         done = true;
-        await store
-          .write(async (tx) => {
+        await writes
+          .run(async (tx) => {
             await tx.agents.disconnect(id);
             if (await tx.models.byUuid(modelUuid)) await tx.agents.seen(modelUuid, [tag], Date.now());
           })

@@ -28,6 +28,7 @@ import { badField, notFound, permissionDenied, unauthenticated } from "./errors.
 import { migratingError, redirectError } from "./model-access.js";
 import { unitTag } from "./model-mapping.js";
 import { ChangeWaiter } from "./model-service-streams.js";
+import type { GroupCommit } from "./group-commit.js";
 
 /**
  * Which agents have an open WatchMigrationStatus stream, per model (kept in
@@ -44,6 +45,8 @@ export interface AgentServiceDeps {
   store: Store;
   changes: ChangeHub;
   presence: AgentPresence;
+  /** Shared transactions for the agents' small writes (status reports). */
+  writes?: Pick<GroupCommit, "run">;
   tokenTtlMs: number;
   /** This controller as agents see it at login. */
   controller: { uuid: string; name: string; addresses: string[] };
@@ -205,6 +208,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
   const { store } = deps;
   const now = () => (deps.now ?? Date.now)();
   const reports = new ReportBatcher(store, now);
+  const writes = deps.writes ?? { run: (fn) => store.write(fn) };
   return {
     async agentLogin(req) {
       if (!req.modelUuid) throw badField("model_uuid", "required");
@@ -257,7 +261,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
         : undefined;
       const unit = parseAgentTag(p.user);
       if (workload && unit?.kind !== "unit") throw badField("workload_status", "only unit agents have a workload");
-      await store.write(async (tx) => {
+      await writes.run(async (tx) => {
         await tx.lockModel(p.modelUuid);
         const model = await tx.models.byUuid(p.modelUuid);
         if (!model) throw notFound("model", "MODEL_NOT_FOUND");
