@@ -300,7 +300,6 @@ export class Agent {
     signal.addEventListener("abort", stopSession);
     let sideFailure: unknown;
     let side: Promise<void> | undefined;
-    let successReport: Promise<void> | undefined;
     try {
       // Refused while the model is migrating (it is frozen): not a reason to stop.
       const sendStatus = () =>
@@ -351,17 +350,11 @@ export class Agent {
         } else if (phase === "VALIDATION") {
           await this.report(c, u.migrationId, "VALIDATION", await this.canReachTarget(u));
         } else if (phase === "SUCCESS" || phase === "LOGTRANSFER" || phase === "REAP" || phase === "DONE") {
-          // The switch does not wait for the source to take the SUCCESS
-          // report (the destination owns the model already): the report goes
-          // on this connection, which stays open until it is answered.
-          if (phase === "SUCCESS")
-            successReport = this.report(c, u.migrationId, "SUCCESS", true).catch((err: unknown) =>
-              this.log("agent: SUCCESS not reported", { error: String(err) }),
-            );
-          if (!u.targetAddresses.length || !u.targetCaCert) {
-            await successReport;
-            continue;
-          }
+          // The switch waits for the source to take the SUCCESS report: that
+          // paces a thousand agents arriving at the destination (all at once,
+          // their first calls there ran past their deadlines).
+          if (phase === "SUCCESS") await this.report(c, u.migrationId, "SUCCESS", true);
+          if (!u.targetAddresses.length || !u.targetCaCert) continue;
           await this.switchTo(
             {
               controllerUuid: u.targetControllerUuid,
@@ -385,8 +378,7 @@ export class Agent {
       signal.removeEventListener("abort", stopSession);
       sessionCtl.abort();
       await side;
-      if (successReport) void successReport.finally(() => sm.abort());
-      else sm.abort();
+      sm.abort();
     }
   }
 

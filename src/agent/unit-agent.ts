@@ -11,7 +11,8 @@ import type { FerryClients } from "../client/connect.js";
 import { MigratingError } from "../client/errors.js";
 import { Messages } from "../domain/status.js";
 import { Agent, type AgentOptions } from "./agent.js";
-import { sleep } from "./backoff.js";
+import { backoffDelay, sleep } from "./backoff.js";
+import { Code, ConnectError } from "@connectrpc/connect";
 
 export interface WorkloadReportItem {
   seq: number;
@@ -36,6 +37,10 @@ export interface UnitAgentOptions extends AgentOptions {
 
 /** Reports per ReportWorkload call. */
 const SEND_BATCH = 500;
+
+/** Answers of a controller too busy to answer in time: tried again on the same connection. */
+const BUSY = new Set([Code.DeadlineExceeded, Code.ResourceExhausted, Code.Unavailable]);
+const BUSY_RETRIES = 5;
 
 export class UnitAgent extends Agent {
   /** Reports made, not yet accepted by a controller. */
@@ -169,6 +174,7 @@ export class UnitAgent extends Agent {
 
   /** Drains the queue to the controller for as long as the connection lasts. */
   private async sendReports(c: FerryClients, signal: AbortSignal): Promise<void> {
+    let busy = 0;
     while (!signal.aborted) {
       if (!this.queue.length) {
         this.firstSent?.();
@@ -205,8 +211,18 @@ export class UnitAgent extends Agent {
           this.phaseChanged = undefined;
           continue;
         }
+        // A busy controller (a thousand agents arriving at once after a
+        // switch) answers late: try again on this connection, after a
+        // jittered pause, instead of dropping it and logging in again, which
+        // costs the controller a slow hash. A connection that is really gone
+        // ends the session through the watch.
+        if (err instanceof ConnectError && BUSY.has(err.code) && busy < BUSY_RETRIES) {
+          await this.until(signal, backoffDelay(busy++, 250, 5000), () => undefined);
+          continue;
+        }
         throw err;
       }
+      busy = 0;
       this.firstSent?.();
       const at = Date.now();
       const controller = this.controllerUuid || this.address;

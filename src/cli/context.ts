@@ -139,7 +139,8 @@ export class CliContext {
       const i = flag.indexOf(":");
       controllerPart = flag.slice(0, i);
       modelPart = flag.slice(i + 1);
-      if (!controllerPart || !modelPart) throw new CliError(`invalid model "${flag}": expected [<controller>:]<model>`);
+      // "<controller>:" alone is that controller's current model.
+      if (!controllerPart) throw new CliError(`invalid model "${flag}": expected [<controller>:]<model>`);
     }
     const controller = await this.controllerName(controllerPart);
     const cache = await this.store.models(controller);

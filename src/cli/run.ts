@@ -34,6 +34,8 @@ export function lazy<M extends Record<string, unknown>>(load: () => Promise<M>, 
     const command = commanderArgs[commanderArgs.length - 1] as Command;
     const positional = commanderArgs.slice(0, -2);
     const opts = command.optsWithGlobals();
+    // The reference's --no-prompt is our -y.
+    if (opts.prompt === false) opts.yes = true;
     await runWithContext(Boolean(opts.debug), async (ctx) => {
       const mod = await load();
       await (mod[name] as Action)(ctx, opts, ...positional);

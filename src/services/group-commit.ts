@@ -14,8 +14,8 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
-/** Jobs per transaction, at most (a burst of thousands is written in parts). */
-const MAX_BATCH = 200;
+/** Jobs per transaction, at most: a burst of thousands is written in parts, each short enough (tens of ms) not to hold the event loop for long. */
+const MAX_BATCH = 50;
 
 export class GroupCommit {
   private queue: Job[] = [];

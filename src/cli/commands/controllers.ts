@@ -87,6 +87,14 @@ async function describeCurrent(ctx: CliContext): Promise<string> {
   return currentModel ? `${currentController}:${currentModel}` : `${currentController} (controller)`;
 }
 
+/** The current controller and model as `switch` takes them back ("<controller>[:<model>]"). */
+async function currentTarget(ctx: CliContext): Promise<string | undefined> {
+  const { currentController } = await ctx.store.controllers();
+  if (!currentController) return undefined;
+  const { currentModel } = await ctx.store.models(currentController);
+  return currentModel ? `${currentController}:${currentModel}` : currentController;
+}
+
 export async function switchTo(ctx: CliContext, _opts: Opts, target?: string): Promise<void> {
   const before = await describeCurrent(ctx);
   if (!target) {
@@ -95,6 +103,14 @@ export async function switchTo(ctx: CliContext, _opts: Opts, target?: string): P
     return;
   }
   const { controllers } = await ctx.store.controllers();
+  if (target === "-") {
+    const previous = await ctx.store.previousTarget();
+    const name = previous?.split(":")[0];
+    if (!previous || !name || !controllers[name])
+      throw new CliError("no previous controller or model to switch back to", "Use 'ferry switch <target>' first.");
+    target = previous;
+  }
+  const from = await currentTarget(ctx);
   let controller: string;
   let model: string | undefined;
   if (target.includes(":")) {
@@ -128,6 +144,7 @@ export async function switchTo(ctx: CliContext, _opts: Opts, target?: string): P
     });
   }
   await ctx.store.setCurrentController(controller);
+  if (from && from !== (await currentTarget(ctx))) await ctx.store.setPreviousTarget(from);
   ctx.out(`${before} -> ${await describeCurrent(ctx)}`);
 }
 

@@ -26,6 +26,21 @@ import type { Opts } from "../run.js";
 const MIGRATION_ID = /^(?:([^:]+):)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:\d+)$/i;
 
 /** A migration id ("<uuid>:<n>", optionally "<controller>:" first) or a model; the id to send and where. */
+/**
+ * `-c <controller>` (the reference's migration commands are controller
+ * commands) names the source controller of a model given without one; one
+ * given both ways must agree.
+ */
+function onController(arg: string | undefined, controller: string | undefined): string | undefined {
+  if (!controller) return arg;
+  const m = arg ? MIGRATION_ID.exec(arg) : null;
+  const named = m ? m[1] : arg?.includes(":") ? arg.slice(0, arg.indexOf(":")) : undefined;
+  if (named && named !== controller)
+    throw new CliError(`"${arg}" names controller "${named}" but -c says "${controller}"`, "Give the controller once.");
+  if (named) return arg;
+  return `${controller}:${arg ?? ""}`;
+}
+
 async function migrationRef(
   ctx: CliContext,
   arg?: string,
@@ -82,7 +97,7 @@ async function revokeToken(address: string, caPem: string, modelUuid: string, to
 }
 
 export async function migrate(ctx: CliContext, opts: Opts, model: string, destination: string): Promise<void> {
-  const target = await ctx.modelTarget(model);
+  const target = await ctx.modelTarget(onController(model, opts.controller));
   const dstRecord = await ctx.store.controller(destination);
   if (!dstRecord) {
     throw new CliError(
@@ -262,7 +277,7 @@ async function targetAlias(ctx: CliContext, m: Migration): Promise<string | unde
 
 export async function showMigration(ctx: CliContext, opts: Opts, model?: string): Promise<void> {
   const format = parseFormat(opts.format, ["yaml", "json"], "yaml") as "yaml" | "json";
-  const ref = await migrationRef(ctx, model ?? opts.model);
+  const ref = await migrationRef(ctx, onController(model ?? opts.model, opts.controller));
   const session = await ctx.session(ref.controller);
   const m = (await session.clients.migration.getMigration({ id: ref.id })).migration;
   if (!m) throw new CliError(`no migration found for "${ref.display}" on controller "${ref.controller}"`);
@@ -270,7 +285,7 @@ export async function showMigration(ctx: CliContext, opts: Opts, model?: string)
 }
 
 export async function abortMigration(ctx: CliContext, opts: Opts, model: string): Promise<void> {
-  const ref = await migrationRef(ctx, model);
+  const ref = await migrationRef(ctx, onController(model, opts.controller));
   const session = await ctx.session(ref.controller);
   const current = (await session.clients.migration.getMigration({ id: ref.id })).migration;
   if (!current) throw new CliError(`no migration found for "${ref.display}" on controller "${ref.controller}"`);

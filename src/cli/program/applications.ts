@@ -50,6 +50,7 @@ export function registerApplicationCommands(program: Command): void {
 
   program
     .command("integrate")
+    .alias("relate")
     .argument("<endpoint1>", "<application>[:<endpoint>]")
     .argument("<endpoint2>", "<application>[:<endpoint>]")
     .description("Relate two applications' endpoints.")

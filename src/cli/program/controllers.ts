@@ -75,6 +75,7 @@ export function registerControllerCommands(program: Command): void {
       "Stop a controller this client bootstrapped (every node it started), delete their data dirs and forget it.",
     )
     .option("-y, --yes", "do not ask for confirmation")
+    .option("--no-prompt", "the same as -y")
     .option("--timeout <seconds>", "seconds to wait for a clean shutdown before SIGKILL", "15")
     .addHelpText("after", examples("ferry kill-controller src -y"))
     .action(lazy(kill, "killController"));
@@ -90,9 +91,12 @@ export function registerControllerCommands(program: Command): void {
 
   program
     .command("switch")
-    .argument("[target]", "<controller>, <controller>:<model> or <model> (on the current controller)")
+    .argument(
+      "[target]",
+      "<controller>, <controller>:<model>, <model> (on the current controller), or - for the previous one",
+    )
     .description("Set the current controller and/or model; with no argument, show them.")
-    .addHelpText("after", examples("ferry switch dst", "ferry switch dst:migrate", "ferry switch migrate"))
+    .addHelpText("after", examples("ferry switch dst", "ferry switch dst:web", "ferry switch web", "ferry switch -"))
     .action(lazy(controllers, "switchTo"));
 
   program

@@ -15,11 +15,12 @@ export function registerMigrationCommands(program: Command): void {
         "You need admin on the model and superuser on both controllers; the destination must be in the client " +
         "store ('ferry login <host:port> -c <name>'). Take a backup of both controllers first ('ferry create-backup').",
     )
+    .option("-c, --controller <name>", "the source controller (default: the model's, else the current one)")
     .option("--dry-run", "only run the prechecks and print the plan; change nothing")
     .option("--wait", "follow the migration to its end; exit 0 when it is done, non-zero when aborted")
     .addHelpText(
       "after",
-      examples("ferry migrate web dst", "ferry migrate src:web dst --dry-run", "ferry migrate web dst --wait"),
+      examples("ferry migrate web dst", "ferry migrate src:web dst --dry-run", "ferry migrate -c src web dst --wait"),
     )
     .action(lazy(migration, "migrate"));
 
@@ -28,16 +29,18 @@ export function registerMigrationCommands(program: Command): void {
     .argument("[model]", "[<controller>:]<model>, or a migration id <model-uuid>:<attempt> (default: current model)")
     .description("Show a model's latest migration: phase, progress, timings per phase, time left, failure, target.")
     .option("-m, --model <model>", "[<controller>:]<model>")
+    .option("-c, --controller <name>", "the source controller (default: the current one)")
     .option("--format <format>", "yaml or json", "yaml")
-    .addHelpText("after", examples("ferry show-migration web", "ferry show-migration src:web --format json"))
+    .addHelpText("after", examples("ferry show-migration web", "ferry show-migration -c src web --format json"))
     .action(lazy(migration, "showMigration"));
 
   program
     .command("abort-migration")
     .argument("<model>", "[<controller>:]<model>, or a migration id <model-uuid>:<attempt>")
     .description("Abort a model's running migration; only possible before it reaches SUCCESS.")
+    .option("-c, --controller <name>", "the source controller (default: the current one)")
     .option("--wait", "wait until the model is restored on the source controller")
-    .addHelpText("after", examples("ferry abort-migration web", "ferry abort-migration src:web --wait"))
+    .addHelpText("after", examples("ferry abort-migration web", "ferry abort-migration -c src web --wait"))
     .action(lazy(migration, "abortMigration"));
 
   program

@@ -39,6 +39,7 @@ export function registerModelCommands(program: Command): void {
     .argument("<model>", "[<controller>:]<model>")
     .description("Destroy a model and everything in it.")
     .option("-y, --yes", "do not ask for confirmation")
+    .option("--no-prompt", "the same as -y")
     .addHelpText("after", examples("ferry destroy-model migrate -y"))
     .action(lazy(models, "destroyModel"));
 }

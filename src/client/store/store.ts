@@ -225,6 +225,17 @@ export class ClientStore {
     });
   }
 
+  /** What `switch -` goes back to: "<controller>" or "<controller>:<model>" (the reference keeps it too). */
+  async previousTarget(): Promise<string | undefined> {
+    return str((await this.read("controllers.yaml"))["previous-target"]);
+  }
+
+  async setPreviousTarget(target: string): Promise<void> {
+    await this.update("controllers.yaml", PUBLIC_MODE, (doc) => {
+      doc["previous-target"] = target;
+    });
+  }
+
   /** Forget a controller entirely: its record, account and model cache. */
   async removeController(name: string): Promise<void> {
     await this.update("controllers.yaml", PUBLIC_MODE, (doc) => {
