@@ -4,8 +4,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { StoreSpec } from "./store/index.js";
 import { isLogLevel, type LogLevel } from "./transport/log.js";
+import { FERRY_VERSION } from "./version.js";
 
-export const FERRY_VERSION = "1.0.0";
+export { FERRY_VERSION } from "./version.js";
 
 export interface ControllerConfig {
   name: string;

@@ -2,10 +2,12 @@
 // a module under ./commands that is imported when (and only when) it runs.
 import { Command, InvalidArgumentError } from "commander";
 import { COMMAND_GROUPS } from "./program/index.js";
+import { FERRY_VERSION } from "../version.js";
 
 export function buildProgram(): Command {
   const program = new Command("ferry")
     .description("Ferry: run controllers, models and applications, and migrate models between controllers.")
+    .version(FERRY_VERSION, "--version", "print the client's version")
     .option("--debug", "print stack traces and internal details on failure")
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -14,6 +16,13 @@ export function buildProgram(): Command {
     })
     .addHelpText("after", "\nRun 'ferry <command> --help' for a command's options and examples.\n");
   for (const register of COMMAND_GROUPS) register(program);
+  program
+    .command("version")
+    .description("Print the client's version (a controller's is in 'ferry show-controller').")
+    .addHelpText("after", "\nExamples:\n  ferry version\n  ferry --version\n")
+    .action(() => {
+      process.stdout.write(`${FERRY_VERSION}\n`);
+    });
   return program;
 }
 

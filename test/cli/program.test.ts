@@ -14,6 +14,7 @@ const COMMANDS = [
   "grant",
   "revoke",
   "users",
+  "version",
   "add-model",
   "models",
   "show-model",

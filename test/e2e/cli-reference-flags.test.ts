@@ -4,7 +4,8 @@
 // simulated, to keep it quick).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
-import { buildOnce, ferry, ok, tempHome } from "./harness.js";
+import { execFileSync } from "node:child_process";
+import { buildOnce, FERRYD, ferry, ok, tempHome } from "./harness.js";
 
 const ENV = { env: { FERRY_ADMIN_PASSWORD: "admin-pass-1234" } };
 let home: string;
@@ -72,6 +73,14 @@ describe("the reference's flags", () => {
     expect(abort.code).toBe(1);
     expect(abort.stderr).toMatch(/has already ended \(DONE\)|past the point of no return/);
   }, 180_000);
+
+  it("ferry version, ferry --version and ferryd --version agree", async () => {
+    const v = (await ok(home, ["version"])).stdout.trim();
+    expect(v).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await ok(home, ["--version"])).stdout.trim()).toBe(v);
+    const d = execFileSync(process.execPath, [FERRYD, "--version"], { encoding: "utf8" }).trim();
+    expect(d).toBe(v);
+  });
 
   it("--no-prompt confirms like -y", async () => {
     await ok(home, ["add-model", "scratch", "-c", "dst"]);
