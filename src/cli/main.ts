@@ -9,6 +9,8 @@ export function buildProgram(): Command {
     .description("Ferry: run controllers, models and applications, and migrate models between controllers.")
     .version(FERRY_VERSION, "--version", "print the client's version")
     .option("--debug", "print stack traces and internal details on failure")
+    .option("--color", "colour the output even when it is not a terminal (also FORCE_COLOR=1)")
+    .option("--no-color", "never colour the output (also NO_COLOR=1 or TERM=dumb)")
     .showSuggestionAfterError(true)
     .configureOutput({
       // Usage errors follow the same `ERROR <message>` convention as the rest.

@@ -5,6 +5,9 @@
 // and, on terminals that report 0 columns (some `script`/CI pseudo-terminals),
 // floods them with cursor movements forever. One line redrawn with "\r" and
 // "erase line" needs no terminal size at all.
+import pc from "picocolors";
+import { canRedraw, colorWanted } from "./color.js";
+
 export interface Progress {
   step(message: string): void;
   done(message?: string): void;
@@ -20,8 +23,9 @@ function plain(first: string): Progress {
   return { step: out, done: (m) => m && out(m), fail: () => undefined };
 }
 
-export function startProgress(first: string, tty = Boolean(process.stderr.isTTY)): Progress {
+export function startProgress(first: string, tty = canRedraw(process.stderr)): Progress {
   if (!tty) return plain(first);
+  const c = pc.createColors(colorWanted(process.stderr));
   let text = first;
   let frame = 0;
   const draw = () => process.stderr.write(`${CLEAR_LINE}${FRAMES[frame++ % FRAMES.length]} ${text}`);
@@ -37,7 +41,7 @@ export function startProgress(first: string, tty = Boolean(process.stderr.isTTY)
       text = m;
       draw();
     },
-    done: (m) => finish("✔", m),
-    fail: (m) => finish("✖", m),
+    done: (m) => finish(c.green("✔"), m),
+    fail: (m) => finish(c.red("✖"), m),
   };
 }

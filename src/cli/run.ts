@@ -2,6 +2,7 @@
 // imported only when its command runs (start-up time is a feature: `ferry
 // status` must stay well under 0.3 s), errors are rendered once, here.
 import { InvalidArgumentError, type Command } from "commander";
+import { applyColorFlag } from "./color.js";
 import { CliContext } from "./context.js";
 
 // Commander hands over option values as `any`; each command module declares
@@ -36,6 +37,7 @@ export function lazy<M extends Record<string, unknown>>(load: () => Promise<M>, 
     const opts = command.optsWithGlobals();
     // The reference's --no-prompt is our -y.
     if (opts.prompt === false) opts.yes = true;
+    applyColorFlag(opts.color);
     await runWithContext(Boolean(opts.debug), async (ctx) => {
       const mod = await load();
       await (mod[name] as Action)(ctx, opts, ...positional);

@@ -199,7 +199,7 @@ async function main(): Promise<void> {
       `unit's last report accepted by src and its first accepted by dst: p50 ${(p50 / 1000).toFixed(1)} s, ` +
       `max ${(max / 1000).toFixed(1)} s.`,
   );
-  await ferry(["debug-log", "-m", "dst:migrate", "-n", "12"], { mayFail: true });
+  await ferry(["debug-log", "-m", "dst:migrate", "-n", "12", "--no-tail"], { mayFail: true });
 
   note("The source answers stale requests with a redirect: (a) for a client that knows dst...");
   await ferry(["status", "-m", "src:migrate"], { mayFail: true });

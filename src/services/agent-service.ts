@@ -336,16 +336,21 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
     async *watchMachineUnits(_req, ctx) {
       const p = agentOf(ctx);
       const machine = machineOf(p);
+      // undefined: the model is gone; null: the machine is (removed).
       const read = () =>
-        store.read(async (tx) =>
-          (await tx.models.byUuid(p.modelUuid)) ? await tx.units.onMachine(p.modelUuid, machine) : undefined,
-        );
+        store.read(async (tx) => {
+          if (!(await tx.models.byUuid(p.modelUuid))) return undefined;
+          if (!(await tx.machines.find(p.modelUuid, machine))) return null;
+          return tx.units.onMachine(p.modelUuid, machine);
+        });
       const waiter = new ChangeWaiter(deps.changes, p.modelUuid, ["units"], ctx.signal);
       try {
         let lastKey = "";
         for (;;) {
           const units = await read();
-          if (!units) throw notFound("model", "MODEL_NOT_FOUND");
+          if (units === undefined) throw notFound("model", "MODEL_NOT_FOUND");
+          // The agent logs in again, is told its machine is gone, and stops.
+          if (units === null) throw notFound(`machine "${machine}"`, "MACHINE_NOT_FOUND");
           const key = units.map((u) => `${u.name}:${u.life}`).join(",");
           if (key !== lastKey) {
             lastKey = key;

@@ -8,9 +8,10 @@ import type { FullStatus, ModelService } from "../../gen/ts/ferry/v1/model_pb.js
 import type { LogEntry } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { levelsAtLeast, LOG_LEVELS, parseLogLevel } from "../domain/status.js";
 import type { ModelAccessLevel } from "../domain/access.js";
-import type { ChangeHub, LogRow, ModelChangeKind, ModelRow, Repos } from "../store/index.js";
+import { validateApplicationName } from "../domain/names.js";
+import type { ChangeHub, LogMatch, LogRow, ModelChangeKind, ModelRow, Repos } from "../store/index.js";
 import { principalOf, type Principal } from "./context.js";
-import { badField, notFound } from "./errors.js";
+import { badField, invalidArgument, notFound } from "./errors.js";
 import { statusInfo, toFullStatus, toLogEntry } from "./model-mapping.js";
 import { sleep } from "../util/sleep.js";
 import { statusParts } from "./status-parts.js";
@@ -124,6 +125,48 @@ export function entityTag(text: string): string | undefined {
   if (unit) return `unit-${unit[1]}-${unit[2]}`;
   if (/^(machine-\d+|unit-[a-z][a-z0-9-]*-\d+|application-[a-z][a-z0-9-]*)$/.test(text)) return text;
   return undefined;
+}
+
+/** A debug-log entity filter from what a user types (entityTag's forms, or an application name). */
+export function logMatchOf(text: string): LogMatch | undefined {
+  const tag = entityTag(text);
+  if (tag) return { tag };
+  if (validateApplicationName(text) === undefined) return { prefix: `unit-${text}-` };
+  return undefined;
+}
+
+const MODULE_RE = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/;
+
+function logFilters(req: { include: string[]; exclude: string[]; includeModule: string[]; excludeModule: string[] }) {
+  const problems: { field: string; description: string }[] = [];
+  const entities = (field: string, list: string[]) =>
+    list.flatMap((text, i) => {
+      const m = logMatchOf(text);
+      if (!m) {
+        problems.push({
+          field: `${field}[${i}]`,
+          description: `"${text}" is not an entity: use e.g. "0", "machine-0", "app/0", "unit-app-0", "app" or "model"`,
+        });
+        return [];
+      }
+      // An application name is the application's own entries and its units'.
+      return m.prefix ? [m, { tag: `application-${text}` }] : [m];
+    });
+  const modules = (field: string, list: string[]) => {
+    list.forEach((text, i) => {
+      if (!MODULE_RE.test(text))
+        problems.push({ field: `${field}[${i}]`, description: `"${text}" is not a module name, e.g. "ferry.uniter"` });
+    });
+    return list;
+  };
+  const q = {
+    includeEntities: entities("include", req.include),
+    excludeEntities: entities("exclude", req.exclude),
+    includeModules: modules("include_module", req.includeModule),
+    excludeModules: modules("exclude_module", req.excludeModule),
+  };
+  if (problems.length) throw invalidArgument(problems);
+  return q;
 }
 
 export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
@@ -300,18 +343,23 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       if (req.limit < 0) throw badField("limit", "must not be negative");
       if (req.afterSeq < 0n) throw badField("after_seq", "must not be negative");
       const levels = min === "DEBUG" ? undefined : levelsAtLeast(min);
+      const filters = logFilters(req);
       const waiter = req.follow ? new ChangeWaiter(deps.changes, model.uuid, ["log"], ctx.signal) : undefined;
       try {
         let last = Number(req.afterSeq);
         if (req.limit > 0) {
-          const rows = await store.read((tx) => tx.logs.read(model.uuid, { afterSeq: last, limit: req.limit, levels }));
+          const rows = await store.read((tx) =>
+            tx.logs.read(model.uuid, { afterSeq: last, limit: req.limit, levels, ...filters }),
+          );
           for (const entries of batches(rows)) yield { entries };
           if (rows.length) last = rows[rows.length - 1]!.seq;
         }
         for (;;) {
           // Drain everything after `last`, page by page, then wait for more.
           for (;;) {
-            const rows = await store.read((tx) => tx.logs.read(model.uuid, { afterSeq: last, levels, max: LOG_BATCH }));
+            const rows = await store.read((tx) =>
+              tx.logs.read(model.uuid, { afterSeq: last, levels, max: LOG_BATCH, ...filters }),
+            );
             if (!rows.length) break;
             for (const entries of batches(rows)) yield { entries };
             last = rows[rows.length - 1]!.seq;

@@ -9,6 +9,7 @@ import { configHandlers } from "./model-service-config.js";
 import { deployHandlers } from "./model-service-deploy.js";
 import { modelHandlers } from "./model-service-models.js";
 import { relationHandlers } from "./model-service-relations.js";
+import { removeHandlers } from "./model-service-remove.js";
 import { streamHandlers } from "./model-service-streams.js";
 import type { ModelServiceDeps } from "./model-service-support.js";
 
@@ -22,6 +23,7 @@ export function createModelService(deps: ModelServiceDeps): ServiceImpl<typeof M
     ...charmHandlers(deps),
     ...deployHandlers(deps),
     ...relationHandlers(deps),
+    ...removeHandlers(deps),
     ...configHandlers(deps),
     ...streamHandlers(deps),
   };

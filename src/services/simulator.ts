@@ -5,6 +5,7 @@
 //   machine: pending -> started (instance running, with id and address)
 //   unit:    allocating/waiting -> executing/maintenance -> idle/active
 //   unit being removed: removed (and a new leader elected)
+//   application or machine being removed: removed once no unit is left on it
 //   relation: joining -> joined once its applications' units are idle
 // Steps repeat (after `delayMs`) while they change something. State lives only
 // in the store, so after a restart resume() picks up whatever was left.
@@ -333,6 +334,29 @@ export async function step(
         time: now,
       });
     }
+  }
+
+  // What is being removed goes once nothing is left on it: an application
+  // after its last unit, a machine after the last unit it hosted (its agent
+  // then learns it is gone and stops).
+  const aliveUnits = units.filter((u) => u.life === "alive");
+  for (const a of await tx.applications.list(modelUuid)) {
+    if (a.life === "alive" || aliveUnits.some((u) => u.application === a.name)) continue;
+    await tx.applications.delete(modelUuid, a.name, now);
+    changed = true;
+  }
+  for (const m of machines) {
+    if (m.life === "alive" || aliveUnits.some((u) => u.machineId === m.id)) continue;
+    await tx.machines.delete(modelUuid, m.id);
+    await tx.status.append(modelUuid, `machine-${m.id}`, "instance", "stopped", "machine removed", now);
+    await tx.logs.append(modelUuid, {
+      entity: `machine-${m.id}`,
+      level: "INFO",
+      module: "ferry.provisioner",
+      message: `machine ${m.id} stopped and removed`,
+      time: now,
+    });
+    changed = true;
   }
 
   for (const r of relations) {

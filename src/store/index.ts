@@ -32,7 +32,7 @@ export type {
   ModelWithGrant,
 } from "./repos/models.js";
 export type { CharmSummaryRow, ModelSnapshot as StatusSnapshot, StatusHistoryRow } from "./repos/status.js";
-export type { NewLogEntry, LogQuery } from "./repos/logs.js";
+export type { NewLogEntry, LogMatch, LogQuery } from "./repos/logs.js";
 export type { Lease, NodeRegistration } from "./repos/cluster.js";
 export { generateModel, type GenerateModelOptions, type GeneratedModel } from "./fixtures.js";
 export { snapshotController, MAX_PIECE, type BackupSnapshot, type SnapshotOptions } from "./backup.js";

@@ -42,10 +42,22 @@ const COMMANDS = [
   "show-unit",
   "status-history",
   "wait-for",
+  // The operator's day (issue 10).
+  "remove-application",
+  "remove-machine",
+  "expose",
+  "unexpose",
+  "show-application",
+  "start-controller",
 ];
 
 const MODEL_COMMANDS = [
   "show-model",
+  "remove-application",
+  "remove-machine",
+  "expose",
+  "unexpose",
+  "show-application",
   "add-machine",
   "deploy",
   "add-unit",
@@ -89,6 +101,14 @@ describe("ferry program", () => {
       cmd.configureOutput({ writeOut: (s) => (help += s) });
       cmd.outputHelp();
       expect(help, name).toMatch(/Examples:\n {2}ferry /);
+    }
+  });
+
+  it("writes every summary in one voice: sentence case, a full stop, no hard line breaks", () => {
+    for (const cmd of [program, ...program.commands]) {
+      const d = cmd.description();
+      expect(d, cmd.name()).toMatch(/^[A-Z].*\.$/s);
+      expect(d, cmd.name()).not.toContain("\n");
     }
   });
 

@@ -71,7 +71,7 @@ describe("live agents through the CLI", () => {
       history.entries.map((e) => e.seq),
     );
     expect(history.entries.length).toBeGreaterThan(before["workload-report"].seq);
-    const log = (await ok(home, ["debug-log", "-m", "dst:web", "-n", "50"])).stdout;
+    const log = (await ok(home, ["debug-log", "-m", "dst:web", "-n", "50", "--no-tail"])).stdout;
     expect(log).toMatch(/migration .*: phase VALIDATION/);
 
     await ok(home, ["kill-controller", "src", "-y"]);

@@ -1,8 +1,10 @@
-// add-machine, deploy, add-unit, remove-unit, integrate, remove-relation.
+// add-machine, deploy, add-unit, remove-unit, integrate, remove-relation,
+// remove-application, remove-machine, expose, unexpose.
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { UploadCharmRequestSchema } from "../../../gen/ts/ferry/v1/model_pb.js";
 import type { CliContext, Session } from "../context.js";
 import { CliError } from "../errors.js";
@@ -67,6 +69,14 @@ export async function deploy(ctx: CliContext, opts: Opts, charm: string, applica
   ctx.out(
     `Deployed "${app.name}" from charm "${app.charm}" (revision ${app.charmRev}) with ${n} unit${n === 1 ? "" : "s"}`,
   );
+  await waitIfAsked(ctx, opts, "application", app.name);
+}
+
+/** --wait [timeout]: until the application (or unit) has settled, as `ferry wait-for` waits. */
+async function waitIfAsked(ctx: CliContext, opts: Opts, kind: "application" | "unit", name: string): Promise<void> {
+  if (opts.wait === undefined || opts.wait === false) return;
+  const { waitFor } = await import("./wait-for.js");
+  await waitFor(ctx, { model: opts.model, timeout: opts.wait === true ? "10m" : String(opts.wait) }, kind, name);
 }
 
 export async function addUnit(ctx: CliContext, opts: Opts, application: string): Promise<void> {
@@ -79,6 +89,7 @@ export async function addUnit(ctx: CliContext, opts: Opts, application: string):
     to: opts.to ?? "",
   });
   for (const u of res.units) ctx.out(`added unit ${u.name} on machine ${u.machine}`);
+  for (const u of res.units) await waitIfAsked(ctx, opts, "unit", u.name);
 }
 
 export async function removeUnit(ctx: CliContext, opts: Opts, units: string[]): Promise<void> {
@@ -105,4 +116,45 @@ export async function removeRelation(ctx: CliContext, opts: Opts, a: string, b?:
     b === undefined ? { model: target.model, relationId: Number(a) } : { model: target.model, endpoints: [a, b] };
   await session.clients.model.removeRelation(req);
   ctx.out(b === undefined ? `Removed relation ${a}` : `Removed relation between ${a} and ${b}`);
+}
+
+export async function removeApplication(ctx: CliContext, opts: Opts, applications: string[]): Promise<void> {
+  const target = await ctx.modelTarget(opts.model);
+  const session = await ctx.session(target.controller);
+  for (const application of applications) {
+    const res = await session.clients.model.removeApplication({ model: target.model, application });
+    ctx.out(`will remove application ${application}`);
+    for (const u of res.units) ctx.out(`- will remove unit ${u}`);
+    for (const id of res.relationIds) ctx.out(`- removed relation ${id}`);
+  }
+}
+
+export async function removeMachine(ctx: CliContext, opts: Opts, machines: string[]): Promise<void> {
+  const target = await ctx.modelTarget(opts.model);
+  const session = await ctx.session(target.controller);
+  try {
+    const res = await session.clients.model.removeMachines({ model: target.model, machines, force: !!opts.force });
+    for (const m of machines) ctx.out(`will remove machine ${m}`);
+    for (const u of res.units) ctx.out(`- will remove unit ${u}`);
+  } catch (err) {
+    if (err instanceof ConnectError && err.code === Code.FailedPrecondition && /hosts unit/.test(err.rawMessage)) {
+      const msg = err.rawMessage.replace(/: remove (it|them) first, or force.*$/, "");
+      throw new CliError(msg, `Remove its units first ('ferry remove-unit'), or add --force to remove them with it.`);
+    }
+    throw err;
+  }
+}
+
+export async function expose(ctx: CliContext, opts: Opts, application: string): Promise<void> {
+  const target = await ctx.modelTarget(opts.model);
+  const session = await ctx.session(target.controller);
+  const res = await session.clients.model.exposeApplication({ model: target.model, application });
+  ctx.out(res.changed ? `exposed ${application}` : `${application} is already exposed`);
+}
+
+export async function unexpose(ctx: CliContext, opts: Opts, application: string): Promise<void> {
+  const target = await ctx.modelTarget(opts.model);
+  const session = await ctx.session(target.controller);
+  const res = await session.clients.model.unexposeApplication({ model: target.model, application });
+  ctx.out(res.changed ? `unexposed ${application}` : `${application} is not exposed`);
 }

@@ -1,5 +1,6 @@
 // create-backup (download a consistent archive of a running controller) and
 // restore-backup (start a controller from one, record it and log in).
+import { canRedraw } from "../color.js";
 import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupDownloadError, downloadBackup } from "../../client/backup.js";
@@ -44,7 +45,7 @@ export async function createBackup(ctx: CliContext, opts: Opts): Promise<void> {
   if (await exists(path)) throw new CliError(`${file} already exists`, "Choose another file with -o <file>.");
   const session = await ctx.session(controller);
   // Per chunk on a terminal; piped output gets just the first and last line.
-  const tty = Boolean(process.stderr.isTTY);
+  const tty = canRedraw(process.stderr);
   const progress = startProgress(`Backing up controller "${controller}"`, tty);
   let lastDraw = 0;
   try {

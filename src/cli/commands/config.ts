@@ -3,6 +3,7 @@ import type { ConfigValue } from "../../../gen/ts/ferry/v1/resources_pb.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseFormat, structured } from "../output/format.js";
+import { typedConfigValue } from "../output/config-value.js";
 import { formatTable } from "../output/table.js";
 import type { Opts } from "../run.js";
 import { parseKeyValues, parseList } from "./parse.js";
@@ -59,7 +60,7 @@ export async function applicationConfig(
       .sort()
       .map((k) => {
         const v = res.config[k]!;
-        return [k, { description: v.description, source: v.source, type: v.type, value: v.value }];
+        return [k, { description: v.description, source: v.source, type: v.type, value: typedConfigValue(v) }];
       }),
   );
   ctx.out(structured({ application, settings: settingsDoc }, format));
@@ -83,7 +84,9 @@ export async function modelConfig(ctx: CliContext, opts: Opts, settings: string[
   if (format !== "tabular") {
     ctx.out(
       structured(
-        Object.fromEntries(keys.map((k) => [k, { value: res.config[k]!.value, source: res.config[k]!.source }])),
+        Object.fromEntries(
+          keys.map((k) => [k, { value: typedConfigValue(res.config[k]!), source: res.config[k]!.source }]),
+        ),
         format,
       ),
     );

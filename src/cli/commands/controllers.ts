@@ -44,6 +44,7 @@ export async function listControllers(ctx: CliContext, opts: Opts): Promise<void
       ...(account?.user ? { user: account.user } : {}),
       ...(account?.access ? { access: account.access } : {}),
       "logged-in": Boolean(account?.token),
+      status: Object.values(health[name]!).some((h) => h === "up") ? "up" : "down",
       ...(c.dataDir ? { "data-dir": c.dataDir } : {}),
     };
   }
@@ -78,6 +79,11 @@ export async function listControllers(ctx: CliContext, opts: Opts): Promise<void
     ]);
   }
   ctx.out(formatTable(table));
+  for (const name of names) {
+    const c = controllers[name]!;
+    if (!c.dataDir || Object.values(health[name]!).some((h) => h === "up")) continue;
+    ctx.info(`Controller "${name}" is down: start it again with 'ferry start-controller ${name}'.`);
+  }
 }
 
 async function describeCurrent(ctx: CliContext): Promise<string> {

@@ -1,4 +1,6 @@
-// debug-log: the model's log entries, optionally followed.
+// debug-log: the model's log entries, followed until interrupted (as the
+// reference's debug-log does) unless --no-tail; filtered by level, entity
+// and module on the controller, so -n counts what is shown.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { LogEntry } from "../../../gen/ts/ferry/v1/resources_pb.js";
 import type { CliContext } from "../context.js";
@@ -14,8 +16,19 @@ export function formatLogEntry(e: LogEntry): string {
   return `${e.entity}: ${t ? formatClock(t) : "--:--:--"} ${e.level} ${e.module} ${e.message}`.replace(/\s+$/, "");
 }
 
+/** Repeatable flags that also take comma-separated lists, as the reference's do. */
+function listOf(v: unknown): string[] {
+  const items = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return items
+    .flatMap((x) => String(x).split(","))
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
 export async function debugLog(ctx: CliContext, opts: Opts): Promise<void> {
   const level = opts.level ? String(opts.level).toUpperCase() : "";
+  // --tail is the default; --no-tail (or the older spelling --tail=false) prints and ends.
+  const follow = opts.tail !== false;
   if (level && !LEVELS.includes(level))
     throw new CliError(`invalid level "${opts.level}": expected ${LEVELS.join(", ")}`);
   const target = await ctx.modelTarget(opts.model);
@@ -25,7 +38,16 @@ export async function debugLog(ctx: CliContext, opts: Opts): Promise<void> {
   process.once("SIGINT", onSignal);
   try {
     const stream = session.clients.model.streamLogs(
-      { model: target.model, limit: opts.replay ? 0 : (opts.lines ?? 10), level, follow: Boolean(opts.tail) },
+      {
+        model: target.model,
+        limit: opts.replay ? 0 : (opts.lines ?? 10),
+        level,
+        follow,
+        include: listOf(opts.include),
+        exclude: listOf(opts.exclude),
+        includeModule: listOf(opts.includeModule),
+        excludeModule: listOf(opts.excludeModule),
+      },
       { signal: abort.signal },
     );
     for await (const batch of stream) {

@@ -1,4 +1,4 @@
-// show-machine, show-unit and status-history: one entity of the model, with
+// show-application, show-machine, show-unit and status-history: one entity of the model, with
 // what status leaves out (its agent's connection: controller, address,
 // since, last heard from; a unit's last workload report; the status
 // history the controller keeps).
@@ -7,7 +7,15 @@ import { fetchStatus } from "../../client/status.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseFormat, structured } from "../output/format.js";
-import { agentConnectionDoc, machineDoc, statusInfoDoc, unitDoc } from "../output/status-doc.js";
+import {
+  agentConnectionDoc,
+  applicationDoc,
+  machineDoc,
+  relationSides,
+  statusInfoDoc,
+  unitDoc,
+} from "../output/status-doc.js";
+import { typedConfigValue } from "../output/config-value.js";
 import { formatTable } from "../output/table.js";
 import { formatDateTime, toDate } from "../output/time.js";
 import type { Opts } from "../run.js";
@@ -53,6 +61,53 @@ export async function showUnit(ctx: CliContext, opts: Opts, name: string): Promi
     note: "no agent has connected (a controller with --agents none)",
   };
   if (!doc["workload-report"]) doc["workload-report"] = { seq: 0, note: "no report yet" };
+  ctx.out(structured({ [name]: doc }, format));
+}
+
+export async function showApplication(ctx: CliContext, opts: Opts, name: string): Promise<void> {
+  const format = parseFormat(opts.format, ["yaml", "json"], "yaml") as "yaml" | "json";
+  const target = await ctx.modelTarget(opts.model);
+  const session = await ctx.session(target.controller);
+  const [st, config, charms] = await Promise.all([
+    fetchStatus(session.clients, target.model, { timeoutMs: 60_000 }),
+    session.clients.model.getApplicationConfig({ model: target.model, application: name }).catch(() => undefined),
+    session.clients.model.listCharms({ model: target.model }).catch(() => undefined),
+  ]);
+  const app = st.applications.find((a) => a.name === name);
+  if (!app) {
+    throw new CliError(
+      `application "${name}" not found in model "${target.display}"`,
+      `See the model's applications with 'ferry status'.`,
+    );
+  }
+  const doc = applicationDoc(app, undefined);
+  const charm = charms?.charms.find((c) => c.url === app.charmUrl);
+  doc.charm = {
+    name: app.charm,
+    revision: app.charmRev,
+    url: app.charmUrl,
+    ...(charm ? { sha256: charm.sha256, size: Number(charm.size), summary: charm.summary } : {}),
+  };
+  delete doc["charm-rev"];
+  doc.relations = st.relations
+    .filter((r) => r.endpoints.some((e) => e.application === name))
+    .map((r) => {
+      const sides = relationSides(r);
+      return {
+        id: r.id,
+        provider: sides.provider,
+        requirer: sides.requirer,
+        interface: r.interface,
+        type: sides.type,
+        status: statusInfoDoc(r.status),
+      };
+    });
+  if (config) {
+    const keys = Object.keys(config.config).sort();
+    doc.config = Object.fromEntries(keys.map((k) => [k, typedConfigValue(config.config[k]!)]));
+    const set = keys.filter((k) => config.config[k]!.source === "user");
+    if (set.length) doc["config-set"] = set;
+  }
   ctx.out(structured({ [name]: doc }, format));
 }
 

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Controller } from "../../../gen/ts/ferry/v1/controller_pb.js";
+import { ControllerAccess } from "../../../gen/ts/ferry/v1/resources_pb.js";
 import { isServingAt } from "../../client/health.js";
 import type { ControllerRecord, LocalNode } from "../../client/store/store.js";
 import type { CliContext } from "../context.js";
@@ -154,6 +155,39 @@ async function nodesOf(ctx: CliContext, rec: ControllerRecord, info: Controller 
   return [...docs, ...others];
 }
 
+/** "3d4h", "2h13m", "5m2s", "40s". */
+export function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (d) return `${d}d${h}h`;
+  if (h) return `${h}h${m}m`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+/** The models the logged-in user can see (all of them for a superuser); undefined when not logged in. */
+async function modelCount(ctx: CliContext, name: string): Promise<number | undefined> {
+  const account = await ctx.store.account(name).catch(() => undefined);
+  if (!account?.token) return undefined;
+  try {
+    const session = await ctx.session(name);
+    const who = await session.clients.controller.whoAmI({}, { timeoutMs: 10_000 });
+    const all = who.user?.access === ControllerAccess.SUPERUSER;
+    let n = 0;
+    let pageToken = "";
+    do {
+      const page = await session.clients.model.listModels({ pageSize: 1000, pageToken, all }, { timeoutMs: 10_000 });
+      n += page.models.length;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return n;
+  } catch {
+    return undefined; // an expired session: the rest of the answer still stands
+  }
+}
+
 export async function showController(ctx: CliContext, opts: Opts, nameArg?: string): Promise<void> {
   const format = parseFormat(opts.format, ["yaml", "json"], "yaml") as "yaml" | "json";
   const name = nameArg ?? (await ctx.controllerName(opts.controller));
@@ -168,6 +202,11 @@ export async function showController(ctx: CliContext, opts: Opts, nameArg?: stri
     error = err instanceof Error ? err.message : String(err);
   }
   const nodes = await nodesOf(ctx, (await ctx.store.controller(name)) ?? rec, info);
+  const answering = info?.nodes.find((n) => n.answering) ?? info?.nodes[0];
+  const upSeconds = answering?.startTime
+    ? Math.max(0, Math.round((Date.now() - timestampMs(answering.startTime)) / 1000))
+    : undefined;
+  const models = info ? await modelCount(ctx, name) : undefined;
   const doc = {
     [name]: {
       uuid: rec.uuid,
@@ -179,6 +218,8 @@ export async function showController(ctx: CliContext, opts: Opts, nameArg?: stri
       store: info?.storeEngine ? (rec.store && rec.store !== "sqlite" ? rec.store : info.storeEngine) : rec.store,
       "api-endpoints": (await ctx.store.controller(name))?.apiEndpoints ?? rec.apiEndpoints,
       "ca-fingerprint": rec.caFingerprint,
+      ...(models !== undefined ? { models } : {}),
+      ...(upSeconds !== undefined ? { uptime: formatUptime(upSeconds), "uptime-seconds": upSeconds } : {}),
       nodes,
       ...(rec.dataDir ? { "data-dir": rec.dataDir } : {}),
       ...(error ? { error: `cannot reach the controller: ${error}` } : {}),

@@ -2,6 +2,7 @@
 // MigrationService on the source controller, plus the one thing only the
 // client can do: get a migration-scoped token from the destination with the
 // user's own session there, so no password ever leaves this machine.
+import { canRedraw } from "../color.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Migration, PrecheckFailure } from "../../../gen/ts/ferry/v1/migration_pb.js";
 import { connect } from "../../client/connect.js";
@@ -173,7 +174,7 @@ interface WaitLabels {
  * spinner with the phase and progress counts when it is.
  */
 function phasePrinter(ctx: CliContext): { update(m: Migration): void; stop(ok: boolean): void } {
-  const tty = Boolean(process.stderr.isTTY);
+  const tty = canRedraw(process.stderr);
   const seen = new Set<string>();
   let spinner: Progress | undefined;
   let currentKey = "";

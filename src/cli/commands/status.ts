@@ -1,6 +1,7 @@
 // status: one render, or re-rendered every interval with --watch.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fetchStatus } from "../../client/status.js";
+import { colorWanted } from "../color.js";
 import type { CliContext, ModelTarget, Session } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseFormat, structured } from "../output/format.js";
@@ -21,12 +22,6 @@ export function parseInterval(s: string): number {
   return ms;
 }
 
-/** Colour when asked (--color), never with --no-color, else on a terminal unless NO_COLOR is set. */
-function wantColor(opts: Opts): boolean {
-  if (opts.color === true || opts.color === false) return opts.color;
-  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-}
-
 async function renderOnce(
   session: Session,
   target: ModelTarget,
@@ -43,7 +38,7 @@ async function renderOnce(
 
 export async function status(ctx: CliContext, opts: Opts): Promise<void> {
   const format = parseFormat(opts.format, ["tabular", "yaml", "json"], "tabular");
-  const color = format === "tabular" && wantColor(opts);
+  const color = format === "tabular" && colorWanted(process.stdout);
   const interval = opts.watch ? parseInterval(String(opts.watch)) : undefined;
   const target = await ctx.modelTarget(opts.model);
   const session = await ctx.session(target.controller);

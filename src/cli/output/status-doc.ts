@@ -4,6 +4,7 @@
 import type { FullStatus } from "../../../gen/ts/ferry/v1/model_pb.js";
 import {
   EndpointRole,
+  Life,
   type AgentConnection,
   type Application,
   type Machine,
@@ -15,6 +16,11 @@ import {
 import { formatClock, formatDateTime, toDate } from "./time.js";
 
 type Doc = Record<string, unknown>;
+
+/** "dying" for what is being removed; nothing for the alive (the reference shows life only when it is not). */
+function lifeDoc(doc: Doc, life: Life): void {
+  if (life === Life.DYING || life === Life.DEAD) doc.life = life === Life.DYING ? "dying" : "dead";
+}
 
 export function statusInfoDoc(s: StatusInfo | undefined): Doc {
   const doc: Doc = { current: s?.current || "unknown" };
@@ -52,6 +58,7 @@ export function machineDoc(m: Machine): Doc {
   if (m.ipAddresses.length) doc["ip-addresses"] = [...m.ipAddresses];
   doc["instance-id"] = m.instanceId || "pending";
   if (m.base) doc.base = { name: m.base.name, channel: m.base.channel };
+  lifeDoc(doc, m.life);
   return doc;
 }
 
@@ -65,11 +72,12 @@ export function unitDoc(u: Unit): Doc {
   if (u.publicAddress) doc["public-address"] = u.publicAddress;
   const report = workloadReportDoc(u.workload);
   if (report) doc["workload-report"] = report;
+  lifeDoc(doc, u.life);
   return doc;
 }
 
 /** Each application's endpoints and what they are related to. */
-function relationsByApplication(relations: Relation[]): Map<string, Record<string, Doc[]>> {
+export function relationsByApplication(relations: Relation[]): Map<string, Record<string, Doc[]>> {
   const out = new Map<string, Record<string, Doc[]>>();
   for (const r of relations) {
     for (const ep of r.endpoints) {
@@ -90,13 +98,14 @@ function relationsByApplication(relations: Relation[]): Map<string, Record<strin
   return out;
 }
 
-function applicationDoc(a: Application, relations: Record<string, Doc[]> | undefined): Doc {
+export function applicationDoc(a: Application, relations: Record<string, Doc[]> | undefined): Doc {
   const doc: Doc = {
     charm: a.charm,
     "charm-rev": a.charmRev,
     exposed: a.exposed,
     "application-status": statusInfoDoc(a.status),
   };
+  lifeDoc(doc, a.life);
   if (a.base) doc.base = { name: a.base.name, channel: a.base.channel };
   if (relations && Object.keys(relations).length) doc.relations = relations;
   if (a.units.length) doc.units = Object.fromEntries(a.units.map((u) => [u.name, unitDoc(u)]));

@@ -12,7 +12,7 @@ export function registerApplicationCommands(program: Command): void {
     .option("-m, --model <model>", MODEL)
     .option("-n, --num-machines <n>", "how many", count, 1)
     .option("--base <base>", "OS base, e.g. ubuntu@24.04")
-    .addHelpText("after", examples("ferry add-machine", "ferry add-machine -n 3 -m src:migrate"))
+    .addHelpText("after", examples("ferry add-machine", "ferry add-machine -n 3 -m src:web"))
     .action(lazy(apps, "addMachine"));
 
   program
@@ -24,9 +24,10 @@ export function registerApplicationCommands(program: Command): void {
     .option("-n, --num-units <n>", "number of units", count, 1)
     .option("--to <machine>", "machine for the first unit")
     .option("--config <key=value>", "initial config (repeatable)", collect)
+    .option("--wait [timeout]", "wait until its units are idle and its relations joined (default timeout 10m)")
     .addHelpText(
       "after",
-      examples("ferry deploy postgresql", "ferry deploy wordpress blog -n 2", "ferry deploy ./mycharm.charm"),
+      examples("ferry deploy postgresql", "ferry deploy wordpress blog -n 2 --wait", "ferry deploy ./mycharm.charm"),
     )
     .action(lazy(apps, "deploy"));
 
@@ -37,7 +38,8 @@ export function registerApplicationCommands(program: Command): void {
     .option("-m, --model <model>", MODEL)
     .option("-n, --num-units <n>", "number of units", count, 1)
     .option("--to <machine>", "machine to place them on")
-    .addHelpText("after", examples("ferry add-unit wordpress", "ferry add-unit wordpress -n 2"))
+    .option("--wait [timeout]", "wait until the new units are idle (default timeout 10m)")
+    .addHelpText("after", examples("ferry add-unit wordpress", "ferry add-unit wordpress -n 2 --wait 5m"))
     .action(lazy(apps, "addUnit"));
 
   program
@@ -47,6 +49,41 @@ export function registerApplicationCommands(program: Command): void {
     .option("-m, --model <model>", MODEL)
     .addHelpText("after", examples("ferry remove-unit wordpress/1"))
     .action(lazy(apps, "removeUnit"));
+
+  program
+    .command("remove-application")
+    .argument("<applications...>", "application names")
+    .description("Remove applications: their relations at once, then their units and their agents.")
+    .option("-m, --model <model>", MODEL)
+    .option("--no-prompt", "do not ask for confirmation (accepted for the reference's scripts; nothing is asked)")
+    .addHelpText("after", examples("ferry remove-application wordpress", "ferry remove-application blog -m prod"))
+    .action(lazy(apps, "removeApplication"));
+
+  program
+    .command("remove-machine")
+    .argument("<machines...>", "machine ids")
+    .description("Remove machines; one that hosts units is refused unless --force removes them too.")
+    .option("-m, --model <model>", MODEL)
+    .option("--force", "also remove the units on these machines")
+    .option("--no-prompt", "do not ask for confirmation (accepted for the reference's scripts; nothing is asked)")
+    .addHelpText("after", examples("ferry remove-machine 3", "ferry remove-machine 1 2 --force"))
+    .action(lazy(apps, "removeMachine"));
+
+  program
+    .command("expose")
+    .argument("<application>", "application")
+    .description("Expose an application (the Exposed column of status).")
+    .option("-m, --model <model>", MODEL)
+    .addHelpText("after", examples("ferry expose wordpress"))
+    .action(lazy(apps, "expose"));
+
+  program
+    .command("unexpose")
+    .argument("<application>", "application")
+    .description("Unexpose an application.")
+    .option("-m, --model <model>", MODEL)
+    .addHelpText("after", examples("ferry unexpose wordpress"))
+    .action(lazy(apps, "unexpose"));
 
   program
     .command("integrate")

@@ -69,6 +69,15 @@ export function registerControllerCommands(program: Command): void {
     .action(lazy(ha, "showController"));
 
   program
+    .command("start-controller")
+    .argument("[controller]", "a controller this client bootstrapped (default: current)")
+    .description(
+      "Start again a controller whose process stopped or crashed: the same data dir, address and flags as at bootstrap.",
+    )
+    .addHelpText("after", examples("ferry start-controller src", "ferry start-controller"))
+    .action(lazy(() => import("../commands/start-controller.js"), "startController"));
+
+  program
     .command("kill-controller")
     .argument("<controller>", "controller to stop")
     .description(

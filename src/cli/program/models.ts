@@ -31,7 +31,7 @@ export function registerModelCommands(program: Command): void {
     .description("Show a model in detail, including the latest migration.")
     .option("-m, --model <model>", "[<controller>:]<model>")
     .option("--format <format>", "yaml or json", "yaml")
-    .addHelpText("after", examples("ferry show-model", "ferry show-model src:migrate --format json"))
+    .addHelpText("after", examples("ferry show-model", "ferry show-model src:web --format json"))
     .action(lazy(models, "showModel"));
 
   program

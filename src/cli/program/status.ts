@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { count, examples, lazy } from "../run.js";
+import { collect, count, examples, lazy } from "../run.js";
 
 export function registerStatusCommands(program: Command): void {
   program
@@ -12,11 +12,20 @@ export function registerStatusCommands(program: Command): void {
     .option("--watch <interval>", "re-render every interval (e.g. 1s, 500ms, 2m) until interrupted")
     .addHelpText(
       "after",
-      examples("ferry status", "ferry status -m dst:migrate --format json", "watch --color -n 1 ferry status --color"),
+      examples("ferry status", "ferry status -m dst:web --format json", "watch --color -n 1 ferry status --color"),
     )
     .action(lazy(() => import("../commands/status.js"), "status"));
 
   const entities = () => import("../commands/entities.js");
+  program
+    .command("show-application")
+    .argument("<application>", "application name")
+    .description("Show an application: its charm (with SHA-256), status, units, relations with their ids, and config.")
+    .option("-m, --model <model>", "[<controller>:]<model> (default: current)")
+    .option("--format <format>", "yaml or json", "yaml")
+    .addHelpText("after", examples("ferry show-application wordpress", "ferry show-application blog --format json"))
+    .action(lazy(entities, "showApplication"));
+
   program
     .command("show-machine")
     .argument("<id>", "machine id")
@@ -69,27 +78,49 @@ export function registerStatusCommands(program: Command): void {
     )
     .option("-m, --model <model>", "[<controller>:]<model> for an application or unit (default: current)")
     .option("--timeout <duration>", "give up after this long (e.g. 90s, 5m)", "10m")
+    .option(
+      "--query <condition>",
+      "wait until this holds instead, e.g. 'status==\"active\" && units>=3' " +
+        "(fields: model: name, life, status, applications, units, machines; application: name, life, status, " +
+        "exposed, charm, charm-rev, units, active-units; unit: name, life, status, workload-status, agent-status, " +
+        "machine, leader, workload-seq; all: exists, settled)",
+    )
     .addHelpText(
       "after",
       examples(
         "ferry wait-for model web",
         "ferry wait-for application wordpress --timeout 2m",
         "ferry wait-for unit postgresql/0",
+        `ferry wait-for application wordpress --query 'active-units>=2'`,
+        `ferry wait-for application wordpress --query '!exists'`,
       ),
     )
     .action(lazy(() => import("../commands/wait-for.js"), "waitFor"));
 
   program
     .command("debug-log")
-    .description("Show the model's log entries.")
+    .description("Show the model's log entries and follow new ones until interrupted (--no-tail to stop).")
     .option("-m, --model <model>", "[<controller>:]<model> (default: current)")
-    .option("-n, --lines <n>", "show the last n entries", count, 10)
-    .option("--replay", "show the whole log")
-    .option("--tail", "keep following new entries until interrupted")
-    .option("--level <level>", "minimum level: DEBUG, INFO, WARNING or ERROR")
+    .option("-n, --lines <n>", "start with the last n entries", count, 10)
+    .option("--replay", "start with the whole log")
+    .option("--tail", "follow new entries until interrupted (the default)")
+    .option("--no-tail", "print the entries and stop")
+    .option("-l, --level <level>", "minimum level: DEBUG, INFO, WARNING or ERROR")
+    .option(
+      "-i, --include <entity>",
+      "only these entities (repeatable or comma-separated): a machine (0), a unit (app/0), an application, model",
+      collect,
+    )
+    .option("-x, --exclude <entity>", "not these entities (repeatable or comma-separated)", collect)
+    .option("--include-module <module>", "only these modules, e.g. ferry.uniter (repeatable)", collect)
+    .option("--exclude-module <module>", "not these modules (repeatable)", collect)
     .addHelpText(
       "after",
-      examples("ferry debug-log", "ferry debug-log --replay --level INFO", "ferry debug-log --tail"),
+      examples(
+        "ferry debug-log",
+        "ferry debug-log --replay --no-tail --level WARNING",
+        "ferry debug-log --include wordpress --exclude-module ferry.relations",
+      ),
     )
     .action(lazy(() => import("../commands/debug-log.js"), "debugLog"));
 }

@@ -165,6 +165,62 @@ export class ApplicationRepo extends Repo {
     return row!;
   }
 
+  /** Marks an application dying: its units go, and then it does (the simulator removes it). */
+  async markDying(modelUuid: string, name: string, now: number): Promise<void> {
+    const { applications } = this.t;
+    await this.db
+      .update(applications)
+      .set({ life: "dying" })
+      .where(and(eq(applications.modelUuid, modelUuid), eq(applications.name, name)));
+    await this.r.logs.append(modelUuid, {
+      entity: `application-${name}`,
+      level: "INFO",
+      module: "ferry.deployer",
+      message: `application ${name} is being removed`,
+      time: now,
+    });
+    this.s.touch(modelUuid, "status", "units");
+  }
+
+  /** Sets whether the application is exposed; false when it already was so. */
+  async setExposed(modelUuid: string, name: string, exposed: boolean, now: number): Promise<boolean> {
+    const { applications } = this.t;
+    const changed = await this.db
+      .update(applications)
+      .set({ exposed })
+      .where(
+        and(eq(applications.modelUuid, modelUuid), eq(applications.name, name), eq(applications.exposed, !exposed)),
+      )
+      .returning({ name: applications.name });
+    if (!changed.length) return false;
+    await this.r.logs.append(modelUuid, {
+      entity: `application-${name}`,
+      level: "INFO",
+      module: "ferry.deployer",
+      message: `application ${name} ${exposed ? "exposed" : "unexposed"}`,
+      time: now,
+    });
+    this.s.touch(modelUuid, "status");
+    return true;
+  }
+
+  /** Deletes an application row and its config (once its last unit is gone). */
+  async delete(modelUuid: string, name: string, now: number): Promise<void> {
+    const { applications, applicationConfig } = this.t;
+    await this.db
+      .delete(applicationConfig)
+      .where(and(eq(applicationConfig.modelUuid, modelUuid), eq(applicationConfig.application, name)));
+    await this.db.delete(applications).where(and(eq(applications.modelUuid, modelUuid), eq(applications.name, name)));
+    await this.r.logs.append(modelUuid, {
+      entity: `application-${name}`,
+      level: "INFO",
+      module: "ferry.deployer",
+      message: `application ${name} removed`,
+      time: now,
+    });
+    this.s.touch(modelUuid, "status", "config");
+  }
+
   async config(modelUuid: string, application: string): Promise<Record<string, string>> {
     const { applicationConfig } = this.t;
     const rows = await this.db

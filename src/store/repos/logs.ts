@@ -1,7 +1,7 @@
 // Model log entries (what `ferry debug-log` shows). seq is global and only
 // grows, so "entries after seq N" is a stable cursor for streaming and for
 // resuming a log transfer.
-import { and, asc, count, desc, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, like, lte, not, or, type SQL } from "drizzle-orm";
 import type { LogRow } from "../rows.js";
 import { first } from "../session.js";
 import { Repo } from "./base.js";
@@ -15,6 +15,16 @@ export interface NewLogEntry {
   time?: number;
 }
 
+/**
+ * An entity filter: exact tags, or every tag that starts with `prefix` (an
+ * application's units: "unit-wordpress-"). Names hold no LIKE wildcards
+ * (they are validated lower-case letters, digits and '-').
+ */
+export interface LogMatch {
+  tag?: string;
+  prefix?: string;
+}
+
 export interface LogQuery {
   /** Only entries with seq greater than this. */
   afterSeq?: number;
@@ -22,6 +32,14 @@ export interface LogQuery {
   limit?: number;
   /** Only these levels (undefined: all). */
   levels?: string[];
+  /** Only entries of these entities (see LogMatch); empty/undefined: every entity. */
+  includeEntities?: LogMatch[];
+  /** Not the entries of these entities. */
+  excludeEntities?: LogMatch[];
+  /** Only entries of these modules (a module matches its sub-modules too). */
+  includeModules?: string[];
+  /** Not the entries of these modules. */
+  excludeModules?: string[];
   /** At most this many entries, oldest first (for paging through history). */
   max?: number;
 }
@@ -51,6 +69,13 @@ export class LogRepo extends Repo {
     const conds = [eq(logEntries.modelUuid, modelUuid)];
     if (q.afterSeq) conds.push(gt(logEntries.seq, q.afterSeq));
     if (q.levels) conds.push(inArray(logEntries.level, q.levels));
+    const entity = (m: LogMatch): SQL =>
+      m.prefix !== undefined ? like(logEntries.entity, `${m.prefix}%`) : eq(logEntries.entity, m.tag ?? "");
+    const module = (name: string): SQL => or(eq(logEntries.module, name), like(logEntries.module, `${name}.%`))!;
+    if (q.includeEntities?.length) conds.push(or(...q.includeEntities.map(entity))!);
+    if (q.excludeEntities?.length) conds.push(not(or(...q.excludeEntities.map(entity))!));
+    if (q.includeModules?.length) conds.push(or(...q.includeModules.map(module))!);
+    if (q.excludeModules?.length) conds.push(not(or(...q.excludeModules.map(module))!));
     if (q.limit && q.limit > 0) {
       // The last N: read newest first, then put them back in order.
       const rows = await this.db

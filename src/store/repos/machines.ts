@@ -101,6 +101,31 @@ export class MachineRepo extends Repo {
     return q.execute({ m: modelUuid });
   }
 
+  /** Marks a machine dying: the simulated cloud stops it once no unit is left on it. */
+  async markDying(modelUuid: string, id: string, now: number): Promise<void> {
+    const { machines } = this.t;
+    await this.db
+      .update(machines)
+      .set({ life: "dying" })
+      .where(and(eq(machines.modelUuid, modelUuid), eq(machines.id, id)));
+    await this.r.logs.append(modelUuid, {
+      entity: `machine-${id}`,
+      level: "INFO",
+      module: "ferry.provisioner",
+      message: `machine ${id} is being removed`,
+      time: now,
+    });
+    // "units": the machine's agent watches that kind, and learns it is gone.
+    this.s.touch(modelUuid, "status", "units");
+  }
+
+  /** Deletes a machine row (its instance stopped; its agent learns it is gone). */
+  async delete(modelUuid: string, id: string): Promise<void> {
+    const { machines } = this.t;
+    await this.db.delete(machines).where(and(eq(machines.modelUuid, modelUuid), eq(machines.id, id)));
+    this.s.touch(modelUuid, "status", "units");
+  }
+
   /** Records a machine's provider instance (the simulator's provisioning result). */
   async setInstance(modelUuid: string, id: string, inst: ProvisionedInstance): Promise<void> {
     const { machines } = this.t;

@@ -1183,6 +1183,428 @@ func (*RemoveUnitsResponse) Descriptor() ([]byte, []int) {
 	return file_ferry_v1_model_proto_rawDescGZIP(), []int{20}
 }
 
+// Request for RemoveApplication.
+type RemoveApplicationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model: UUID, "name" or "owner/name".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Application name.
+	Application   string `protobuf:"bytes,2,opt,name=application,proto3" json:"application,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveApplicationRequest) Reset() {
+	*x = RemoveApplicationRequest{}
+	mi := &file_ferry_v1_model_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveApplicationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveApplicationRequest) ProtoMessage() {}
+
+func (x *RemoveApplicationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveApplicationRequest.ProtoReflect.Descriptor instead.
+func (*RemoveApplicationRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RemoveApplicationRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *RemoveApplicationRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+// Response of RemoveApplication.
+type RemoveApplicationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The units being removed, "app/N".
+	Units []string `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	// The ids of the relations removed.
+	RelationIds   []int32 `protobuf:"varint,2,rep,packed,name=relation_ids,json=relationIds,proto3" json:"relation_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveApplicationResponse) Reset() {
+	*x = RemoveApplicationResponse{}
+	mi := &file_ferry_v1_model_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveApplicationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveApplicationResponse) ProtoMessage() {}
+
+func (x *RemoveApplicationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveApplicationResponse.ProtoReflect.Descriptor instead.
+func (*RemoveApplicationResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RemoveApplicationResponse) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *RemoveApplicationResponse) GetRelationIds() []int32 {
+	if x != nil {
+		return x.RelationIds
+	}
+	return nil
+}
+
+// Request for RemoveMachines.
+type RemoveMachinesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model: UUID, "name" or "owner/name".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Machine ids.
+	Machines []string `protobuf:"bytes,2,rep,name=machines,proto3" json:"machines,omitempty"`
+	// Also remove the units on these machines.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMachinesRequest) Reset() {
+	*x = RemoveMachinesRequest{}
+	mi := &file_ferry_v1_model_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMachinesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMachinesRequest) ProtoMessage() {}
+
+func (x *RemoveMachinesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMachinesRequest.ProtoReflect.Descriptor instead.
+func (*RemoveMachinesRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RemoveMachinesRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *RemoveMachinesRequest) GetMachines() []string {
+	if x != nil {
+		return x.Machines
+	}
+	return nil
+}
+
+func (x *RemoveMachinesRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+// Response of RemoveMachines.
+type RemoveMachinesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The units removed with the machines (only with force), "app/N".
+	Units         []string `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMachinesResponse) Reset() {
+	*x = RemoveMachinesResponse{}
+	mi := &file_ferry_v1_model_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMachinesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMachinesResponse) ProtoMessage() {}
+
+func (x *RemoveMachinesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMachinesResponse.ProtoReflect.Descriptor instead.
+func (*RemoveMachinesResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RemoveMachinesResponse) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+// Request for ExposeApplication.
+type ExposeApplicationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model: UUID, "name" or "owner/name".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Application name.
+	Application   string `protobuf:"bytes,2,opt,name=application,proto3" json:"application,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExposeApplicationRequest) Reset() {
+	*x = ExposeApplicationRequest{}
+	mi := &file_ferry_v1_model_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExposeApplicationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExposeApplicationRequest) ProtoMessage() {}
+
+func (x *ExposeApplicationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExposeApplicationRequest.ProtoReflect.Descriptor instead.
+func (*ExposeApplicationRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ExposeApplicationRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ExposeApplicationRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+// Response of ExposeApplication.
+type ExposeApplicationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when it was exposed already.
+	Changed       bool `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExposeApplicationResponse) Reset() {
+	*x = ExposeApplicationResponse{}
+	mi := &file_ferry_v1_model_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExposeApplicationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExposeApplicationResponse) ProtoMessage() {}
+
+func (x *ExposeApplicationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExposeApplicationResponse.ProtoReflect.Descriptor instead.
+func (*ExposeApplicationResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ExposeApplicationResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+// Request for UnexposeApplication.
+type UnexposeApplicationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model: UUID, "name" or "owner/name".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Application name.
+	Application   string `protobuf:"bytes,2,opt,name=application,proto3" json:"application,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnexposeApplicationRequest) Reset() {
+	*x = UnexposeApplicationRequest{}
+	mi := &file_ferry_v1_model_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnexposeApplicationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnexposeApplicationRequest) ProtoMessage() {}
+
+func (x *UnexposeApplicationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnexposeApplicationRequest.ProtoReflect.Descriptor instead.
+func (*UnexposeApplicationRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UnexposeApplicationRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *UnexposeApplicationRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+// Response of UnexposeApplication.
+type UnexposeApplicationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when it was not exposed.
+	Changed       bool `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnexposeApplicationResponse) Reset() {
+	*x = UnexposeApplicationResponse{}
+	mi := &file_ferry_v1_model_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnexposeApplicationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnexposeApplicationResponse) ProtoMessage() {}
+
+func (x *UnexposeApplicationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_model_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnexposeApplicationResponse.ProtoReflect.Descriptor instead.
+func (*UnexposeApplicationResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UnexposeApplicationResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
 // Request for AddRelation.
 type AddRelationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1196,7 +1618,7 @@ type AddRelationRequest struct {
 
 func (x *AddRelationRequest) Reset() {
 	*x = AddRelationRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[21]
+	mi := &file_ferry_v1_model_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1630,7 @@ func (x *AddRelationRequest) String() string {
 func (*AddRelationRequest) ProtoMessage() {}
 
 func (x *AddRelationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[21]
+	mi := &file_ferry_v1_model_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1643,7 @@ func (x *AddRelationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRelationRequest.ProtoReflect.Descriptor instead.
 func (*AddRelationRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{21}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AddRelationRequest) GetModel() string {
@@ -1249,7 +1671,7 @@ type AddRelationResponse struct {
 
 func (x *AddRelationResponse) Reset() {
 	*x = AddRelationResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[22]
+	mi := &file_ferry_v1_model_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1261,7 +1683,7 @@ func (x *AddRelationResponse) String() string {
 func (*AddRelationResponse) ProtoMessage() {}
 
 func (x *AddRelationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[22]
+	mi := &file_ferry_v1_model_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1274,7 +1696,7 @@ func (x *AddRelationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRelationResponse.ProtoReflect.Descriptor instead.
 func (*AddRelationResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{22}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AddRelationResponse) GetRelation() *Relation {
@@ -1299,7 +1721,7 @@ type RemoveRelationRequest struct {
 
 func (x *RemoveRelationRequest) Reset() {
 	*x = RemoveRelationRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[23]
+	mi := &file_ferry_v1_model_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1311,7 +1733,7 @@ func (x *RemoveRelationRequest) String() string {
 func (*RemoveRelationRequest) ProtoMessage() {}
 
 func (x *RemoveRelationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[23]
+	mi := &file_ferry_v1_model_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1324,7 +1746,7 @@ func (x *RemoveRelationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveRelationRequest.ProtoReflect.Descriptor instead.
 func (*RemoveRelationRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{23}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RemoveRelationRequest) GetModel() string {
@@ -1357,7 +1779,7 @@ type RemoveRelationResponse struct {
 
 func (x *RemoveRelationResponse) Reset() {
 	*x = RemoveRelationResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[24]
+	mi := &file_ferry_v1_model_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1791,7 @@ func (x *RemoveRelationResponse) String() string {
 func (*RemoveRelationResponse) ProtoMessage() {}
 
 func (x *RemoveRelationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[24]
+	mi := &file_ferry_v1_model_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1804,7 @@ func (x *RemoveRelationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveRelationResponse.ProtoReflect.Descriptor instead.
 func (*RemoveRelationResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{24}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{32}
 }
 
 // Request for GetApplicationConfig.
@@ -1398,7 +1820,7 @@ type GetApplicationConfigRequest struct {
 
 func (x *GetApplicationConfigRequest) Reset() {
 	*x = GetApplicationConfigRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[25]
+	mi := &file_ferry_v1_model_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1410,7 +1832,7 @@ func (x *GetApplicationConfigRequest) String() string {
 func (*GetApplicationConfigRequest) ProtoMessage() {}
 
 func (x *GetApplicationConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[25]
+	mi := &file_ferry_v1_model_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1423,7 +1845,7 @@ func (x *GetApplicationConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationConfigRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{25}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetApplicationConfigRequest) GetModel() string {
@@ -1453,7 +1875,7 @@ type GetApplicationConfigResponse struct {
 
 func (x *GetApplicationConfigResponse) Reset() {
 	*x = GetApplicationConfigResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[26]
+	mi := &file_ferry_v1_model_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1465,7 +1887,7 @@ func (x *GetApplicationConfigResponse) String() string {
 func (*GetApplicationConfigResponse) ProtoMessage() {}
 
 func (x *GetApplicationConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[26]
+	mi := &file_ferry_v1_model_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1478,7 +1900,7 @@ func (x *GetApplicationConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetApplicationConfigResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{26}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetApplicationConfigResponse) GetConfig() map[string]*ConfigValue {
@@ -1514,7 +1936,7 @@ type UpdateApplicationConfigRequest struct {
 
 func (x *UpdateApplicationConfigRequest) Reset() {
 	*x = UpdateApplicationConfigRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[27]
+	mi := &file_ferry_v1_model_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1526,7 +1948,7 @@ func (x *UpdateApplicationConfigRequest) String() string {
 func (*UpdateApplicationConfigRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[27]
+	mi := &file_ferry_v1_model_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1539,7 +1961,7 @@ func (x *UpdateApplicationConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationConfigRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationConfigRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{27}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdateApplicationConfigRequest) GetModel() string {
@@ -1590,7 +2012,7 @@ type UpdateApplicationConfigResponse struct {
 
 func (x *UpdateApplicationConfigResponse) Reset() {
 	*x = UpdateApplicationConfigResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[28]
+	mi := &file_ferry_v1_model_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1602,7 +2024,7 @@ func (x *UpdateApplicationConfigResponse) String() string {
 func (*UpdateApplicationConfigResponse) ProtoMessage() {}
 
 func (x *UpdateApplicationConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[28]
+	mi := &file_ferry_v1_model_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1615,7 +2037,7 @@ func (x *UpdateApplicationConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationConfigResponse.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationConfigResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{28}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpdateApplicationConfigResponse) GetConfig() map[string]*ConfigValue {
@@ -1643,7 +2065,7 @@ type GetModelConfigRequest struct {
 
 func (x *GetModelConfigRequest) Reset() {
 	*x = GetModelConfigRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[29]
+	mi := &file_ferry_v1_model_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +2077,7 @@ func (x *GetModelConfigRequest) String() string {
 func (*GetModelConfigRequest) ProtoMessage() {}
 
 func (x *GetModelConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[29]
+	mi := &file_ferry_v1_model_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +2090,7 @@ func (x *GetModelConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetModelConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetModelConfigRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{29}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetModelConfigRequest) GetModel() string {
@@ -1691,7 +2113,7 @@ type GetModelConfigResponse struct {
 
 func (x *GetModelConfigResponse) Reset() {
 	*x = GetModelConfigResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[30]
+	mi := &file_ferry_v1_model_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1703,7 +2125,7 @@ func (x *GetModelConfigResponse) String() string {
 func (*GetModelConfigResponse) ProtoMessage() {}
 
 func (x *GetModelConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[30]
+	mi := &file_ferry_v1_model_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1716,7 +2138,7 @@ func (x *GetModelConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetModelConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetModelConfigResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{30}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetModelConfigResponse) GetConfig() map[string]*ConfigValue {
@@ -1750,7 +2172,7 @@ type UpdateModelConfigRequest struct {
 
 func (x *UpdateModelConfigRequest) Reset() {
 	*x = UpdateModelConfigRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[31]
+	mi := &file_ferry_v1_model_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +2184,7 @@ func (x *UpdateModelConfigRequest) String() string {
 func (*UpdateModelConfigRequest) ProtoMessage() {}
 
 func (x *UpdateModelConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[31]
+	mi := &file_ferry_v1_model_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +2197,7 @@ func (x *UpdateModelConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateModelConfigRequest.ProtoReflect.Descriptor instead.
 func (*UpdateModelConfigRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{31}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UpdateModelConfigRequest) GetModel() string {
@@ -1819,7 +2241,7 @@ type UpdateModelConfigResponse struct {
 
 func (x *UpdateModelConfigResponse) Reset() {
 	*x = UpdateModelConfigResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[32]
+	mi := &file_ferry_v1_model_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1831,7 +2253,7 @@ func (x *UpdateModelConfigResponse) String() string {
 func (*UpdateModelConfigResponse) ProtoMessage() {}
 
 func (x *UpdateModelConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[32]
+	mi := &file_ferry_v1_model_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1844,7 +2266,7 @@ func (x *UpdateModelConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateModelConfigResponse.ProtoReflect.Descriptor instead.
 func (*UpdateModelConfigResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{32}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UpdateModelConfigResponse) GetConfig() map[string]*ConfigValue {
@@ -1880,7 +2302,7 @@ type FullStatus struct {
 
 func (x *FullStatus) Reset() {
 	*x = FullStatus{}
-	mi := &file_ferry_v1_model_proto_msgTypes[33]
+	mi := &file_ferry_v1_model_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1892,7 +2314,7 @@ func (x *FullStatus) String() string {
 func (*FullStatus) ProtoMessage() {}
 
 func (x *FullStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[33]
+	mi := &file_ferry_v1_model_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1905,7 +2327,7 @@ func (x *FullStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FullStatus.ProtoReflect.Descriptor instead.
 func (*FullStatus) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{33}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *FullStatus) GetModel() *Model {
@@ -1954,7 +2376,7 @@ type GetStatusRequest struct {
 
 func (x *GetStatusRequest) Reset() {
 	*x = GetStatusRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[34]
+	mi := &file_ferry_v1_model_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1966,7 +2388,7 @@ func (x *GetStatusRequest) String() string {
 func (*GetStatusRequest) ProtoMessage() {}
 
 func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[34]
+	mi := &file_ferry_v1_model_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1979,7 +2401,7 @@ func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{34}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetStatusRequest) GetModel() string {
@@ -2000,7 +2422,7 @@ type GetStatusResponse struct {
 
 func (x *GetStatusResponse) Reset() {
 	*x = GetStatusResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[35]
+	mi := &file_ferry_v1_model_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2434,7 @@ func (x *GetStatusResponse) String() string {
 func (*GetStatusResponse) ProtoMessage() {}
 
 func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[35]
+	mi := &file_ferry_v1_model_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2447,7 @@ func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{35}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetStatusResponse) GetStatus() *FullStatus {
@@ -2046,7 +2468,7 @@ type WatchStatusRequest struct {
 
 func (x *WatchStatusRequest) Reset() {
 	*x = WatchStatusRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[36]
+	mi := &file_ferry_v1_model_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2480,7 @@ func (x *WatchStatusRequest) String() string {
 func (*WatchStatusRequest) ProtoMessage() {}
 
 func (x *WatchStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[36]
+	mi := &file_ferry_v1_model_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2493,7 @@ func (x *WatchStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchStatusRequest.ProtoReflect.Descriptor instead.
 func (*WatchStatusRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{36}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WatchStatusRequest) GetModel() string {
@@ -2092,7 +2514,7 @@ type WatchStatusResponse struct {
 
 func (x *WatchStatusResponse) Reset() {
 	*x = WatchStatusResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[37]
+	mi := &file_ferry_v1_model_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2104,7 +2526,7 @@ func (x *WatchStatusResponse) String() string {
 func (*WatchStatusResponse) ProtoMessage() {}
 
 func (x *WatchStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[37]
+	mi := &file_ferry_v1_model_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2117,7 +2539,7 @@ func (x *WatchStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchStatusResponse.ProtoReflect.Descriptor instead.
 func (*WatchStatusResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{37}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WatchStatusResponse) GetStatus() *FullStatus {
@@ -2138,7 +2560,7 @@ type StreamStatusRequest struct {
 
 func (x *StreamStatusRequest) Reset() {
 	*x = StreamStatusRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[38]
+	mi := &file_ferry_v1_model_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2150,7 +2572,7 @@ func (x *StreamStatusRequest) String() string {
 func (*StreamStatusRequest) ProtoMessage() {}
 
 func (x *StreamStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[38]
+	mi := &file_ferry_v1_model_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2163,7 +2585,7 @@ func (x *StreamStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamStatusRequest.ProtoReflect.Descriptor instead.
 func (*StreamStatusRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{38}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *StreamStatusRequest) GetModel() string {
@@ -2189,7 +2611,7 @@ type StreamStatusResponse struct {
 
 func (x *StreamStatusResponse) Reset() {
 	*x = StreamStatusResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[39]
+	mi := &file_ferry_v1_model_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2623,7 @@ func (x *StreamStatusResponse) String() string {
 func (*StreamStatusResponse) ProtoMessage() {}
 
 func (x *StreamStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[39]
+	mi := &file_ferry_v1_model_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2636,7 @@ func (x *StreamStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamStatusResponse.ProtoReflect.Descriptor instead.
 func (*StreamStatusResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{39}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *StreamStatusResponse) GetStatus() *FullStatus {
@@ -2236,14 +2658,25 @@ type StreamLogsRequest struct {
 	// Minimum level: DEBUG, INFO, WARNING or ERROR (default DEBUG).
 	Level string `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
 	// Keep the stream open and send new entries as they are logged.
-	Follow        bool `protobuf:"varint,5,opt,name=follow,proto3" json:"follow,omitempty"`
+	Follow bool `protobuf:"varint,5,opt,name=follow,proto3" json:"follow,omitempty"`
+	// Only entries of these entities: "machine-0" or "0", "unit-app-0" or
+	// "app/0", "application-app", "model", or an application name alone (the
+	// application and every unit of it). Empty: every entity.
+	Include []string `protobuf:"bytes,6,rep,name=include,proto3" json:"include,omitempty"`
+	// Not the entries of these entities (same forms as include).
+	Exclude []string `protobuf:"bytes,7,rep,name=exclude,proto3" json:"exclude,omitempty"`
+	// Only entries of these modules, e.g. "ferry.uniter" (a module matches
+	// its sub-modules too).
+	IncludeModule []string `protobuf:"bytes,8,rep,name=include_module,json=includeModule,proto3" json:"include_module,omitempty"`
+	// Not the entries of these modules.
+	ExcludeModule []string `protobuf:"bytes,9,rep,name=exclude_module,json=excludeModule,proto3" json:"exclude_module,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StreamLogsRequest) Reset() {
 	*x = StreamLogsRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[40]
+	mi := &file_ferry_v1_model_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2255,7 +2688,7 @@ func (x *StreamLogsRequest) String() string {
 func (*StreamLogsRequest) ProtoMessage() {}
 
 func (x *StreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[40]
+	mi := &file_ferry_v1_model_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2268,7 +2701,7 @@ func (x *StreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*StreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{40}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *StreamLogsRequest) GetModel() string {
@@ -2306,6 +2739,34 @@ func (x *StreamLogsRequest) GetFollow() bool {
 	return false
 }
 
+func (x *StreamLogsRequest) GetInclude() []string {
+	if x != nil {
+		return x.Include
+	}
+	return nil
+}
+
+func (x *StreamLogsRequest) GetExclude() []string {
+	if x != nil {
+		return x.Exclude
+	}
+	return nil
+}
+
+func (x *StreamLogsRequest) GetIncludeModule() []string {
+	if x != nil {
+		return x.IncludeModule
+	}
+	return nil
+}
+
+func (x *StreamLogsRequest) GetExcludeModule() []string {
+	if x != nil {
+		return x.ExcludeModule
+	}
+	return nil
+}
+
 // A batch of log entries.
 type StreamLogsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2317,7 +2778,7 @@ type StreamLogsResponse struct {
 
 func (x *StreamLogsResponse) Reset() {
 	*x = StreamLogsResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[41]
+	mi := &file_ferry_v1_model_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2790,7 @@ func (x *StreamLogsResponse) String() string {
 func (*StreamLogsResponse) ProtoMessage() {}
 
 func (x *StreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[41]
+	mi := &file_ferry_v1_model_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2803,7 @@ func (x *StreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*StreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{41}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *StreamLogsResponse) GetEntries() []*LogEntry {
@@ -2373,7 +2834,7 @@ type GetStatusHistoryRequest struct {
 
 func (x *GetStatusHistoryRequest) Reset() {
 	*x = GetStatusHistoryRequest{}
-	mi := &file_ferry_v1_model_proto_msgTypes[42]
+	mi := &file_ferry_v1_model_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2385,7 +2846,7 @@ func (x *GetStatusHistoryRequest) String() string {
 func (*GetStatusHistoryRequest) ProtoMessage() {}
 
 func (x *GetStatusHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[42]
+	mi := &file_ferry_v1_model_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2398,7 +2859,7 @@ func (x *GetStatusHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetStatusHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{42}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetStatusHistoryRequest) GetModel() string {
@@ -2453,7 +2914,7 @@ type StatusHistoryEntry struct {
 
 func (x *StatusHistoryEntry) Reset() {
 	*x = StatusHistoryEntry{}
-	mi := &file_ferry_v1_model_proto_msgTypes[43]
+	mi := &file_ferry_v1_model_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2465,7 +2926,7 @@ func (x *StatusHistoryEntry) String() string {
 func (*StatusHistoryEntry) ProtoMessage() {}
 
 func (x *StatusHistoryEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[43]
+	mi := &file_ferry_v1_model_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2478,7 +2939,7 @@ func (x *StatusHistoryEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusHistoryEntry.ProtoReflect.Descriptor instead.
 func (*StatusHistoryEntry) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{43}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *StatusHistoryEntry) GetId() int64 {
@@ -2524,7 +2985,7 @@ type GetStatusHistoryResponse struct {
 
 func (x *GetStatusHistoryResponse) Reset() {
 	*x = GetStatusHistoryResponse{}
-	mi := &file_ferry_v1_model_proto_msgTypes[44]
+	mi := &file_ferry_v1_model_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2536,7 +2997,7 @@ func (x *GetStatusHistoryResponse) String() string {
 func (*GetStatusHistoryResponse) ProtoMessage() {}
 
 func (x *GetStatusHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_model_proto_msgTypes[44]
+	mi := &file_ferry_v1_model_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2549,7 +3010,7 @@ func (x *GetStatusHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_model_proto_rawDescGZIP(), []int{44}
+	return file_ferry_v1_model_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetStatusHistoryResponse) GetEntity() string {
@@ -2645,7 +3106,29 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x12RemoveUnitsRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
 	"\x05units\x18\x02 \x03(\tR\x05units\"\x15\n" +
-	"\x13RemoveUnitsResponse\"H\n" +
+	"\x13RemoveUnitsResponse\"R\n" +
+	"\x18RemoveApplicationRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12 \n" +
+	"\vapplication\x18\x02 \x01(\tR\vapplication\"T\n" +
+	"\x19RemoveApplicationResponse\x12\x14\n" +
+	"\x05units\x18\x01 \x03(\tR\x05units\x12!\n" +
+	"\frelation_ids\x18\x02 \x03(\x05R\vrelationIds\"_\n" +
+	"\x15RemoveMachinesRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1a\n" +
+	"\bmachines\x18\x02 \x03(\tR\bmachines\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\".\n" +
+	"\x16RemoveMachinesResponse\x12\x14\n" +
+	"\x05units\x18\x01 \x03(\tR\x05units\"R\n" +
+	"\x18ExposeApplicationRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12 \n" +
+	"\vapplication\x18\x02 \x01(\tR\vapplication\"5\n" +
+	"\x19ExposeApplicationResponse\x12\x18\n" +
+	"\achanged\x18\x01 \x01(\bR\achanged\"T\n" +
+	"\x1aUnexposeApplicationRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12 \n" +
+	"\vapplication\x18\x02 \x01(\tR\vapplication\"7\n" +
+	"\x1bUnexposeApplicationResponse\x12\x18\n" +
+	"\achanged\x18\x01 \x01(\bR\achanged\"H\n" +
 	"\x12AddRelationRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1c\n" +
 	"\tendpoints\x18\x02 \x03(\tR\tendpoints\"E\n" +
@@ -2721,13 +3204,17 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x13StreamStatusRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"D\n" +
 	"\x14StreamStatusResponse\x12,\n" +
-	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.FullStatusR\x06status\"\x8a\x01\n" +
+	"\x06status\x18\x01 \x01(\v2\x14.ferry.v1.FullStatusR\x06status\"\x8c\x02\n" +
 	"\x11StreamLogsRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x14\n" +
 	"\x05level\x18\x04 \x01(\tR\x05level\x12\x16\n" +
-	"\x06follow\x18\x05 \x01(\bR\x06follow\"B\n" +
+	"\x06follow\x18\x05 \x01(\bR\x06follow\x12\x18\n" +
+	"\ainclude\x18\x06 \x03(\tR\ainclude\x12\x18\n" +
+	"\aexclude\x18\a \x03(\tR\aexclude\x12%\n" +
+	"\x0einclude_module\x18\b \x03(\tR\rincludeModule\x12%\n" +
+	"\x0eexclude_module\x18\t \x03(\tR\rexcludeModule\"B\n" +
 	"\x12StreamLogsResponse\x12,\n" +
 	"\aentries\x18\x01 \x03(\v2\x12.ferry.v1.LogEntryR\aentries\"\x90\x01\n" +
 	"\x17GetStatusHistoryRequest\x12\x14\n" +
@@ -2744,7 +3231,7 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"\x18GetStatusHistoryResponse\x12\x16\n" +
 	"\x06entity\x18\x01 \x01(\tR\x06entity\x126\n" +
 	"\aentries\x18\x02 \x03(\v2\x1c.ferry.v1.StatusHistoryEntryR\aentries\x12\x12\n" +
-	"\x04more\x18\x03 \x01(\bR\x04more2\xb8\r\n" +
+	"\x04more\x18\x03 \x01(\bR\x04more2\xad\x10\n" +
 	"\fModelService\x12J\n" +
 	"\vCreateModel\x12\x1c.ferry.v1.CreateModelRequest\x1a\x1d.ferry.v1.CreateModelResponse\x12G\n" +
 	"\n" +
@@ -2757,7 +3244,11 @@ const file_ferry_v1_model_proto_rawDesc = "" +
 	"ListCharms\x12\x1b.ferry.v1.ListCharmsRequest\x1a\x1c.ferry.v1.ListCharmsResponse\x12\\\n" +
 	"\x11DeployApplication\x12\".ferry.v1.DeployApplicationRequest\x1a#.ferry.v1.DeployApplicationResponse\x12A\n" +
 	"\bAddUnits\x12\x19.ferry.v1.AddUnitsRequest\x1a\x1a.ferry.v1.AddUnitsResponse\x12J\n" +
-	"\vRemoveUnits\x12\x1c.ferry.v1.RemoveUnitsRequest\x1a\x1d.ferry.v1.RemoveUnitsResponse\x12J\n" +
+	"\vRemoveUnits\x12\x1c.ferry.v1.RemoveUnitsRequest\x1a\x1d.ferry.v1.RemoveUnitsResponse\x12\\\n" +
+	"\x11RemoveApplication\x12\".ferry.v1.RemoveApplicationRequest\x1a#.ferry.v1.RemoveApplicationResponse\x12S\n" +
+	"\x0eRemoveMachines\x12\x1f.ferry.v1.RemoveMachinesRequest\x1a .ferry.v1.RemoveMachinesResponse\x12\\\n" +
+	"\x11ExposeApplication\x12\".ferry.v1.ExposeApplicationRequest\x1a#.ferry.v1.ExposeApplicationResponse\x12b\n" +
+	"\x13UnexposeApplication\x12$.ferry.v1.UnexposeApplicationRequest\x1a%.ferry.v1.UnexposeApplicationResponse\x12J\n" +
 	"\vAddRelation\x12\x1c.ferry.v1.AddRelationRequest\x1a\x1d.ferry.v1.AddRelationResponse\x12S\n" +
 	"\x0eRemoveRelation\x12\x1f.ferry.v1.RemoveRelationRequest\x1a .ferry.v1.RemoveRelationResponse\x12e\n" +
 	"\x14GetApplicationConfig\x12%.ferry.v1.GetApplicationConfigRequest\x1a&.ferry.v1.GetApplicationConfigResponse\x12n\n" +
@@ -2785,7 +3276,7 @@ func file_ferry_v1_model_proto_rawDescGZIP() []byte {
 	return file_ferry_v1_model_proto_rawDescData
 }
 
-var file_ferry_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_ferry_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
 var file_ferry_v1_model_proto_goTypes = []any{
 	(*CreateModelRequest)(nil),              // 0: ferry.v1.CreateModelRequest
 	(*CreateModelResponse)(nil),             // 1: ferry.v1.CreateModelResponse
@@ -2808,85 +3299,93 @@ var file_ferry_v1_model_proto_goTypes = []any{
 	(*AddUnitsResponse)(nil),                // 18: ferry.v1.AddUnitsResponse
 	(*RemoveUnitsRequest)(nil),              // 19: ferry.v1.RemoveUnitsRequest
 	(*RemoveUnitsResponse)(nil),             // 20: ferry.v1.RemoveUnitsResponse
-	(*AddRelationRequest)(nil),              // 21: ferry.v1.AddRelationRequest
-	(*AddRelationResponse)(nil),             // 22: ferry.v1.AddRelationResponse
-	(*RemoveRelationRequest)(nil),           // 23: ferry.v1.RemoveRelationRequest
-	(*RemoveRelationResponse)(nil),          // 24: ferry.v1.RemoveRelationResponse
-	(*GetApplicationConfigRequest)(nil),     // 25: ferry.v1.GetApplicationConfigRequest
-	(*GetApplicationConfigResponse)(nil),    // 26: ferry.v1.GetApplicationConfigResponse
-	(*UpdateApplicationConfigRequest)(nil),  // 27: ferry.v1.UpdateApplicationConfigRequest
-	(*UpdateApplicationConfigResponse)(nil), // 28: ferry.v1.UpdateApplicationConfigResponse
-	(*GetModelConfigRequest)(nil),           // 29: ferry.v1.GetModelConfigRequest
-	(*GetModelConfigResponse)(nil),          // 30: ferry.v1.GetModelConfigResponse
-	(*UpdateModelConfigRequest)(nil),        // 31: ferry.v1.UpdateModelConfigRequest
-	(*UpdateModelConfigResponse)(nil),       // 32: ferry.v1.UpdateModelConfigResponse
-	(*FullStatus)(nil),                      // 33: ferry.v1.FullStatus
-	(*GetStatusRequest)(nil),                // 34: ferry.v1.GetStatusRequest
-	(*GetStatusResponse)(nil),               // 35: ferry.v1.GetStatusResponse
-	(*WatchStatusRequest)(nil),              // 36: ferry.v1.WatchStatusRequest
-	(*WatchStatusResponse)(nil),             // 37: ferry.v1.WatchStatusResponse
-	(*StreamStatusRequest)(nil),             // 38: ferry.v1.StreamStatusRequest
-	(*StreamStatusResponse)(nil),            // 39: ferry.v1.StreamStatusResponse
-	(*StreamLogsRequest)(nil),               // 40: ferry.v1.StreamLogsRequest
-	(*StreamLogsResponse)(nil),              // 41: ferry.v1.StreamLogsResponse
-	(*GetStatusHistoryRequest)(nil),         // 42: ferry.v1.GetStatusHistoryRequest
-	(*StatusHistoryEntry)(nil),              // 43: ferry.v1.StatusHistoryEntry
-	(*GetStatusHistoryResponse)(nil),        // 44: ferry.v1.GetStatusHistoryResponse
-	nil,                                     // 45: ferry.v1.CreateModelRequest.ConfigEntry
-	nil,                                     // 46: ferry.v1.DeployApplicationRequest.ConfigEntry
-	nil,                                     // 47: ferry.v1.GetApplicationConfigResponse.ConfigEntry
-	nil,                                     // 48: ferry.v1.UpdateApplicationConfigRequest.SetEntry
-	nil,                                     // 49: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
-	nil,                                     // 50: ferry.v1.GetModelConfigResponse.ConfigEntry
-	nil,                                     // 51: ferry.v1.UpdateModelConfigRequest.SetEntry
-	nil,                                     // 52: ferry.v1.UpdateModelConfigResponse.ConfigEntry
-	(*Model)(nil),                           // 53: ferry.v1.Model
-	(*Base)(nil),                            // 54: ferry.v1.Base
-	(*Machine)(nil),                         // 55: ferry.v1.Machine
-	(*Charm)(nil),                           // 56: ferry.v1.Charm
-	(*Application)(nil),                     // 57: ferry.v1.Application
-	(*Unit)(nil),                            // 58: ferry.v1.Unit
-	(*Relation)(nil),                        // 59: ferry.v1.Relation
-	(*timestamppb.Timestamp)(nil),           // 60: google.protobuf.Timestamp
-	(*LogEntry)(nil),                        // 61: ferry.v1.LogEntry
-	(*StatusInfo)(nil),                      // 62: ferry.v1.StatusInfo
-	(*ConfigValue)(nil),                     // 63: ferry.v1.ConfigValue
+	(*RemoveApplicationRequest)(nil),        // 21: ferry.v1.RemoveApplicationRequest
+	(*RemoveApplicationResponse)(nil),       // 22: ferry.v1.RemoveApplicationResponse
+	(*RemoveMachinesRequest)(nil),           // 23: ferry.v1.RemoveMachinesRequest
+	(*RemoveMachinesResponse)(nil),          // 24: ferry.v1.RemoveMachinesResponse
+	(*ExposeApplicationRequest)(nil),        // 25: ferry.v1.ExposeApplicationRequest
+	(*ExposeApplicationResponse)(nil),       // 26: ferry.v1.ExposeApplicationResponse
+	(*UnexposeApplicationRequest)(nil),      // 27: ferry.v1.UnexposeApplicationRequest
+	(*UnexposeApplicationResponse)(nil),     // 28: ferry.v1.UnexposeApplicationResponse
+	(*AddRelationRequest)(nil),              // 29: ferry.v1.AddRelationRequest
+	(*AddRelationResponse)(nil),             // 30: ferry.v1.AddRelationResponse
+	(*RemoveRelationRequest)(nil),           // 31: ferry.v1.RemoveRelationRequest
+	(*RemoveRelationResponse)(nil),          // 32: ferry.v1.RemoveRelationResponse
+	(*GetApplicationConfigRequest)(nil),     // 33: ferry.v1.GetApplicationConfigRequest
+	(*GetApplicationConfigResponse)(nil),    // 34: ferry.v1.GetApplicationConfigResponse
+	(*UpdateApplicationConfigRequest)(nil),  // 35: ferry.v1.UpdateApplicationConfigRequest
+	(*UpdateApplicationConfigResponse)(nil), // 36: ferry.v1.UpdateApplicationConfigResponse
+	(*GetModelConfigRequest)(nil),           // 37: ferry.v1.GetModelConfigRequest
+	(*GetModelConfigResponse)(nil),          // 38: ferry.v1.GetModelConfigResponse
+	(*UpdateModelConfigRequest)(nil),        // 39: ferry.v1.UpdateModelConfigRequest
+	(*UpdateModelConfigResponse)(nil),       // 40: ferry.v1.UpdateModelConfigResponse
+	(*FullStatus)(nil),                      // 41: ferry.v1.FullStatus
+	(*GetStatusRequest)(nil),                // 42: ferry.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),               // 43: ferry.v1.GetStatusResponse
+	(*WatchStatusRequest)(nil),              // 44: ferry.v1.WatchStatusRequest
+	(*WatchStatusResponse)(nil),             // 45: ferry.v1.WatchStatusResponse
+	(*StreamStatusRequest)(nil),             // 46: ferry.v1.StreamStatusRequest
+	(*StreamStatusResponse)(nil),            // 47: ferry.v1.StreamStatusResponse
+	(*StreamLogsRequest)(nil),               // 48: ferry.v1.StreamLogsRequest
+	(*StreamLogsResponse)(nil),              // 49: ferry.v1.StreamLogsResponse
+	(*GetStatusHistoryRequest)(nil),         // 50: ferry.v1.GetStatusHistoryRequest
+	(*StatusHistoryEntry)(nil),              // 51: ferry.v1.StatusHistoryEntry
+	(*GetStatusHistoryResponse)(nil),        // 52: ferry.v1.GetStatusHistoryResponse
+	nil,                                     // 53: ferry.v1.CreateModelRequest.ConfigEntry
+	nil,                                     // 54: ferry.v1.DeployApplicationRequest.ConfigEntry
+	nil,                                     // 55: ferry.v1.GetApplicationConfigResponse.ConfigEntry
+	nil,                                     // 56: ferry.v1.UpdateApplicationConfigRequest.SetEntry
+	nil,                                     // 57: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
+	nil,                                     // 58: ferry.v1.GetModelConfigResponse.ConfigEntry
+	nil,                                     // 59: ferry.v1.UpdateModelConfigRequest.SetEntry
+	nil,                                     // 60: ferry.v1.UpdateModelConfigResponse.ConfigEntry
+	(*Model)(nil),                           // 61: ferry.v1.Model
+	(*Base)(nil),                            // 62: ferry.v1.Base
+	(*Machine)(nil),                         // 63: ferry.v1.Machine
+	(*Charm)(nil),                           // 64: ferry.v1.Charm
+	(*Application)(nil),                     // 65: ferry.v1.Application
+	(*Unit)(nil),                            // 66: ferry.v1.Unit
+	(*Relation)(nil),                        // 67: ferry.v1.Relation
+	(*timestamppb.Timestamp)(nil),           // 68: google.protobuf.Timestamp
+	(*LogEntry)(nil),                        // 69: ferry.v1.LogEntry
+	(*StatusInfo)(nil),                      // 70: ferry.v1.StatusInfo
+	(*ConfigValue)(nil),                     // 71: ferry.v1.ConfigValue
 }
 var file_ferry_v1_model_proto_depIdxs = []int32{
-	45, // 0: ferry.v1.CreateModelRequest.config:type_name -> ferry.v1.CreateModelRequest.ConfigEntry
-	53, // 1: ferry.v1.CreateModelResponse.model:type_name -> ferry.v1.Model
-	53, // 2: ferry.v1.ListModelsResponse.models:type_name -> ferry.v1.Model
-	53, // 3: ferry.v1.GetModelResponse.model:type_name -> ferry.v1.Model
-	54, // 4: ferry.v1.AddMachinesRequest.base:type_name -> ferry.v1.Base
-	55, // 5: ferry.v1.AddMachinesResponse.machines:type_name -> ferry.v1.Machine
+	53, // 0: ferry.v1.CreateModelRequest.config:type_name -> ferry.v1.CreateModelRequest.ConfigEntry
+	61, // 1: ferry.v1.CreateModelResponse.model:type_name -> ferry.v1.Model
+	61, // 2: ferry.v1.ListModelsResponse.models:type_name -> ferry.v1.Model
+	61, // 3: ferry.v1.GetModelResponse.model:type_name -> ferry.v1.Model
+	62, // 4: ferry.v1.AddMachinesRequest.base:type_name -> ferry.v1.Base
+	63, // 5: ferry.v1.AddMachinesResponse.machines:type_name -> ferry.v1.Machine
 	10, // 6: ferry.v1.UploadCharmRequest.metadata:type_name -> ferry.v1.UploadCharmMetadata
-	56, // 7: ferry.v1.UploadCharmResponse.charm:type_name -> ferry.v1.Charm
-	56, // 8: ferry.v1.ListCharmsResponse.charms:type_name -> ferry.v1.Charm
-	46, // 9: ferry.v1.DeployApplicationRequest.config:type_name -> ferry.v1.DeployApplicationRequest.ConfigEntry
-	57, // 10: ferry.v1.DeployApplicationResponse.application:type_name -> ferry.v1.Application
-	58, // 11: ferry.v1.AddUnitsResponse.units:type_name -> ferry.v1.Unit
-	59, // 12: ferry.v1.AddRelationResponse.relation:type_name -> ferry.v1.Relation
-	47, // 13: ferry.v1.GetApplicationConfigResponse.config:type_name -> ferry.v1.GetApplicationConfigResponse.ConfigEntry
-	48, // 14: ferry.v1.UpdateApplicationConfigRequest.set:type_name -> ferry.v1.UpdateApplicationConfigRequest.SetEntry
-	49, // 15: ferry.v1.UpdateApplicationConfigResponse.config:type_name -> ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
-	50, // 16: ferry.v1.GetModelConfigResponse.config:type_name -> ferry.v1.GetModelConfigResponse.ConfigEntry
-	51, // 17: ferry.v1.UpdateModelConfigRequest.set:type_name -> ferry.v1.UpdateModelConfigRequest.SetEntry
-	52, // 18: ferry.v1.UpdateModelConfigResponse.config:type_name -> ferry.v1.UpdateModelConfigResponse.ConfigEntry
-	53, // 19: ferry.v1.FullStatus.model:type_name -> ferry.v1.Model
-	55, // 20: ferry.v1.FullStatus.machines:type_name -> ferry.v1.Machine
-	57, // 21: ferry.v1.FullStatus.applications:type_name -> ferry.v1.Application
-	59, // 22: ferry.v1.FullStatus.relations:type_name -> ferry.v1.Relation
-	60, // 23: ferry.v1.FullStatus.time:type_name -> google.protobuf.Timestamp
-	33, // 24: ferry.v1.GetStatusResponse.status:type_name -> ferry.v1.FullStatus
-	33, // 25: ferry.v1.WatchStatusResponse.status:type_name -> ferry.v1.FullStatus
-	33, // 26: ferry.v1.StreamStatusResponse.status:type_name -> ferry.v1.FullStatus
-	61, // 27: ferry.v1.StreamLogsResponse.entries:type_name -> ferry.v1.LogEntry
-	62, // 28: ferry.v1.StatusHistoryEntry.status:type_name -> ferry.v1.StatusInfo
-	43, // 29: ferry.v1.GetStatusHistoryResponse.entries:type_name -> ferry.v1.StatusHistoryEntry
-	63, // 30: ferry.v1.GetApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	63, // 31: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	63, // 32: ferry.v1.GetModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
-	63, // 33: ferry.v1.UpdateModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	64, // 7: ferry.v1.UploadCharmResponse.charm:type_name -> ferry.v1.Charm
+	64, // 8: ferry.v1.ListCharmsResponse.charms:type_name -> ferry.v1.Charm
+	54, // 9: ferry.v1.DeployApplicationRequest.config:type_name -> ferry.v1.DeployApplicationRequest.ConfigEntry
+	65, // 10: ferry.v1.DeployApplicationResponse.application:type_name -> ferry.v1.Application
+	66, // 11: ferry.v1.AddUnitsResponse.units:type_name -> ferry.v1.Unit
+	67, // 12: ferry.v1.AddRelationResponse.relation:type_name -> ferry.v1.Relation
+	55, // 13: ferry.v1.GetApplicationConfigResponse.config:type_name -> ferry.v1.GetApplicationConfigResponse.ConfigEntry
+	56, // 14: ferry.v1.UpdateApplicationConfigRequest.set:type_name -> ferry.v1.UpdateApplicationConfigRequest.SetEntry
+	57, // 15: ferry.v1.UpdateApplicationConfigResponse.config:type_name -> ferry.v1.UpdateApplicationConfigResponse.ConfigEntry
+	58, // 16: ferry.v1.GetModelConfigResponse.config:type_name -> ferry.v1.GetModelConfigResponse.ConfigEntry
+	59, // 17: ferry.v1.UpdateModelConfigRequest.set:type_name -> ferry.v1.UpdateModelConfigRequest.SetEntry
+	60, // 18: ferry.v1.UpdateModelConfigResponse.config:type_name -> ferry.v1.UpdateModelConfigResponse.ConfigEntry
+	61, // 19: ferry.v1.FullStatus.model:type_name -> ferry.v1.Model
+	63, // 20: ferry.v1.FullStatus.machines:type_name -> ferry.v1.Machine
+	65, // 21: ferry.v1.FullStatus.applications:type_name -> ferry.v1.Application
+	67, // 22: ferry.v1.FullStatus.relations:type_name -> ferry.v1.Relation
+	68, // 23: ferry.v1.FullStatus.time:type_name -> google.protobuf.Timestamp
+	41, // 24: ferry.v1.GetStatusResponse.status:type_name -> ferry.v1.FullStatus
+	41, // 25: ferry.v1.WatchStatusResponse.status:type_name -> ferry.v1.FullStatus
+	41, // 26: ferry.v1.StreamStatusResponse.status:type_name -> ferry.v1.FullStatus
+	69, // 27: ferry.v1.StreamLogsResponse.entries:type_name -> ferry.v1.LogEntry
+	70, // 28: ferry.v1.StatusHistoryEntry.status:type_name -> ferry.v1.StatusInfo
+	51, // 29: ferry.v1.GetStatusHistoryResponse.entries:type_name -> ferry.v1.StatusHistoryEntry
+	71, // 30: ferry.v1.GetApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	71, // 31: ferry.v1.UpdateApplicationConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	71, // 32: ferry.v1.GetModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
+	71, // 33: ferry.v1.UpdateModelConfigResponse.ConfigEntry.value:type_name -> ferry.v1.ConfigValue
 	0,  // 34: ferry.v1.ModelService.CreateModel:input_type -> ferry.v1.CreateModelRequest
 	2,  // 35: ferry.v1.ModelService.ListModels:input_type -> ferry.v1.ListModelsRequest
 	4,  // 36: ferry.v1.ModelService.GetModel:input_type -> ferry.v1.GetModelRequest
@@ -2897,40 +3396,48 @@ var file_ferry_v1_model_proto_depIdxs = []int32{
 	15, // 41: ferry.v1.ModelService.DeployApplication:input_type -> ferry.v1.DeployApplicationRequest
 	17, // 42: ferry.v1.ModelService.AddUnits:input_type -> ferry.v1.AddUnitsRequest
 	19, // 43: ferry.v1.ModelService.RemoveUnits:input_type -> ferry.v1.RemoveUnitsRequest
-	21, // 44: ferry.v1.ModelService.AddRelation:input_type -> ferry.v1.AddRelationRequest
-	23, // 45: ferry.v1.ModelService.RemoveRelation:input_type -> ferry.v1.RemoveRelationRequest
-	25, // 46: ferry.v1.ModelService.GetApplicationConfig:input_type -> ferry.v1.GetApplicationConfigRequest
-	27, // 47: ferry.v1.ModelService.UpdateApplicationConfig:input_type -> ferry.v1.UpdateApplicationConfigRequest
-	29, // 48: ferry.v1.ModelService.GetModelConfig:input_type -> ferry.v1.GetModelConfigRequest
-	31, // 49: ferry.v1.ModelService.UpdateModelConfig:input_type -> ferry.v1.UpdateModelConfigRequest
-	34, // 50: ferry.v1.ModelService.GetStatus:input_type -> ferry.v1.GetStatusRequest
-	36, // 51: ferry.v1.ModelService.WatchStatus:input_type -> ferry.v1.WatchStatusRequest
-	38, // 52: ferry.v1.ModelService.StreamStatus:input_type -> ferry.v1.StreamStatusRequest
-	42, // 53: ferry.v1.ModelService.GetStatusHistory:input_type -> ferry.v1.GetStatusHistoryRequest
-	40, // 54: ferry.v1.ModelService.StreamLogs:input_type -> ferry.v1.StreamLogsRequest
-	1,  // 55: ferry.v1.ModelService.CreateModel:output_type -> ferry.v1.CreateModelResponse
-	3,  // 56: ferry.v1.ModelService.ListModels:output_type -> ferry.v1.ListModelsResponse
-	5,  // 57: ferry.v1.ModelService.GetModel:output_type -> ferry.v1.GetModelResponse
-	7,  // 58: ferry.v1.ModelService.DeleteModel:output_type -> ferry.v1.DeleteModelResponse
-	9,  // 59: ferry.v1.ModelService.AddMachines:output_type -> ferry.v1.AddMachinesResponse
-	12, // 60: ferry.v1.ModelService.UploadCharm:output_type -> ferry.v1.UploadCharmResponse
-	14, // 61: ferry.v1.ModelService.ListCharms:output_type -> ferry.v1.ListCharmsResponse
-	16, // 62: ferry.v1.ModelService.DeployApplication:output_type -> ferry.v1.DeployApplicationResponse
-	18, // 63: ferry.v1.ModelService.AddUnits:output_type -> ferry.v1.AddUnitsResponse
-	20, // 64: ferry.v1.ModelService.RemoveUnits:output_type -> ferry.v1.RemoveUnitsResponse
-	22, // 65: ferry.v1.ModelService.AddRelation:output_type -> ferry.v1.AddRelationResponse
-	24, // 66: ferry.v1.ModelService.RemoveRelation:output_type -> ferry.v1.RemoveRelationResponse
-	26, // 67: ferry.v1.ModelService.GetApplicationConfig:output_type -> ferry.v1.GetApplicationConfigResponse
-	28, // 68: ferry.v1.ModelService.UpdateApplicationConfig:output_type -> ferry.v1.UpdateApplicationConfigResponse
-	30, // 69: ferry.v1.ModelService.GetModelConfig:output_type -> ferry.v1.GetModelConfigResponse
-	32, // 70: ferry.v1.ModelService.UpdateModelConfig:output_type -> ferry.v1.UpdateModelConfigResponse
-	35, // 71: ferry.v1.ModelService.GetStatus:output_type -> ferry.v1.GetStatusResponse
-	37, // 72: ferry.v1.ModelService.WatchStatus:output_type -> ferry.v1.WatchStatusResponse
-	39, // 73: ferry.v1.ModelService.StreamStatus:output_type -> ferry.v1.StreamStatusResponse
-	44, // 74: ferry.v1.ModelService.GetStatusHistory:output_type -> ferry.v1.GetStatusHistoryResponse
-	41, // 75: ferry.v1.ModelService.StreamLogs:output_type -> ferry.v1.StreamLogsResponse
-	55, // [55:76] is the sub-list for method output_type
-	34, // [34:55] is the sub-list for method input_type
+	21, // 44: ferry.v1.ModelService.RemoveApplication:input_type -> ferry.v1.RemoveApplicationRequest
+	23, // 45: ferry.v1.ModelService.RemoveMachines:input_type -> ferry.v1.RemoveMachinesRequest
+	25, // 46: ferry.v1.ModelService.ExposeApplication:input_type -> ferry.v1.ExposeApplicationRequest
+	27, // 47: ferry.v1.ModelService.UnexposeApplication:input_type -> ferry.v1.UnexposeApplicationRequest
+	29, // 48: ferry.v1.ModelService.AddRelation:input_type -> ferry.v1.AddRelationRequest
+	31, // 49: ferry.v1.ModelService.RemoveRelation:input_type -> ferry.v1.RemoveRelationRequest
+	33, // 50: ferry.v1.ModelService.GetApplicationConfig:input_type -> ferry.v1.GetApplicationConfigRequest
+	35, // 51: ferry.v1.ModelService.UpdateApplicationConfig:input_type -> ferry.v1.UpdateApplicationConfigRequest
+	37, // 52: ferry.v1.ModelService.GetModelConfig:input_type -> ferry.v1.GetModelConfigRequest
+	39, // 53: ferry.v1.ModelService.UpdateModelConfig:input_type -> ferry.v1.UpdateModelConfigRequest
+	42, // 54: ferry.v1.ModelService.GetStatus:input_type -> ferry.v1.GetStatusRequest
+	44, // 55: ferry.v1.ModelService.WatchStatus:input_type -> ferry.v1.WatchStatusRequest
+	46, // 56: ferry.v1.ModelService.StreamStatus:input_type -> ferry.v1.StreamStatusRequest
+	50, // 57: ferry.v1.ModelService.GetStatusHistory:input_type -> ferry.v1.GetStatusHistoryRequest
+	48, // 58: ferry.v1.ModelService.StreamLogs:input_type -> ferry.v1.StreamLogsRequest
+	1,  // 59: ferry.v1.ModelService.CreateModel:output_type -> ferry.v1.CreateModelResponse
+	3,  // 60: ferry.v1.ModelService.ListModels:output_type -> ferry.v1.ListModelsResponse
+	5,  // 61: ferry.v1.ModelService.GetModel:output_type -> ferry.v1.GetModelResponse
+	7,  // 62: ferry.v1.ModelService.DeleteModel:output_type -> ferry.v1.DeleteModelResponse
+	9,  // 63: ferry.v1.ModelService.AddMachines:output_type -> ferry.v1.AddMachinesResponse
+	12, // 64: ferry.v1.ModelService.UploadCharm:output_type -> ferry.v1.UploadCharmResponse
+	14, // 65: ferry.v1.ModelService.ListCharms:output_type -> ferry.v1.ListCharmsResponse
+	16, // 66: ferry.v1.ModelService.DeployApplication:output_type -> ferry.v1.DeployApplicationResponse
+	18, // 67: ferry.v1.ModelService.AddUnits:output_type -> ferry.v1.AddUnitsResponse
+	20, // 68: ferry.v1.ModelService.RemoveUnits:output_type -> ferry.v1.RemoveUnitsResponse
+	22, // 69: ferry.v1.ModelService.RemoveApplication:output_type -> ferry.v1.RemoveApplicationResponse
+	24, // 70: ferry.v1.ModelService.RemoveMachines:output_type -> ferry.v1.RemoveMachinesResponse
+	26, // 71: ferry.v1.ModelService.ExposeApplication:output_type -> ferry.v1.ExposeApplicationResponse
+	28, // 72: ferry.v1.ModelService.UnexposeApplication:output_type -> ferry.v1.UnexposeApplicationResponse
+	30, // 73: ferry.v1.ModelService.AddRelation:output_type -> ferry.v1.AddRelationResponse
+	32, // 74: ferry.v1.ModelService.RemoveRelation:output_type -> ferry.v1.RemoveRelationResponse
+	34, // 75: ferry.v1.ModelService.GetApplicationConfig:output_type -> ferry.v1.GetApplicationConfigResponse
+	36, // 76: ferry.v1.ModelService.UpdateApplicationConfig:output_type -> ferry.v1.UpdateApplicationConfigResponse
+	38, // 77: ferry.v1.ModelService.GetModelConfig:output_type -> ferry.v1.GetModelConfigResponse
+	40, // 78: ferry.v1.ModelService.UpdateModelConfig:output_type -> ferry.v1.UpdateModelConfigResponse
+	43, // 79: ferry.v1.ModelService.GetStatus:output_type -> ferry.v1.GetStatusResponse
+	45, // 80: ferry.v1.ModelService.WatchStatus:output_type -> ferry.v1.WatchStatusResponse
+	47, // 81: ferry.v1.ModelService.StreamStatus:output_type -> ferry.v1.StreamStatusResponse
+	52, // 82: ferry.v1.ModelService.GetStatusHistory:output_type -> ferry.v1.GetStatusHistoryResponse
+	49, // 83: ferry.v1.ModelService.StreamLogs:output_type -> ferry.v1.StreamLogsResponse
+	59, // [59:84] is the sub-list for method output_type
+	34, // [34:59] is the sub-list for method input_type
 	34, // [34:34] is the sub-list for extension type_name
 	34, // [34:34] is the sub-list for extension extendee
 	0,  // [0:34] is the sub-list for field type_name
@@ -2952,7 +3459,7 @@ func file_ferry_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_model_proto_rawDesc), len(file_ferry_v1_model_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   53,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,10 @@ const (
 	ModelService_DeployApplication_FullMethodName       = "/ferry.v1.ModelService/DeployApplication"
 	ModelService_AddUnits_FullMethodName                = "/ferry.v1.ModelService/AddUnits"
 	ModelService_RemoveUnits_FullMethodName             = "/ferry.v1.ModelService/RemoveUnits"
+	ModelService_RemoveApplication_FullMethodName       = "/ferry.v1.ModelService/RemoveApplication"
+	ModelService_RemoveMachines_FullMethodName          = "/ferry.v1.ModelService/RemoveMachines"
+	ModelService_ExposeApplication_FullMethodName       = "/ferry.v1.ModelService/ExposeApplication"
+	ModelService_UnexposeApplication_FullMethodName     = "/ferry.v1.ModelService/UnexposeApplication"
 	ModelService_AddRelation_FullMethodName             = "/ferry.v1.ModelService/AddRelation"
 	ModelService_RemoveRelation_FullMethodName          = "/ferry.v1.ModelService/RemoveRelation"
 	ModelService_GetApplicationConfig_FullMethodName    = "/ferry.v1.ModelService/GetApplicationConfig"
@@ -77,6 +81,17 @@ type ModelServiceClient interface {
 	AddUnits(ctx context.Context, in *AddUnitsRequest, opts ...grpc.CallOption) (*AddUnitsResponse, error)
 	// Removes units.
 	RemoveUnits(ctx context.Context, in *RemoveUnitsRequest, opts ...grpc.CallOption) (*RemoveUnitsResponse, error)
+	// Removes an application: its relations at once, then its units (and
+	// their agents); the application is gone once its last unit is.
+	RemoveApplication(ctx context.Context, in *RemoveApplicationRequest, opts ...grpc.CallOption) (*RemoveApplicationResponse, error)
+	// Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
+	// reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+	RemoveMachines(ctx context.Context, in *RemoveMachinesRequest, opts ...grpc.CallOption) (*RemoveMachinesResponse, error)
+	// Exposes an application (opens its ports to the outside world, in the
+	// reference; here the Exposed column of status).
+	ExposeApplication(ctx context.Context, in *ExposeApplicationRequest, opts ...grpc.CallOption) (*ExposeApplicationResponse, error)
+	// Unexposes an application.
+	UnexposeApplication(ctx context.Context, in *UnexposeApplicationRequest, opts ...grpc.CallOption) (*UnexposeApplicationResponse, error)
 	// Relates two application endpoints with compatible interfaces and roles.
 	AddRelation(ctx context.Context, in *AddRelationRequest, opts ...grpc.CallOption) (*AddRelationResponse, error)
 	// Removes a relation.
@@ -213,6 +228,46 @@ func (c *modelServiceClient) RemoveUnits(ctx context.Context, in *RemoveUnitsReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RemoveUnitsResponse)
 	err := c.cc.Invoke(ctx, ModelService_RemoveUnits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) RemoveApplication(ctx context.Context, in *RemoveApplicationRequest, opts ...grpc.CallOption) (*RemoveApplicationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveApplicationResponse)
+	err := c.cc.Invoke(ctx, ModelService_RemoveApplication_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) RemoveMachines(ctx context.Context, in *RemoveMachinesRequest, opts ...grpc.CallOption) (*RemoveMachinesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveMachinesResponse)
+	err := c.cc.Invoke(ctx, ModelService_RemoveMachines_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) ExposeApplication(ctx context.Context, in *ExposeApplicationRequest, opts ...grpc.CallOption) (*ExposeApplicationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExposeApplicationResponse)
+	err := c.cc.Invoke(ctx, ModelService_ExposeApplication_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) UnexposeApplication(ctx context.Context, in *UnexposeApplicationRequest, opts ...grpc.CallOption) (*UnexposeApplicationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnexposeApplicationResponse)
+	err := c.cc.Invoke(ctx, ModelService_UnexposeApplication_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -391,6 +446,17 @@ type ModelServiceServer interface {
 	AddUnits(context.Context, *AddUnitsRequest) (*AddUnitsResponse, error)
 	// Removes units.
 	RemoveUnits(context.Context, *RemoveUnitsRequest) (*RemoveUnitsResponse, error)
+	// Removes an application: its relations at once, then its units (and
+	// their agents); the application is gone once its last unit is.
+	RemoveApplication(context.Context, *RemoveApplicationRequest) (*RemoveApplicationResponse, error)
+	// Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
+	// reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+	RemoveMachines(context.Context, *RemoveMachinesRequest) (*RemoveMachinesResponse, error)
+	// Exposes an application (opens its ports to the outside world, in the
+	// reference; here the Exposed column of status).
+	ExposeApplication(context.Context, *ExposeApplicationRequest) (*ExposeApplicationResponse, error)
+	// Unexposes an application.
+	UnexposeApplication(context.Context, *UnexposeApplicationRequest) (*UnexposeApplicationResponse, error)
 	// Relates two application endpoints with compatible interfaces and roles.
 	AddRelation(context.Context, *AddRelationRequest) (*AddRelationResponse, error)
 	// Removes a relation.
@@ -459,6 +525,18 @@ func (UnimplementedModelServiceServer) AddUnits(context.Context, *AddUnitsReques
 }
 func (UnimplementedModelServiceServer) RemoveUnits(context.Context, *RemoveUnitsRequest) (*RemoveUnitsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RemoveUnits not implemented")
+}
+func (UnimplementedModelServiceServer) RemoveApplication(context.Context, *RemoveApplicationRequest) (*RemoveApplicationResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RemoveApplication not implemented")
+}
+func (UnimplementedModelServiceServer) RemoveMachines(context.Context, *RemoveMachinesRequest) (*RemoveMachinesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RemoveMachines not implemented")
+}
+func (UnimplementedModelServiceServer) ExposeApplication(context.Context, *ExposeApplicationRequest) (*ExposeApplicationResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ExposeApplication not implemented")
+}
+func (UnimplementedModelServiceServer) UnexposeApplication(context.Context, *UnexposeApplicationRequest) (*UnexposeApplicationResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UnexposeApplication not implemented")
 }
 func (UnimplementedModelServiceServer) AddRelation(context.Context, *AddRelationRequest) (*AddRelationResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AddRelation not implemented")
@@ -683,6 +761,78 @@ func _ModelService_RemoveUnits_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModelService_RemoveApplication_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveApplicationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).RemoveApplication(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_RemoveApplication_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).RemoveApplication(ctx, req.(*RemoveApplicationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelService_RemoveMachines_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveMachinesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).RemoveMachines(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_RemoveMachines_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).RemoveMachines(ctx, req.(*RemoveMachinesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelService_ExposeApplication_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExposeApplicationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).ExposeApplication(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_ExposeApplication_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).ExposeApplication(ctx, req.(*ExposeApplicationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelService_UnexposeApplication_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnexposeApplicationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).UnexposeApplication(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_UnexposeApplication_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).UnexposeApplication(ctx, req.(*UnexposeApplicationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ModelService_AddRelation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AddRelationRequest)
 	if err := dec(in); err != nil {
@@ -902,6 +1052,22 @@ var ModelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RemoveUnits",
 			Handler:    _ModelService_RemoveUnits_Handler,
+		},
+		{
+			MethodName: "RemoveApplication",
+			Handler:    _ModelService_RemoveApplication_Handler,
+		},
+		{
+			MethodName: "RemoveMachines",
+			Handler:    _ModelService_RemoveMachines_Handler,
+		},
+		{
+			MethodName: "ExposeApplication",
+			Handler:    _ModelService_ExposeApplication_Handler,
+		},
+		{
+			MethodName: "UnexposeApplication",
+			Handler:    _ModelService_UnexposeApplication_Handler,
 		},
 		{
 			MethodName: "AddRelation",

@@ -186,6 +186,66 @@ class RemoveUnitsResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RemoveApplicationRequest(_message.Message):
+    __slots__ = ("model", "application")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    application: str
+    def __init__(self, model: _Optional[str] = ..., application: _Optional[str] = ...) -> None: ...
+
+class RemoveApplicationResponse(_message.Message):
+    __slots__ = ("units", "relation_ids")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    RELATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedScalarFieldContainer[str]
+    relation_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, units: _Optional[_Iterable[str]] = ..., relation_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class RemoveMachinesRequest(_message.Message):
+    __slots__ = ("model", "machines", "force")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    MACHINES_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    machines: _containers.RepeatedScalarFieldContainer[str]
+    force: bool
+    def __init__(self, model: _Optional[str] = ..., machines: _Optional[_Iterable[str]] = ..., force: _Optional[bool] = ...) -> None: ...
+
+class RemoveMachinesResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, units: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExposeApplicationRequest(_message.Message):
+    __slots__ = ("model", "application")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    application: str
+    def __init__(self, model: _Optional[str] = ..., application: _Optional[str] = ...) -> None: ...
+
+class ExposeApplicationResponse(_message.Message):
+    __slots__ = ("changed",)
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    def __init__(self, changed: _Optional[bool] = ...) -> None: ...
+
+class UnexposeApplicationRequest(_message.Message):
+    __slots__ = ("model", "application")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    application: str
+    def __init__(self, model: _Optional[str] = ..., application: _Optional[str] = ...) -> None: ...
+
+class UnexposeApplicationResponse(_message.Message):
+    __slots__ = ("changed",)
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    def __init__(self, changed: _Optional[bool] = ...) -> None: ...
+
 class AddRelationRequest(_message.Message):
     __slots__ = ("model", "endpoints")
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -379,18 +439,26 @@ class StreamStatusResponse(_message.Message):
     def __init__(self, status: _Optional[_Union[FullStatus, _Mapping]] = ...) -> None: ...
 
 class StreamLogsRequest(_message.Message):
-    __slots__ = ("model", "after_seq", "limit", "level", "follow")
+    __slots__ = ("model", "after_seq", "limit", "level", "follow", "include", "exclude", "include_module", "exclude_module")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_MODULE_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_MODULE_FIELD_NUMBER: _ClassVar[int]
     model: str
     after_seq: int
     limit: int
     level: str
     follow: bool
-    def __init__(self, model: _Optional[str] = ..., after_seq: _Optional[int] = ..., limit: _Optional[int] = ..., level: _Optional[str] = ..., follow: _Optional[bool] = ...) -> None: ...
+    include: _containers.RepeatedScalarFieldContainer[str]
+    exclude: _containers.RepeatedScalarFieldContainer[str]
+    include_module: _containers.RepeatedScalarFieldContainer[str]
+    exclude_module: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, model: _Optional[str] = ..., after_seq: _Optional[int] = ..., limit: _Optional[int] = ..., level: _Optional[str] = ..., follow: _Optional[bool] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., include_module: _Optional[_Iterable[str]] = ..., exclude_module: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class StreamLogsResponse(_message.Message):
     __slots__ = ("entries",)

@@ -93,6 +93,26 @@ class ModelServiceStub:
                 request_serializer=ferry_dot_v1_dot_model__pb2.RemoveUnitsRequest.SerializeToString,
                 response_deserializer=ferry_dot_v1_dot_model__pb2.RemoveUnitsResponse.FromString,
                 _registered_method=True)
+        self.RemoveApplication = channel.unary_unary(
+                '/ferry.v1.ModelService/RemoveApplication',
+                request_serializer=ferry_dot_v1_dot_model__pb2.RemoveApplicationRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_model__pb2.RemoveApplicationResponse.FromString,
+                _registered_method=True)
+        self.RemoveMachines = channel.unary_unary(
+                '/ferry.v1.ModelService/RemoveMachines',
+                request_serializer=ferry_dot_v1_dot_model__pb2.RemoveMachinesRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_model__pb2.RemoveMachinesResponse.FromString,
+                _registered_method=True)
+        self.ExposeApplication = channel.unary_unary(
+                '/ferry.v1.ModelService/ExposeApplication',
+                request_serializer=ferry_dot_v1_dot_model__pb2.ExposeApplicationRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_model__pb2.ExposeApplicationResponse.FromString,
+                _registered_method=True)
+        self.UnexposeApplication = channel.unary_unary(
+                '/ferry.v1.ModelService/UnexposeApplication',
+                request_serializer=ferry_dot_v1_dot_model__pb2.UnexposeApplicationRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_model__pb2.UnexposeApplicationResponse.FromString,
+                _registered_method=True)
         self.AddRelation = channel.unary_unary(
                 '/ferry.v1.ModelService/AddRelation',
                 request_serializer=ferry_dot_v1_dot_model__pb2.AddRelationRequest.SerializeToString,
@@ -228,6 +248,37 @@ class ModelServiceServicer:
 
     def RemoveUnits(self, request, context):
         """Removes units.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveApplication(self, request, context):
+        """Removes an application: its relations at once, then its units (and
+        their agents); the application is gone once its last unit is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveMachines(self, request, context):
+        """Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
+        reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExposeApplication(self, request, context):
+        """Exposes an application (opens its ports to the outside world, in the
+        reference; here the Exposed column of status).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnexposeApplication(self, request, context):
+        """Unexposes an application.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -369,6 +420,26 @@ def add_ModelServiceServicer_to_server(servicer, server):
                     servicer.RemoveUnits,
                     request_deserializer=ferry_dot_v1_dot_model__pb2.RemoveUnitsRequest.FromString,
                     response_serializer=ferry_dot_v1_dot_model__pb2.RemoveUnitsResponse.SerializeToString,
+            ),
+            'RemoveApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveApplication,
+                    request_deserializer=ferry_dot_v1_dot_model__pb2.RemoveApplicationRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_model__pb2.RemoveApplicationResponse.SerializeToString,
+            ),
+            'RemoveMachines': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveMachines,
+                    request_deserializer=ferry_dot_v1_dot_model__pb2.RemoveMachinesRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_model__pb2.RemoveMachinesResponse.SerializeToString,
+            ),
+            'ExposeApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExposeApplication,
+                    request_deserializer=ferry_dot_v1_dot_model__pb2.ExposeApplicationRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_model__pb2.ExposeApplicationResponse.SerializeToString,
+            ),
+            'UnexposeApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnexposeApplication,
+                    request_deserializer=ferry_dot_v1_dot_model__pb2.UnexposeApplicationRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_model__pb2.UnexposeApplicationResponse.SerializeToString,
             ),
             'AddRelation': grpc.unary_unary_rpc_method_handler(
                     servicer.AddRelation,
@@ -705,6 +776,114 @@ class ModelService:
             '/ferry.v1.ModelService/RemoveUnits',
             ferry_dot_v1_dot_model__pb2.RemoveUnitsRequest.SerializeToString,
             ferry_dot_v1_dot_model__pb2.RemoveUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.ModelService/RemoveApplication',
+            ferry_dot_v1_dot_model__pb2.RemoveApplicationRequest.SerializeToString,
+            ferry_dot_v1_dot_model__pb2.RemoveApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveMachines(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.ModelService/RemoveMachines',
+            ferry_dot_v1_dot_model__pb2.RemoveMachinesRequest.SerializeToString,
+            ferry_dot_v1_dot_model__pb2.RemoveMachinesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExposeApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.ModelService/ExposeApplication',
+            ferry_dot_v1_dot_model__pb2.ExposeApplicationRequest.SerializeToString,
+            ferry_dot_v1_dot_model__pb2.ExposeApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnexposeApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.ModelService/UnexposeApplication',
+            ferry_dot_v1_dot_model__pb2.UnexposeApplicationRequest.SerializeToString,
+            ferry_dot_v1_dot_model__pb2.UnexposeApplicationResponse.FromString,
             options,
             channel_credentials,
             insecure,

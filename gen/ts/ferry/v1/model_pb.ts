@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ferry/v1/model.proto.
  */
 export const file_ferry_v1_model: GenFile = /*@__PURE__*/
-  fileDesc("ChRmZXJyeS92MS9tb2RlbC5wcm90bxIIZmVycnkudjEiqgEKEkNyZWF0ZU1vZGVsUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBW93bmVyGAIgASgJEg4KBnJlZ2lvbhgDIAEoCRI4CgZjb25maWcYBCADKAsyKC5mZXJyeS52MS5DcmVhdGVNb2RlbFJlcXVlc3QuQ29uZmlnRW50cnkaLQoLQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI1ChNDcmVhdGVNb2RlbFJlc3BvbnNlEh4KBW1vZGVsGAEgASgLMg8uZmVycnkudjEuTW9kZWwiRwoRTGlzdE1vZGVsc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSCwoDYWxsGAMgASgIIk4KEkxpc3RNb2RlbHNSZXNwb25zZRIfCgZtb2RlbHMYASADKAsyDy5mZXJyeS52MS5Nb2RlbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIAoPR2V0TW9kZWxSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJIjIKEEdldE1vZGVsUmVzcG9uc2USHgoFbW9kZWwYASABKAsyDy5mZXJyeS52MS5Nb2RlbCIjChJEZWxldGVNb2RlbFJlcXVlc3QSDQoFbW9kZWwYASABKAkiFQoTRGVsZXRlTW9kZWxSZXNwb25zZSJQChJBZGRNYWNoaW5lc1JlcXVlc3QSDQoFbW9kZWwYASABKAkSDQoFY291bnQYAiABKAUSHAoEYmFzZRgDIAEoCzIOLmZlcnJ5LnYxLkJhc2UiOgoTQWRkTWFjaGluZXNSZXNwb25zZRIjCghtYWNoaW5lcxgBIAMoCzIRLmZlcnJ5LnYxLk1hY2hpbmUiQgoTVXBsb2FkQ2hhcm1NZXRhZGF0YRINCgVtb2RlbBgBIAEoCRIMCgRzaXplGAIgASgDEg4KBnNoYTI1NhgDIAEoCSJgChJVcGxvYWRDaGFybVJlcXVlc3QSMQoIbWV0YWRhdGEYASABKAsyHS5mZXJyeS52MS5VcGxvYWRDaGFybU1ldGFkYXRhSAASDwoFY2h1bmsYAiABKAxIAEIGCgRkYXRhIjUKE1VwbG9hZENoYXJtUmVzcG9uc2USHgoFY2hhcm0YASABKAsyDy5mZXJyeS52MS5DaGFybSIiChFMaXN0Q2hhcm1zUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI1ChJMaXN0Q2hhcm1zUmVzcG9uc2USHwoGY2hhcm1zGAEgAygLMg8uZmVycnkudjEuQ2hhcm0i2wEKGERlcGxveUFwcGxpY2F0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRINCgVjaGFybRgCIAEoCRITCgthcHBsaWNhdGlvbhgDIAEoCRIRCgludW1fdW5pdHMYBCABKAUSCgoCdG8YBSABKAkSPgoGY29uZmlnGAYgAygLMi4uZmVycnkudjEuRGVwbG95QXBwbGljYXRpb25SZXF1ZXN0LkNvbmZpZ0VudHJ5Gi0KC0NvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoZRGVwbG95QXBwbGljYXRpb25SZXNwb25zZRIqCgthcHBsaWNhdGlvbhgBIAEoCzIVLmZlcnJ5LnYxLkFwcGxpY2F0aW9uIlAKD0FkZFVuaXRzUmVxdWVzdBINCgVtb2RlbBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRINCgVjb3VudBgDIAEoBRIKCgJ0bxgEIAEoCSIxChBBZGRVbml0c1Jlc3BvbnNlEh0KBXVuaXRzGAEgAygLMg4uZmVycnkudjEuVW5pdCIyChJSZW1vdmVVbml0c1JlcXVlc3QSDQoFbW9kZWwYASABKAkSDQoFdW5pdHMYAiADKAkiFQoTUmVtb3ZlVW5pdHNSZXNwb25zZSI2ChJBZGRSZWxhdGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEQoJZW5kcG9pbnRzGAIgAygJIjsKE0FkZFJlbGF0aW9uUmVzcG9uc2USJAoIcmVsYXRpb24YASABKAsyEi5mZXJyeS52MS5SZWxhdGlvbiJOChVSZW1vdmVSZWxhdGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEQoJZW5kcG9pbnRzGAIgAygJEhMKC3JlbGF0aW9uX2lkGAMgASgFIhgKFlJlbW92ZVJlbGF0aW9uUmVzcG9uc2UiQQobR2V0QXBwbGljYXRpb25Db25maWdSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhMKC2FwcGxpY2F0aW9uGAIgASgJIrYBChxHZXRBcHBsaWNhdGlvbkNvbmZpZ1Jlc3BvbnNlEkIKBmNvbmZpZxgBIAMoCzIyLmZlcnJ5LnYxLkdldEFwcGxpY2F0aW9uQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEizQEKHlVwZGF0ZUFwcGxpY2F0aW9uQ29uZmlnUmVxdWVzdBINCgVtb2RlbBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRI+CgNzZXQYAyADKAsyMS5mZXJyeS52MS5VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1JlcXVlc3QuU2V0RW50cnkSDQoFdW5zZXQYBCADKAkSDAoEZXRhZxgFIAEoCRoqCghTZXRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrwBCh9VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1Jlc3BvbnNlEkUKBmNvbmZpZxgBIAMoCzI1LmZlcnJ5LnYxLlVwZGF0ZUFwcGxpY2F0aW9uQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEiJgoVR2V0TW9kZWxDb25maWdSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJIqoBChZHZXRNb2RlbENvbmZpZ1Jlc3BvbnNlEjwKBmNvbmZpZxgBIAMoCzIsLmZlcnJ5LnYxLkdldE1vZGVsQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEirAEKGFVwZGF0ZU1vZGVsQ29uZmlnUmVxdWVzdBINCgVtb2RlbBgBIAEoCRI4CgNzZXQYAiADKAsyKy5mZXJyeS52MS5VcGRhdGVNb2RlbENvbmZpZ1JlcXVlc3QuU2V0RW50cnkSDQoFdW5zZXQYAyADKAkSDAoEZXRhZxgEIAEoCRoqCghTZXRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrABChlVcGRhdGVNb2RlbENvbmZpZ1Jlc3BvbnNlEj8KBmNvbmZpZxgBIAMoCzIvLmZlcnJ5LnYxLlVwZGF0ZU1vZGVsQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEizwEKCkZ1bGxTdGF0dXMSHgoFbW9kZWwYASABKAsyDy5mZXJyeS52MS5Nb2RlbBIjCghtYWNoaW5lcxgCIAMoCzIRLmZlcnJ5LnYxLk1hY2hpbmUSKwoMYXBwbGljYXRpb25zGAMgAygLMhUuZmVycnkudjEuQXBwbGljYXRpb24SJQoJcmVsYXRpb25zGAQgAygLMhIuZmVycnkudjEuUmVsYXRpb24SKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoQR2V0U3RhdHVzUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI5ChFHZXRTdGF0dXNSZXNwb25zZRIkCgZzdGF0dXMYASABKAsyFC5mZXJyeS52MS5GdWxsU3RhdHVzIiMKEldhdGNoU3RhdHVzUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI7ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEiQKBnN0YXR1cxgBIAEoCzIULmZlcnJ5LnYxLkZ1bGxTdGF0dXMiJAoTU3RyZWFtU3RhdHVzUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI8ChRTdHJlYW1TdGF0dXNSZXNwb25zZRIkCgZzdGF0dXMYASABKAsyFC5mZXJyeS52MS5GdWxsU3RhdHVzImMKEVN0cmVhbUxvZ3NSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhEKCWFmdGVyX3NlcRgCIAEoAxINCgVsaW1pdBgDIAEoBRINCgVsZXZlbBgEIAEoCRIOCgZmb2xsb3cYBSABKAgiOQoSU3RyZWFtTG9nc1Jlc3BvbnNlEiMKB2VudHJpZXMYASADKAsyEi5mZXJyeS52MS5Mb2dFbnRyeSJpChdHZXRTdGF0dXNIaXN0b3J5UmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZlbnRpdHkYAiABKAkSDQoFa2luZHMYAyADKAkSDQoFbGltaXQYBCABKAUSEQoJYmVmb3JlX2lkGAUgASgDImEKElN0YXR1c0hpc3RvcnlFbnRyeRIKCgJpZBgBIAEoAxIMCgRraW5kGAIgASgJEiQKBnN0YXR1cxgDIAEoCzIULmZlcnJ5LnYxLlN0YXR1c0luZm8SCwoDc2VxGAQgASgDImcKGEdldFN0YXR1c0hpc3RvcnlSZXNwb25zZRIOCgZlbnRpdHkYASABKAkSLQoHZW50cmllcxgCIAMoCzIcLmZlcnJ5LnYxLlN0YXR1c0hpc3RvcnlFbnRyeRIMCgRtb3JlGAMgASgIMrgNCgxNb2RlbFNlcnZpY2USSgoLQ3JlYXRlTW9kZWwSHC5mZXJyeS52MS5DcmVhdGVNb2RlbFJlcXVlc3QaHS5mZXJyeS52MS5DcmVhdGVNb2RlbFJlc3BvbnNlEkcKCkxpc3RNb2RlbHMSGy5mZXJyeS52MS5MaXN0TW9kZWxzUmVxdWVzdBocLmZlcnJ5LnYxLkxpc3RNb2RlbHNSZXNwb25zZRJBCghHZXRNb2RlbBIZLmZlcnJ5LnYxLkdldE1vZGVsUmVxdWVzdBoaLmZlcnJ5LnYxLkdldE1vZGVsUmVzcG9uc2USSgoLRGVsZXRlTW9kZWwSHC5mZXJyeS52MS5EZWxldGVNb2RlbFJlcXVlc3QaHS5mZXJyeS52MS5EZWxldGVNb2RlbFJlc3BvbnNlEkoKC0FkZE1hY2hpbmVzEhwuZmVycnkudjEuQWRkTWFjaGluZXNSZXF1ZXN0Gh0uZmVycnkudjEuQWRkTWFjaGluZXNSZXNwb25zZRJMCgtVcGxvYWRDaGFybRIcLmZlcnJ5LnYxLlVwbG9hZENoYXJtUmVxdWVzdBodLmZlcnJ5LnYxLlVwbG9hZENoYXJtUmVzcG9uc2UoARJHCgpMaXN0Q2hhcm1zEhsuZmVycnkudjEuTGlzdENoYXJtc1JlcXVlc3QaHC5mZXJyeS52MS5MaXN0Q2hhcm1zUmVzcG9uc2USXAoRRGVwbG95QXBwbGljYXRpb24SIi5mZXJyeS52MS5EZXBsb3lBcHBsaWNhdGlvblJlcXVlc3QaIy5mZXJyeS52MS5EZXBsb3lBcHBsaWNhdGlvblJlc3BvbnNlEkEKCEFkZFVuaXRzEhkuZmVycnkudjEuQWRkVW5pdHNSZXF1ZXN0GhouZmVycnkudjEuQWRkVW5pdHNSZXNwb25zZRJKCgtSZW1vdmVVbml0cxIcLmZlcnJ5LnYxLlJlbW92ZVVuaXRzUmVxdWVzdBodLmZlcnJ5LnYxLlJlbW92ZVVuaXRzUmVzcG9uc2USSgoLQWRkUmVsYXRpb24SHC5mZXJyeS52MS5BZGRSZWxhdGlvblJlcXVlc3QaHS5mZXJyeS52MS5BZGRSZWxhdGlvblJlc3BvbnNlElMKDlJlbW92ZVJlbGF0aW9uEh8uZmVycnkudjEuUmVtb3ZlUmVsYXRpb25SZXF1ZXN0GiAuZmVycnkudjEuUmVtb3ZlUmVsYXRpb25SZXNwb25zZRJlChRHZXRBcHBsaWNhdGlvbkNvbmZpZxIlLmZlcnJ5LnYxLkdldEFwcGxpY2F0aW9uQ29uZmlnUmVxdWVzdBomLmZlcnJ5LnYxLkdldEFwcGxpY2F0aW9uQ29uZmlnUmVzcG9uc2USbgoXVXBkYXRlQXBwbGljYXRpb25Db25maWcSKC5mZXJyeS52MS5VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1JlcXVlc3QaKS5mZXJyeS52MS5VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1Jlc3BvbnNlElMKDkdldE1vZGVsQ29uZmlnEh8uZmVycnkudjEuR2V0TW9kZWxDb25maWdSZXF1ZXN0GiAuZmVycnkudjEuR2V0TW9kZWxDb25maWdSZXNwb25zZRJcChFVcGRhdGVNb2RlbENvbmZpZxIiLmZlcnJ5LnYxLlVwZGF0ZU1vZGVsQ29uZmlnUmVxdWVzdBojLmZlcnJ5LnYxLlVwZGF0ZU1vZGVsQ29uZmlnUmVzcG9uc2USRAoJR2V0U3RhdHVzEhouZmVycnkudjEuR2V0U3RhdHVzUmVxdWVzdBobLmZlcnJ5LnYxLkdldFN0YXR1c1Jlc3BvbnNlEkwKC1dhdGNoU3RhdHVzEhwuZmVycnkudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0Gh0uZmVycnkudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABEk8KDFN0cmVhbVN0YXR1cxIdLmZlcnJ5LnYxLlN0cmVhbVN0YXR1c1JlcXVlc3QaHi5mZXJyeS52MS5TdHJlYW1TdGF0dXNSZXNwb25zZTABElkKEEdldFN0YXR1c0hpc3RvcnkSIS5mZXJyeS52MS5HZXRTdGF0dXNIaXN0b3J5UmVxdWVzdBoiLmZlcnJ5LnYxLkdldFN0YXR1c0hpc3RvcnlSZXNwb25zZRJJCgpTdHJlYW1Mb2dzEhsuZmVycnkudjEuU3RyZWFtTG9nc1JlcXVlc3QaHC5mZXJyeS52MS5TdHJlYW1Mb2dzUmVzcG9uc2UwAWIGcHJvdG8z", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
+  fileDesc("ChRmZXJyeS92MS9tb2RlbC5wcm90bxIIZmVycnkudjEiqgEKEkNyZWF0ZU1vZGVsUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBW93bmVyGAIgASgJEg4KBnJlZ2lvbhgDIAEoCRI4CgZjb25maWcYBCADKAsyKC5mZXJyeS52MS5DcmVhdGVNb2RlbFJlcXVlc3QuQ29uZmlnRW50cnkaLQoLQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI1ChNDcmVhdGVNb2RlbFJlc3BvbnNlEh4KBW1vZGVsGAEgASgLMg8uZmVycnkudjEuTW9kZWwiRwoRTGlzdE1vZGVsc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSCwoDYWxsGAMgASgIIk4KEkxpc3RNb2RlbHNSZXNwb25zZRIfCgZtb2RlbHMYASADKAsyDy5mZXJyeS52MS5Nb2RlbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIAoPR2V0TW9kZWxSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJIjIKEEdldE1vZGVsUmVzcG9uc2USHgoFbW9kZWwYASABKAsyDy5mZXJyeS52MS5Nb2RlbCIjChJEZWxldGVNb2RlbFJlcXVlc3QSDQoFbW9kZWwYASABKAkiFQoTRGVsZXRlTW9kZWxSZXNwb25zZSJQChJBZGRNYWNoaW5lc1JlcXVlc3QSDQoFbW9kZWwYASABKAkSDQoFY291bnQYAiABKAUSHAoEYmFzZRgDIAEoCzIOLmZlcnJ5LnYxLkJhc2UiOgoTQWRkTWFjaGluZXNSZXNwb25zZRIjCghtYWNoaW5lcxgBIAMoCzIRLmZlcnJ5LnYxLk1hY2hpbmUiQgoTVXBsb2FkQ2hhcm1NZXRhZGF0YRINCgVtb2RlbBgBIAEoCRIMCgRzaXplGAIgASgDEg4KBnNoYTI1NhgDIAEoCSJgChJVcGxvYWRDaGFybVJlcXVlc3QSMQoIbWV0YWRhdGEYASABKAsyHS5mZXJyeS52MS5VcGxvYWRDaGFybU1ldGFkYXRhSAASDwoFY2h1bmsYAiABKAxIAEIGCgRkYXRhIjUKE1VwbG9hZENoYXJtUmVzcG9uc2USHgoFY2hhcm0YASABKAsyDy5mZXJyeS52MS5DaGFybSIiChFMaXN0Q2hhcm1zUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI1ChJMaXN0Q2hhcm1zUmVzcG9uc2USHwoGY2hhcm1zGAEgAygLMg8uZmVycnkudjEuQ2hhcm0i2wEKGERlcGxveUFwcGxpY2F0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRINCgVjaGFybRgCIAEoCRITCgthcHBsaWNhdGlvbhgDIAEoCRIRCgludW1fdW5pdHMYBCABKAUSCgoCdG8YBSABKAkSPgoGY29uZmlnGAYgAygLMi4uZmVycnkudjEuRGVwbG95QXBwbGljYXRpb25SZXF1ZXN0LkNvbmZpZ0VudHJ5Gi0KC0NvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoZRGVwbG95QXBwbGljYXRpb25SZXNwb25zZRIqCgthcHBsaWNhdGlvbhgBIAEoCzIVLmZlcnJ5LnYxLkFwcGxpY2F0aW9uIlAKD0FkZFVuaXRzUmVxdWVzdBINCgVtb2RlbBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRINCgVjb3VudBgDIAEoBRIKCgJ0bxgEIAEoCSIxChBBZGRVbml0c1Jlc3BvbnNlEh0KBXVuaXRzGAEgAygLMg4uZmVycnkudjEuVW5pdCIyChJSZW1vdmVVbml0c1JlcXVlc3QSDQoFbW9kZWwYASABKAkSDQoFdW5pdHMYAiADKAkiFQoTUmVtb3ZlVW5pdHNSZXNwb25zZSI+ChhSZW1vdmVBcHBsaWNhdGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEwoLYXBwbGljYXRpb24YAiABKAkiQAoZUmVtb3ZlQXBwbGljYXRpb25SZXNwb25zZRINCgV1bml0cxgBIAMoCRIUCgxyZWxhdGlvbl9pZHMYAiADKAUiRwoVUmVtb3ZlTWFjaGluZXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhAKCG1hY2hpbmVzGAIgAygJEg0KBWZvcmNlGAMgASgIIicKFlJlbW92ZU1hY2hpbmVzUmVzcG9uc2USDQoFdW5pdHMYASADKAkiPgoYRXhwb3NlQXBwbGljYXRpb25SZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhMKC2FwcGxpY2F0aW9uGAIgASgJIiwKGUV4cG9zZUFwcGxpY2F0aW9uUmVzcG9uc2USDwoHY2hhbmdlZBgBIAEoCCJAChpVbmV4cG9zZUFwcGxpY2F0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCSIuChtVbmV4cG9zZUFwcGxpY2F0aW9uUmVzcG9uc2USDwoHY2hhbmdlZBgBIAEoCCI2ChJBZGRSZWxhdGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEQoJZW5kcG9pbnRzGAIgAygJIjsKE0FkZFJlbGF0aW9uUmVzcG9uc2USJAoIcmVsYXRpb24YASABKAsyEi5mZXJyeS52MS5SZWxhdGlvbiJOChVSZW1vdmVSZWxhdGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEQoJZW5kcG9pbnRzGAIgAygJEhMKC3JlbGF0aW9uX2lkGAMgASgFIhgKFlJlbW92ZVJlbGF0aW9uUmVzcG9uc2UiQQobR2V0QXBwbGljYXRpb25Db25maWdSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhMKC2FwcGxpY2F0aW9uGAIgASgJIrYBChxHZXRBcHBsaWNhdGlvbkNvbmZpZ1Jlc3BvbnNlEkIKBmNvbmZpZxgBIAMoCzIyLmZlcnJ5LnYxLkdldEFwcGxpY2F0aW9uQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEizQEKHlVwZGF0ZUFwcGxpY2F0aW9uQ29uZmlnUmVxdWVzdBINCgVtb2RlbBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRI+CgNzZXQYAyADKAsyMS5mZXJyeS52MS5VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1JlcXVlc3QuU2V0RW50cnkSDQoFdW5zZXQYBCADKAkSDAoEZXRhZxgFIAEoCRoqCghTZXRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrwBCh9VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1Jlc3BvbnNlEkUKBmNvbmZpZxgBIAMoCzI1LmZlcnJ5LnYxLlVwZGF0ZUFwcGxpY2F0aW9uQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEiJgoVR2V0TW9kZWxDb25maWdSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJIqoBChZHZXRNb2RlbENvbmZpZ1Jlc3BvbnNlEjwKBmNvbmZpZxgBIAMoCzIsLmZlcnJ5LnYxLkdldE1vZGVsQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEirAEKGFVwZGF0ZU1vZGVsQ29uZmlnUmVxdWVzdBINCgVtb2RlbBgBIAEoCRI4CgNzZXQYAiADKAsyKy5mZXJyeS52MS5VcGRhdGVNb2RlbENvbmZpZ1JlcXVlc3QuU2V0RW50cnkSDQoFdW5zZXQYAyADKAkSDAoEZXRhZxgEIAEoCRoqCghTZXRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrABChlVcGRhdGVNb2RlbENvbmZpZ1Jlc3BvbnNlEj8KBmNvbmZpZxgBIAMoCzIvLmZlcnJ5LnYxLlVwZGF0ZU1vZGVsQ29uZmlnUmVzcG9uc2UuQ29uZmlnRW50cnkSDAoEZXRhZxgCIAEoCRpECgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSJAoFdmFsdWUYAiABKAsyFS5mZXJyeS52MS5Db25maWdWYWx1ZToCOAEizwEKCkZ1bGxTdGF0dXMSHgoFbW9kZWwYASABKAsyDy5mZXJyeS52MS5Nb2RlbBIjCghtYWNoaW5lcxgCIAMoCzIRLmZlcnJ5LnYxLk1hY2hpbmUSKwoMYXBwbGljYXRpb25zGAMgAygLMhUuZmVycnkudjEuQXBwbGljYXRpb24SJQoJcmVsYXRpb25zGAQgAygLMhIuZmVycnkudjEuUmVsYXRpb24SKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoQR2V0U3RhdHVzUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI5ChFHZXRTdGF0dXNSZXNwb25zZRIkCgZzdGF0dXMYASABKAsyFC5mZXJyeS52MS5GdWxsU3RhdHVzIiMKEldhdGNoU3RhdHVzUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI7ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEiQKBnN0YXR1cxgBIAEoCzIULmZlcnJ5LnYxLkZ1bGxTdGF0dXMiJAoTU3RyZWFtU3RhdHVzUmVxdWVzdBINCgVtb2RlbBgBIAEoCSI8ChRTdHJlYW1TdGF0dXNSZXNwb25zZRIkCgZzdGF0dXMYASABKAsyFC5mZXJyeS52MS5GdWxsU3RhdHVzIrUBChFTdHJlYW1Mb2dzUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIRCglhZnRlcl9zZXEYAiABKAMSDQoFbGltaXQYAyABKAUSDQoFbGV2ZWwYBCABKAkSDgoGZm9sbG93GAUgASgIEg8KB2luY2x1ZGUYBiADKAkSDwoHZXhjbHVkZRgHIAMoCRIWCg5pbmNsdWRlX21vZHVsZRgIIAMoCRIWCg5leGNsdWRlX21vZHVsZRgJIAMoCSI5ChJTdHJlYW1Mb2dzUmVzcG9uc2USIwoHZW50cmllcxgBIAMoCzISLmZlcnJ5LnYxLkxvZ0VudHJ5ImkKF0dldFN0YXR1c0hpc3RvcnlSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBmVudGl0eRgCIAEoCRINCgVraW5kcxgDIAMoCRINCgVsaW1pdBgEIAEoBRIRCgliZWZvcmVfaWQYBSABKAMiYQoSU3RhdHVzSGlzdG9yeUVudHJ5EgoKAmlkGAEgASgDEgwKBGtpbmQYAiABKAkSJAoGc3RhdHVzGAMgASgLMhQuZmVycnkudjEuU3RhdHVzSW5mbxILCgNzZXEYBCABKAMiZwoYR2V0U3RhdHVzSGlzdG9yeVJlc3BvbnNlEg4KBmVudGl0eRgBIAEoCRItCgdlbnRyaWVzGAIgAygLMhwuZmVycnkudjEuU3RhdHVzSGlzdG9yeUVudHJ5EgwKBG1vcmUYAyABKAgyrRAKDE1vZGVsU2VydmljZRJKCgtDcmVhdGVNb2RlbBIcLmZlcnJ5LnYxLkNyZWF0ZU1vZGVsUmVxdWVzdBodLmZlcnJ5LnYxLkNyZWF0ZU1vZGVsUmVzcG9uc2USRwoKTGlzdE1vZGVscxIbLmZlcnJ5LnYxLkxpc3RNb2RlbHNSZXF1ZXN0GhwuZmVycnkudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkEKCEdldE1vZGVsEhkuZmVycnkudjEuR2V0TW9kZWxSZXF1ZXN0GhouZmVycnkudjEuR2V0TW9kZWxSZXNwb25zZRJKCgtEZWxldGVNb2RlbBIcLmZlcnJ5LnYxLkRlbGV0ZU1vZGVsUmVxdWVzdBodLmZlcnJ5LnYxLkRlbGV0ZU1vZGVsUmVzcG9uc2USSgoLQWRkTWFjaGluZXMSHC5mZXJyeS52MS5BZGRNYWNoaW5lc1JlcXVlc3QaHS5mZXJyeS52MS5BZGRNYWNoaW5lc1Jlc3BvbnNlEkwKC1VwbG9hZENoYXJtEhwuZmVycnkudjEuVXBsb2FkQ2hhcm1SZXF1ZXN0Gh0uZmVycnkudjEuVXBsb2FkQ2hhcm1SZXNwb25zZSgBEkcKCkxpc3RDaGFybXMSGy5mZXJyeS52MS5MaXN0Q2hhcm1zUmVxdWVzdBocLmZlcnJ5LnYxLkxpc3RDaGFybXNSZXNwb25zZRJcChFEZXBsb3lBcHBsaWNhdGlvbhIiLmZlcnJ5LnYxLkRlcGxveUFwcGxpY2F0aW9uUmVxdWVzdBojLmZlcnJ5LnYxLkRlcGxveUFwcGxpY2F0aW9uUmVzcG9uc2USQQoIQWRkVW5pdHMSGS5mZXJyeS52MS5BZGRVbml0c1JlcXVlc3QaGi5mZXJyeS52MS5BZGRVbml0c1Jlc3BvbnNlEkoKC1JlbW92ZVVuaXRzEhwuZmVycnkudjEuUmVtb3ZlVW5pdHNSZXF1ZXN0Gh0uZmVycnkudjEuUmVtb3ZlVW5pdHNSZXNwb25zZRJcChFSZW1vdmVBcHBsaWNhdGlvbhIiLmZlcnJ5LnYxLlJlbW92ZUFwcGxpY2F0aW9uUmVxdWVzdBojLmZlcnJ5LnYxLlJlbW92ZUFwcGxpY2F0aW9uUmVzcG9uc2USUwoOUmVtb3ZlTWFjaGluZXMSHy5mZXJyeS52MS5SZW1vdmVNYWNoaW5lc1JlcXVlc3QaIC5mZXJyeS52MS5SZW1vdmVNYWNoaW5lc1Jlc3BvbnNlElwKEUV4cG9zZUFwcGxpY2F0aW9uEiIuZmVycnkudjEuRXhwb3NlQXBwbGljYXRpb25SZXF1ZXN0GiMuZmVycnkudjEuRXhwb3NlQXBwbGljYXRpb25SZXNwb25zZRJiChNVbmV4cG9zZUFwcGxpY2F0aW9uEiQuZmVycnkudjEuVW5leHBvc2VBcHBsaWNhdGlvblJlcXVlc3QaJS5mZXJyeS52MS5VbmV4cG9zZUFwcGxpY2F0aW9uUmVzcG9uc2USSgoLQWRkUmVsYXRpb24SHC5mZXJyeS52MS5BZGRSZWxhdGlvblJlcXVlc3QaHS5mZXJyeS52MS5BZGRSZWxhdGlvblJlc3BvbnNlElMKDlJlbW92ZVJlbGF0aW9uEh8uZmVycnkudjEuUmVtb3ZlUmVsYXRpb25SZXF1ZXN0GiAuZmVycnkudjEuUmVtb3ZlUmVsYXRpb25SZXNwb25zZRJlChRHZXRBcHBsaWNhdGlvbkNvbmZpZxIlLmZlcnJ5LnYxLkdldEFwcGxpY2F0aW9uQ29uZmlnUmVxdWVzdBomLmZlcnJ5LnYxLkdldEFwcGxpY2F0aW9uQ29uZmlnUmVzcG9uc2USbgoXVXBkYXRlQXBwbGljYXRpb25Db25maWcSKC5mZXJyeS52MS5VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1JlcXVlc3QaKS5mZXJyeS52MS5VcGRhdGVBcHBsaWNhdGlvbkNvbmZpZ1Jlc3BvbnNlElMKDkdldE1vZGVsQ29uZmlnEh8uZmVycnkudjEuR2V0TW9kZWxDb25maWdSZXF1ZXN0GiAuZmVycnkudjEuR2V0TW9kZWxDb25maWdSZXNwb25zZRJcChFVcGRhdGVNb2RlbENvbmZpZxIiLmZlcnJ5LnYxLlVwZGF0ZU1vZGVsQ29uZmlnUmVxdWVzdBojLmZlcnJ5LnYxLlVwZGF0ZU1vZGVsQ29uZmlnUmVzcG9uc2USRAoJR2V0U3RhdHVzEhouZmVycnkudjEuR2V0U3RhdHVzUmVxdWVzdBobLmZlcnJ5LnYxLkdldFN0YXR1c1Jlc3BvbnNlEkwKC1dhdGNoU3RhdHVzEhwuZmVycnkudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0Gh0uZmVycnkudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABEk8KDFN0cmVhbVN0YXR1cxIdLmZlcnJ5LnYxLlN0cmVhbVN0YXR1c1JlcXVlc3QaHi5mZXJyeS52MS5TdHJlYW1TdGF0dXNSZXNwb25zZTABElkKEEdldFN0YXR1c0hpc3RvcnkSIS5mZXJyeS52MS5HZXRTdGF0dXNIaXN0b3J5UmVxdWVzdBoiLmZlcnJ5LnYxLkdldFN0YXR1c0hpc3RvcnlSZXNwb25zZRJJCgpTdHJlYW1Mb2dzEhsuZmVycnkudjEuU3RyZWFtTG9nc1JlcXVlc3QaHC5mZXJyeS52MS5TdHJlYW1Mb2dzUmVzcG9uc2UwAWIGcHJvdG8z", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
 
 /**
  * Request for CreateModel.
@@ -596,6 +596,216 @@ export const RemoveUnitsResponseSchema: GenMessage<RemoveUnitsResponse> = /*@__P
   messageDesc(file_ferry_v1_model, 20);
 
 /**
+ * Request for RemoveApplication.
+ *
+ * @generated from message ferry.v1.RemoveApplicationRequest
+ */
+export type RemoveApplicationRequest = Message<"ferry.v1.RemoveApplicationRequest"> & {
+  /**
+   * Model: UUID, "name" or "owner/name".
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Application name.
+   *
+   * @generated from field: string application = 2;
+   */
+  application: string;
+};
+
+/**
+ * Describes the message ferry.v1.RemoveApplicationRequest.
+ * Use `create(RemoveApplicationRequestSchema)` to create a new message.
+ */
+export const RemoveApplicationRequestSchema: GenMessage<RemoveApplicationRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 21);
+
+/**
+ * Response of RemoveApplication.
+ *
+ * @generated from message ferry.v1.RemoveApplicationResponse
+ */
+export type RemoveApplicationResponse = Message<"ferry.v1.RemoveApplicationResponse"> & {
+  /**
+   * The units being removed, "app/N".
+   *
+   * @generated from field: repeated string units = 1;
+   */
+  units: string[];
+
+  /**
+   * The ids of the relations removed.
+   *
+   * @generated from field: repeated int32 relation_ids = 2;
+   */
+  relationIds: number[];
+};
+
+/**
+ * Describes the message ferry.v1.RemoveApplicationResponse.
+ * Use `create(RemoveApplicationResponseSchema)` to create a new message.
+ */
+export const RemoveApplicationResponseSchema: GenMessage<RemoveApplicationResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 22);
+
+/**
+ * Request for RemoveMachines.
+ *
+ * @generated from message ferry.v1.RemoveMachinesRequest
+ */
+export type RemoveMachinesRequest = Message<"ferry.v1.RemoveMachinesRequest"> & {
+  /**
+   * Model: UUID, "name" or "owner/name".
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Machine ids.
+   *
+   * @generated from field: repeated string machines = 2;
+   */
+  machines: string[];
+
+  /**
+   * Also remove the units on these machines.
+   *
+   * @generated from field: bool force = 3;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message ferry.v1.RemoveMachinesRequest.
+ * Use `create(RemoveMachinesRequestSchema)` to create a new message.
+ */
+export const RemoveMachinesRequestSchema: GenMessage<RemoveMachinesRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 23);
+
+/**
+ * Response of RemoveMachines.
+ *
+ * @generated from message ferry.v1.RemoveMachinesResponse
+ */
+export type RemoveMachinesResponse = Message<"ferry.v1.RemoveMachinesResponse"> & {
+  /**
+   * The units removed with the machines (only with force), "app/N".
+   *
+   * @generated from field: repeated string units = 1;
+   */
+  units: string[];
+};
+
+/**
+ * Describes the message ferry.v1.RemoveMachinesResponse.
+ * Use `create(RemoveMachinesResponseSchema)` to create a new message.
+ */
+export const RemoveMachinesResponseSchema: GenMessage<RemoveMachinesResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 24);
+
+/**
+ * Request for ExposeApplication.
+ *
+ * @generated from message ferry.v1.ExposeApplicationRequest
+ */
+export type ExposeApplicationRequest = Message<"ferry.v1.ExposeApplicationRequest"> & {
+  /**
+   * Model: UUID, "name" or "owner/name".
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Application name.
+   *
+   * @generated from field: string application = 2;
+   */
+  application: string;
+};
+
+/**
+ * Describes the message ferry.v1.ExposeApplicationRequest.
+ * Use `create(ExposeApplicationRequestSchema)` to create a new message.
+ */
+export const ExposeApplicationRequestSchema: GenMessage<ExposeApplicationRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 25);
+
+/**
+ * Response of ExposeApplication.
+ *
+ * @generated from message ferry.v1.ExposeApplicationResponse
+ */
+export type ExposeApplicationResponse = Message<"ferry.v1.ExposeApplicationResponse"> & {
+  /**
+   * False when it was exposed already.
+   *
+   * @generated from field: bool changed = 1;
+   */
+  changed: boolean;
+};
+
+/**
+ * Describes the message ferry.v1.ExposeApplicationResponse.
+ * Use `create(ExposeApplicationResponseSchema)` to create a new message.
+ */
+export const ExposeApplicationResponseSchema: GenMessage<ExposeApplicationResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 26);
+
+/**
+ * Request for UnexposeApplication.
+ *
+ * @generated from message ferry.v1.UnexposeApplicationRequest
+ */
+export type UnexposeApplicationRequest = Message<"ferry.v1.UnexposeApplicationRequest"> & {
+  /**
+   * Model: UUID, "name" or "owner/name".
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Application name.
+   *
+   * @generated from field: string application = 2;
+   */
+  application: string;
+};
+
+/**
+ * Describes the message ferry.v1.UnexposeApplicationRequest.
+ * Use `create(UnexposeApplicationRequestSchema)` to create a new message.
+ */
+export const UnexposeApplicationRequestSchema: GenMessage<UnexposeApplicationRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 27);
+
+/**
+ * Response of UnexposeApplication.
+ *
+ * @generated from message ferry.v1.UnexposeApplicationResponse
+ */
+export type UnexposeApplicationResponse = Message<"ferry.v1.UnexposeApplicationResponse"> & {
+  /**
+   * False when it was not exposed.
+   *
+   * @generated from field: bool changed = 1;
+   */
+  changed: boolean;
+};
+
+/**
+ * Describes the message ferry.v1.UnexposeApplicationResponse.
+ * Use `create(UnexposeApplicationResponseSchema)` to create a new message.
+ */
+export const UnexposeApplicationResponseSchema: GenMessage<UnexposeApplicationResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_model, 28);
+
+/**
  * Request for AddRelation.
  *
  * @generated from message ferry.v1.AddRelationRequest
@@ -621,7 +831,7 @@ export type AddRelationRequest = Message<"ferry.v1.AddRelationRequest"> & {
  * Use `create(AddRelationRequestSchema)` to create a new message.
  */
 export const AddRelationRequestSchema: GenMessage<AddRelationRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 21);
+  messageDesc(file_ferry_v1_model, 29);
 
 /**
  * Response of AddRelation.
@@ -642,7 +852,7 @@ export type AddRelationResponse = Message<"ferry.v1.AddRelationResponse"> & {
  * Use `create(AddRelationResponseSchema)` to create a new message.
  */
 export const AddRelationResponseSchema: GenMessage<AddRelationResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 22);
+  messageDesc(file_ferry_v1_model, 30);
 
 /**
  * Request for RemoveRelation.
@@ -677,7 +887,7 @@ export type RemoveRelationRequest = Message<"ferry.v1.RemoveRelationRequest"> & 
  * Use `create(RemoveRelationRequestSchema)` to create a new message.
  */
 export const RemoveRelationRequestSchema: GenMessage<RemoveRelationRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 23);
+  messageDesc(file_ferry_v1_model, 31);
 
 /**
  * Response of RemoveRelation.
@@ -692,7 +902,7 @@ export type RemoveRelationResponse = Message<"ferry.v1.RemoveRelationResponse"> 
  * Use `create(RemoveRelationResponseSchema)` to create a new message.
  */
 export const RemoveRelationResponseSchema: GenMessage<RemoveRelationResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 24);
+  messageDesc(file_ferry_v1_model, 32);
 
 /**
  * Request for GetApplicationConfig.
@@ -720,7 +930,7 @@ export type GetApplicationConfigRequest = Message<"ferry.v1.GetApplicationConfig
  * Use `create(GetApplicationConfigRequestSchema)` to create a new message.
  */
 export const GetApplicationConfigRequestSchema: GenMessage<GetApplicationConfigRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 25);
+  messageDesc(file_ferry_v1_model, 33);
 
 /**
  * Response of GetApplicationConfig.
@@ -748,7 +958,7 @@ export type GetApplicationConfigResponse = Message<"ferry.v1.GetApplicationConfi
  * Use `create(GetApplicationConfigResponseSchema)` to create a new message.
  */
 export const GetApplicationConfigResponseSchema: GenMessage<GetApplicationConfigResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 26);
+  messageDesc(file_ferry_v1_model, 34);
 
 /**
  * Request for UpdateApplicationConfig.
@@ -797,7 +1007,7 @@ export type UpdateApplicationConfigRequest = Message<"ferry.v1.UpdateApplication
  * Use `create(UpdateApplicationConfigRequestSchema)` to create a new message.
  */
 export const UpdateApplicationConfigRequestSchema: GenMessage<UpdateApplicationConfigRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 27);
+  messageDesc(file_ferry_v1_model, 35);
 
 /**
  * Response of UpdateApplicationConfig.
@@ -825,7 +1035,7 @@ export type UpdateApplicationConfigResponse = Message<"ferry.v1.UpdateApplicatio
  * Use `create(UpdateApplicationConfigResponseSchema)` to create a new message.
  */
 export const UpdateApplicationConfigResponseSchema: GenMessage<UpdateApplicationConfigResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 28);
+  messageDesc(file_ferry_v1_model, 36);
 
 /**
  * Request for GetModelConfig.
@@ -846,7 +1056,7 @@ export type GetModelConfigRequest = Message<"ferry.v1.GetModelConfigRequest"> & 
  * Use `create(GetModelConfigRequestSchema)` to create a new message.
  */
 export const GetModelConfigRequestSchema: GenMessage<GetModelConfigRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 29);
+  messageDesc(file_ferry_v1_model, 37);
 
 /**
  * Response of GetModelConfig.
@@ -874,7 +1084,7 @@ export type GetModelConfigResponse = Message<"ferry.v1.GetModelConfigResponse"> 
  * Use `create(GetModelConfigResponseSchema)` to create a new message.
  */
 export const GetModelConfigResponseSchema: GenMessage<GetModelConfigResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 30);
+  messageDesc(file_ferry_v1_model, 38);
 
 /**
  * Request for UpdateModelConfig.
@@ -916,7 +1126,7 @@ export type UpdateModelConfigRequest = Message<"ferry.v1.UpdateModelConfigReques
  * Use `create(UpdateModelConfigRequestSchema)` to create a new message.
  */
 export const UpdateModelConfigRequestSchema: GenMessage<UpdateModelConfigRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 31);
+  messageDesc(file_ferry_v1_model, 39);
 
 /**
  * Response of UpdateModelConfig.
@@ -944,7 +1154,7 @@ export type UpdateModelConfigResponse = Message<"ferry.v1.UpdateModelConfigRespo
  * Use `create(UpdateModelConfigResponseSchema)` to create a new message.
  */
 export const UpdateModelConfigResponseSchema: GenMessage<UpdateModelConfigResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 32);
+  messageDesc(file_ferry_v1_model, 40);
 
 /**
  * The full status of a model.
@@ -993,7 +1203,7 @@ export type FullStatus = Message<"ferry.v1.FullStatus"> & {
  * Use `create(FullStatusSchema)` to create a new message.
  */
 export const FullStatusSchema: GenMessage<FullStatus> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 33);
+  messageDesc(file_ferry_v1_model, 41);
 
 /**
  * Request for GetStatus.
@@ -1014,7 +1224,7 @@ export type GetStatusRequest = Message<"ferry.v1.GetStatusRequest"> & {
  * Use `create(GetStatusRequestSchema)` to create a new message.
  */
 export const GetStatusRequestSchema: GenMessage<GetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 34);
+  messageDesc(file_ferry_v1_model, 42);
 
 /**
  * Response of GetStatus.
@@ -1035,7 +1245,7 @@ export type GetStatusResponse = Message<"ferry.v1.GetStatusResponse"> & {
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 35);
+  messageDesc(file_ferry_v1_model, 43);
 
 /**
  * Request for WatchStatus.
@@ -1056,7 +1266,7 @@ export type WatchStatusRequest = Message<"ferry.v1.WatchStatusRequest"> & {
  * Use `create(WatchStatusRequestSchema)` to create a new message.
  */
 export const WatchStatusRequestSchema: GenMessage<WatchStatusRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 36);
+  messageDesc(file_ferry_v1_model, 44);
 
 /**
  * One update of WatchStatus.
@@ -1077,7 +1287,7 @@ export type WatchStatusResponse = Message<"ferry.v1.WatchStatusResponse"> & {
  * Use `create(WatchStatusResponseSchema)` to create a new message.
  */
 export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 37);
+  messageDesc(file_ferry_v1_model, 45);
 
 /**
  * Request for StreamStatus.
@@ -1098,7 +1308,7 @@ export type StreamStatusRequest = Message<"ferry.v1.StreamStatusRequest"> & {
  * Use `create(StreamStatusRequestSchema)` to create a new message.
  */
 export const StreamStatusRequestSchema: GenMessage<StreamStatusRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 38);
+  messageDesc(file_ferry_v1_model, 46);
 
 /**
  * One part of a StreamStatus snapshot. Appending every part's machines,
@@ -1124,7 +1334,7 @@ export type StreamStatusResponse = Message<"ferry.v1.StreamStatusResponse"> & {
  * Use `create(StreamStatusResponseSchema)` to create a new message.
  */
 export const StreamStatusResponseSchema: GenMessage<StreamStatusResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 39);
+  messageDesc(file_ferry_v1_model, 47);
 
 /**
  * Request for StreamLogs.
@@ -1166,6 +1376,37 @@ export type StreamLogsRequest = Message<"ferry.v1.StreamLogsRequest"> & {
    * @generated from field: bool follow = 5;
    */
   follow: boolean;
+
+  /**
+   * Only entries of these entities: "machine-0" or "0", "unit-app-0" or
+   * "app/0", "application-app", "model", or an application name alone (the
+   * application and every unit of it). Empty: every entity.
+   *
+   * @generated from field: repeated string include = 6;
+   */
+  include: string[];
+
+  /**
+   * Not the entries of these entities (same forms as include).
+   *
+   * @generated from field: repeated string exclude = 7;
+   */
+  exclude: string[];
+
+  /**
+   * Only entries of these modules, e.g. "ferry.uniter" (a module matches
+   * its sub-modules too).
+   *
+   * @generated from field: repeated string include_module = 8;
+   */
+  includeModule: string[];
+
+  /**
+   * Not the entries of these modules.
+   *
+   * @generated from field: repeated string exclude_module = 9;
+   */
+  excludeModule: string[];
 };
 
 /**
@@ -1173,7 +1414,7 @@ export type StreamLogsRequest = Message<"ferry.v1.StreamLogsRequest"> & {
  * Use `create(StreamLogsRequestSchema)` to create a new message.
  */
 export const StreamLogsRequestSchema: GenMessage<StreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 40);
+  messageDesc(file_ferry_v1_model, 48);
 
 /**
  * A batch of log entries.
@@ -1194,7 +1435,7 @@ export type StreamLogsResponse = Message<"ferry.v1.StreamLogsResponse"> & {
  * Use `create(StreamLogsResponseSchema)` to create a new message.
  */
 export const StreamLogsResponseSchema: GenMessage<StreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 41);
+  messageDesc(file_ferry_v1_model, 49);
 
 /**
  * Request for GetStatusHistory.
@@ -1245,7 +1486,7 @@ export type GetStatusHistoryRequest = Message<"ferry.v1.GetStatusHistoryRequest"
  * Use `create(GetStatusHistoryRequestSchema)` to create a new message.
  */
 export const GetStatusHistoryRequestSchema: GenMessage<GetStatusHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 42);
+  messageDesc(file_ferry_v1_model, 50);
 
 /**
  * One status history entry.
@@ -1287,7 +1528,7 @@ export type StatusHistoryEntry = Message<"ferry.v1.StatusHistoryEntry"> & {
  * Use `create(StatusHistoryEntrySchema)` to create a new message.
  */
 export const StatusHistoryEntrySchema: GenMessage<StatusHistoryEntry> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 43);
+  messageDesc(file_ferry_v1_model, 51);
 
 /**
  * Response of GetStatusHistory.
@@ -1322,7 +1563,7 @@ export type GetStatusHistoryResponse = Message<"ferry.v1.GetStatusHistoryRespons
  * Use `create(GetStatusHistoryResponseSchema)` to create a new message.
  */
 export const GetStatusHistoryResponseSchema: GenMessage<GetStatusHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_model, 44);
+  messageDesc(file_ferry_v1_model, 52);
 
 /**
  * Models and everything in them: machines, charms, applications, units,
@@ -1438,6 +1679,49 @@ export const ModelService: GenService<{
     methodKind: "unary";
     input: typeof RemoveUnitsRequestSchema;
     output: typeof RemoveUnitsResponseSchema;
+  },
+  /**
+   * Removes an application: its relations at once, then its units (and
+   * their agents); the application is gone once its last unit is.
+   *
+   * @generated from rpc ferry.v1.ModelService.RemoveApplication
+   */
+  removeApplication: {
+    methodKind: "unary";
+    input: typeof RemoveApplicationRequestSchema;
+    output: typeof RemoveApplicationResponseSchema;
+  },
+  /**
+   * Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
+   * reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+   *
+   * @generated from rpc ferry.v1.ModelService.RemoveMachines
+   */
+  removeMachines: {
+    methodKind: "unary";
+    input: typeof RemoveMachinesRequestSchema;
+    output: typeof RemoveMachinesResponseSchema;
+  },
+  /**
+   * Exposes an application (opens its ports to the outside world, in the
+   * reference; here the Exposed column of status).
+   *
+   * @generated from rpc ferry.v1.ModelService.ExposeApplication
+   */
+  exposeApplication: {
+    methodKind: "unary";
+    input: typeof ExposeApplicationRequestSchema;
+    output: typeof ExposeApplicationResponseSchema;
+  },
+  /**
+   * Unexposes an application.
+   *
+   * @generated from rpc ferry.v1.ModelService.UnexposeApplication
+   */
+  unexposeApplication: {
+    methodKind: "unary";
+    input: typeof UnexposeApplicationRequestSchema;
+    output: typeof UnexposeApplicationResponseSchema;
   },
   /**
    * Relates two application endpoints with compatible interfaces and roles.
