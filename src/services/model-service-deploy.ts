@@ -5,11 +5,11 @@ import type { ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
 import { applyCharmConfig, defaultBase } from "../domain/config.js";
 import { parseUnitName, validateApplicationName, validateMachineId } from "../domain/names.js";
 import { peerRelationsFor } from "../domain/relations.js";
-import { Messages } from "../domain/status.js";
 import type { ApplicationRow, BaseSpec, Repos } from "../store/index.js";
 import { alreadyExists, badField, ferryError, invalidArgument, notFound } from "./errors.js";
 import { toApplication, toMachine, toUnit } from "./model-mapping.js";
 import { charmOf, resolveCharmForDeploy } from "./model-service-charms.js";
+import { removeUnit } from "./model-service-remove.js";
 import {
   clock,
   configProblems,
@@ -181,14 +181,7 @@ export function deployHandlers(deps: ModelServiceDeps): DeployHandlers {
         const apps = new Set<string>();
         for (const { row } of rows) {
           if (!row || row.life !== "alive") continue; // already being removed: nothing more to do
-          await tx.units.markDying(model.uuid, row.name, now);
-          await tx.units.setStatus(
-            model.uuid,
-            row.name,
-            "agent",
-            { status: "executing", message: Messages.stopping },
-            now,
-          );
+          await removeUnit(tx, model.uuid, row.name, now);
           apps.add(row.application);
         }
         // Leadership moves at once, as it does when the reference's leader unit goes away.

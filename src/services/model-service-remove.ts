@@ -17,7 +17,7 @@ type RemoveHandlers = Pick<
 >;
 
 /** Marks a unit dying with the status the reference shows while it stops. */
-async function removeUnit(tx: Repos, modelUuid: string, name: string, now: number): Promise<void> {
+export async function removeUnit(tx: Repos, modelUuid: string, name: string, now: number): Promise<void> {
   await tx.units.markDying(modelUuid, name, now);
   await tx.units.setStatus(modelUuid, name, "agent", { status: "executing", message: Messages.stopping }, now);
 }
