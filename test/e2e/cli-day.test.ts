@@ -45,6 +45,25 @@ describe("an operator's day", () => {
     expect(shown.exposed).toBe(true);
     expect(shown.config).toBeTypeOf("object");
     await ok(home, ["unexpose", "wordpress"]);
+    const wpMachine = (await status()).applications.wordpress!.units!["wordpress/0"]!.machine;
+
+    // The reference's status filters and views.
+    const only = (await ok(home, ["status", "wordpress"])).stdout;
+    expect(only).toMatch(/^wordpress\s+active/m);
+    expect(only).not.toMatch(/^postgresql\s+active/m);
+    expect(only).toContain("Integration provider");
+    expect((await ok(home, ["status", "wordpress", "--no-relations"])).stdout).not.toContain("Integration");
+    const short = (await ok(home, ["status", "postgresql/*", "--format", "short"])).stdout.trim().split("\n");
+    expect(short).toHaveLength(2);
+    for (const l of short) expect(l).toMatch(/^- postgresql\/\d: \S+ \(agent:idle, workload:active\)$/);
+    expect((await ok(home, ["status", "--format", "oneline"])).stdout.trim().split("\n")).toHaveLength(3);
+    const byMachine = JSON.parse((await ok(home, ["status", wpMachine, "--format", "json"])).stdout) as Status;
+    expect(Object.keys(byMachine.applications)).toEqual(["wordpress"]);
+    expect(Object.keys(byMachine.machines)).toEqual([wpMachine]);
+    const none = await ok(home, ["status", "error"]);
+    expect(none.stderr).toContain('Nothing in model "admin/web" matches "error".');
+    expect((await ferry(home, ["status", "Bad!"])).stderr).toContain('invalid status selector "Bad!"');
+
     const missing = await ferry(home, ["show-application", "nosuch"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('application "nosuch" not found in model');

@@ -1,11 +1,15 @@
 // status: one render, or re-rendered every interval with --watch.
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { FullStatusSchema } from "../../../gen/ts/ferry/v1/model_pb.js";
 import { fetchStatus } from "../../client/status.js";
 import { colorWanted } from "../color.js";
 import type { CliContext, ModelTarget, Session } from "../context.js";
 import { CliError } from "../errors.js";
-import { parseFormat, structured } from "../output/format.js";
+import { structured } from "../output/format.js";
 import { statusDocument } from "../output/status-doc.js";
+import { filterStatus } from "../output/status-filter.js";
+import { statusShort } from "../output/status-short.js";
 import { statusTable } from "../output/status-table.js";
 import type { Opts } from "../run.js";
 
@@ -22,31 +26,61 @@ export function parseInterval(s: string): number {
   return ms;
 }
 
-async function renderOnce(
-  session: Session,
-  target: ModelTarget,
-  format: string,
-  color: boolean,
-): Promise<{ text: string; empty: boolean }> {
-  // StreamStatus rather than GetStatus: the same snapshot, in parts, so a
-  // model too big for one 4 MiB message still shows.
-  const st = await fetchStatus(session.clients, target.model, { timeoutMs: STATUS_TIMEOUT_MS });
-  const empty = !st.machines.length && !st.applications.length;
-  if (format === "tabular") return { text: statusTable(st, { controllerName: target.controller, color }), empty };
-  return { text: structured(statusDocument(st, target.controller), format as "yaml" | "json"), empty };
+/** The reference's names for the one-line-per-unit view. */
+const SHORT_FORMATS = ["short", "oneline", "line"];
+
+interface View {
+  format: string;
+  color: boolean;
+  selectors: string[];
+  relations: boolean;
 }
 
-export async function status(ctx: CliContext, opts: Opts): Promise<void> {
-  const format = parseFormat(opts.format, ["tabular", "yaml", "json"], "tabular");
-  const color = format === "tabular" && colorWanted(process.stdout);
+interface Rendered {
+  text: string;
+  /** The model has no machines or applications at all. */
+  empty: boolean;
+  unmatched: string[];
+}
+
+async function renderOnce(session: Session, target: ModelTarget, view: View): Promise<Rendered> {
+  // StreamStatus rather than GetStatus: the same snapshot, in parts, so a
+  // model too big for one 4 MiB message still shows.
+  const whole = await fetchStatus(session.clients, target.model, { timeoutMs: STATUS_TIMEOUT_MS });
+  const empty = !whole.machines.length && !whole.applications.length;
+  const { status: st, unmatched } = filterStatus(whole, view.selectors);
+  const { format, color } = view;
+  let text: string;
+  if (format === "tabular") {
+    text = statusTable(st, { controllerName: target.controller, color, relations: view.relations });
+  } else if (SHORT_FORMATS.includes(format)) {
+    text = statusShort(st, { color });
+  } else {
+    text = structured(statusDocument(st, target.controller), format as "yaml" | "json");
+  }
+  return { text, empty, unmatched };
+}
+
+export async function status(ctx: CliContext, opts: Opts, selectors: string[] = []): Promise<void> {
+  const format = String(opts.format ?? "tabular");
+  const formats = ["tabular", "yaml", "json", ...SHORT_FORMATS];
+  if (!formats.includes(format)) {
+    throw new CliError(`invalid --format "${format}": expected one of ${formats.join(", ")}`);
+  }
+  const color = (format === "tabular" || SHORT_FORMATS.includes(format)) && colorWanted(process.stdout);
+  const view: View = { format, color, selectors: selectors.map((s) => s.trim()), relations: opts.relations !== false };
+  filterStatus(create(FullStatusSchema), view.selectors); // a bad selector fails before any call
   const interval = opts.watch ? parseInterval(String(opts.watch)) : undefined;
   const target = await ctx.modelTarget(opts.model);
   const session = await ctx.session(target.controller);
 
   if (interval === undefined) {
-    const { text, empty } = await renderOnce(session, target, format, color);
-    ctx.out(text);
+    const { text, empty, unmatched } = await renderOnce(session, target, view);
+    if (text) ctx.out(text);
     if (empty && format === "tabular") ctx.info(`\nModel "${target.display}" is empty.`);
+    else if (unmatched.length === view.selectors.length && unmatched.length) {
+      ctx.info(`Nothing in model "${target.display}" matches ${unmatched.map((u) => `"${u}"`).join(", ")}.`);
+    }
     return;
   }
 
@@ -62,7 +96,7 @@ export async function status(ctx: CliContext, opts: Opts): Promise<void> {
     while (!stop) {
       let text: string;
       try {
-        text = (await renderOnce(session, target, format, color)).text;
+        text = (await renderOnce(session, target, view)).text;
       } catch (err) {
         // A controller restarting is worth waiting out; anything else (a
         // redirect, a lost login) ends the watch with its own message.

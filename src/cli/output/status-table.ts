@@ -58,6 +58,8 @@ export interface StatusTableOptions {
   /** The client's name for the controller. */
   controllerName: string;
   color?: boolean;
+  /** The Integration section (shown unless `--no-relations`). */
+  relations?: boolean;
 }
 
 export function statusTable(status: FullStatus, opts: StatusTableOptions): string {
@@ -133,7 +135,7 @@ export function statusTable(status: FullStatus, opts: StatusTableOptions): strin
     );
   }
 
-  if (status.relations.length) {
+  if (status.relations.length && opts.relations !== false) {
     parts.push(
       section(
         ["Integration provider", "Requirer", "Interface", "Type", "Message"],

@@ -4,15 +4,29 @@ import { collect, count, examples, lazy } from "../run.js";
 export function registerStatusCommands(program: Command): void {
   program
     .command("status")
+    .argument(
+      "[selectors...]",
+      "only these: machine ids, application or unit names (* as a wildcard), statuses, exposed/unexposed",
+    )
     .description("Show the model's full status: model line (with Notes), applications, units, machines, relations.")
     .option("-m, --model <model>", "[<controller>:]<model> (default: current)")
-    .option("--format <format>", "tabular, yaml or json", "tabular")
+    .option("--format <format>", "tabular, yaml, json, or short (one line per unit; also oneline, line)", "tabular")
+    .option("--relations", "show the Integration section (the default; --integrations too)")
+    .option("--integrations", "the same as --relations")
+    .option("--no-relations", "leave the Integration section out")
     .option("--color", "colour the output even when stdout is not a terminal")
     .option("--no-color", "never colour the output")
     .option("--watch <interval>", "re-render every interval (e.g. 1s, 500ms, 2m) until interrupted")
     .addHelpText(
       "after",
-      examples("ferry status", "ferry status -m dst:web --format json", "watch --color -n 1 ferry status --color"),
+      examples(
+        "ferry status",
+        "ferry status wordpress",
+        "ferry status 'postgresql/*' 0 --format short",
+        "ferry status error",
+        "ferry status -m dst:web --format json",
+        "watch --color -n 1 ferry status --color",
+      ),
     )
     .action(lazy(() => import("../commands/status.js"), "status"));
 
