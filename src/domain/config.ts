@@ -128,6 +128,8 @@ export function validateCharmOptions(options: CharmOptions): string | undefined 
 interface ModelConfigKey {
   default?: string;
   description: string;
+  /** As a charm option declares it, so clients show a boolean as a boolean. */
+  type: "string" | "boolean";
   check?: (value: string) => string | undefined;
 }
 
@@ -157,21 +159,25 @@ export const MODEL_CONFIG_KEYS: Record<string, ModelConfigKey> = {
   "default-base": {
     default: "ubuntu@24.04",
     description: "The default base for new machines and applications",
+    type: "string",
     check: (v) => (BASE_RE.test(v) ? undefined : `expected <name>@<channel> such as "ubuntu@24.04", got "${v}"`),
   },
   "logging-config": {
     default: "<root>=INFO",
     description: "The logging levels of the model's agents",
+    type: "string",
     check: checkLoggingConfig,
   },
   "automatically-retry-hooks": {
     default: "true",
     description: "Whether failed hooks are retried automatically",
+    type: "boolean",
     check: checkBoolean,
   },
   "update-status-hook-interval": {
     default: "5m",
     description: "How often the update-status hook runs",
+    type: "string",
     check: (v) => (/^\d+(s|m|h)$/.test(v) ? undefined : `expected a duration such as "5m", got "${v}"`),
   },
 };
@@ -217,16 +223,19 @@ export function modelConfigView(
   stored: Record<string, string>,
 ): Record<string, ConfigEntry> {
   const out: Record<string, ConfigEntry> = {
-    name: { value: model.name, source: "model" },
-    uuid: { value: model.uuid, source: "model" },
-    type: { value: model.type, source: "model" },
+    name: { value: model.name, source: "model", type: "string" },
+    uuid: { value: model.uuid, source: "model", type: "string" },
+    type: { value: model.type, source: "model", type: "string" },
   };
   for (const [key, known] of Object.entries(MODEL_CONFIG_KEYS)) {
-    if (known.default !== undefined)
-      out[key] = { value: known.default, source: "default", description: known.description };
+    if (known.default !== undefined) {
+      out[key] = { value: known.default, source: "default", type: known.type, description: known.description };
+    }
   }
   for (const [key, value] of Object.entries(stored)) {
-    out[key] = { value, source: "user", description: MODEL_CONFIG_KEYS[key]?.description };
+    const known = MODEL_CONFIG_KEYS[key];
+    // Keys the controller does not know are stored as given: text.
+    out[key] = { value, source: "user", type: known?.type ?? "string", description: known?.description };
   }
   return out;
 }

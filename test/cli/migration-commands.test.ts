@@ -216,14 +216,33 @@ describe("ferry show-migration", () => {
       phase: "IMPORT",
       status: "uploading model binaries into destination controller",
       start: expect.stringMatching(/just now|seconds ago/),
-      progress: { entities: "40 of 200", bytes: "0 bytes of 4.0 KiB", "logs-sent": 0 },
+      progress: {
+        summary: "40 of 200 entities, 0 bytes of 4.0 KiB",
+        entities: { done: 40, total: 200 },
+        bytes: { done: 0, total: 4096 },
+        "logs-sent": 0,
+      },
       timings: { QUIESCE: "0.0s", IMPORT: expect.stringMatching(/s \(running\)$/) },
+      "phase-timings": [
+        { phase: "QUIESCE", "duration-seconds": 0, running: false },
+        { phase: "IMPORT", running: true },
+      ],
       "time-left": "about 42s",
+      "time-left-seconds": 42,
       target: { controller: "dst", uuid: DST_UUID },
     });
     expect(doc.target["ca-fingerprint"]).toBe((await f.store.controller("dst"))!.caFingerprint);
     const json = await run(f, (ctx) => showMigration(ctx, { format: "json" }, `src:${ID}`));
-    expect(JSON.parse(json.stdout).id).toBe(ID);
+    const j = JSON.parse(json.stdout);
+    expect(j.id).toBe(ID);
+    // Machine-readable: numbers and RFC 3339 times beside the human fields.
+    expect(j["start-time"]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    expect(Date.parse(j["start-time"])).toBe(
+      Number(m.startTime!.seconds) * 1000 + Math.floor(m.startTime!.nanos / 1e6),
+    );
+    expect(j["duration-seconds"]).toBeTypeOf("number");
+    expect(j["phase-timings"][1]["duration-seconds"]).toBeGreaterThanOrEqual(0);
+    expect(j.attempt).toBeTypeOf("number");
   });
 });
 

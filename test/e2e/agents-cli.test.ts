@@ -47,7 +47,8 @@ describe("live agents through the CLI", () => {
       .machines["0"];
     expect(machine.agent).toMatchObject({ connected: true, controller: "dst" });
     const mig = JSON.parse((await ok(home, ["show-migration", "src:web", "--format", "json"])).stdout);
-    expect(mig.progress).toMatchObject({ agents: "6 of 6 agents reported", "agents-switched": "6 of 6" });
+    expect(mig.progress.agents).toEqual({ total: 6, reported: 6, pending: 0, switched: 6 });
+    expect(mig.progress.summary).toContain("6 of 6 agents reported, agents switched: 6 of 6");
     // The same processes, and the workload's reports on dst without a gap.
     expect(agentProcessesUnder(home).sort()).toEqual(pids.sort());
     const history = JSON.parse(

@@ -262,7 +262,10 @@ describe("ferry CLI end to end", () => {
     expect((await ok(home, ["add-user", "bob"], { input: `${BOB_PW}\n` })).stdout).toContain('User "bob" added');
     expect((await ok(home, ["grant", "bob", "read", "migrate"])).stdout).toContain("read");
     const users = await ok(home, ["users", "--format", "json"]);
-    expect(Object.keys(JSON.parse(users.stdout))).toEqual(expect.arrayContaining(["admin", "bob"]));
+    const list = JSON.parse(users.stdout) as { "user-name": string; access: string; "date-created": string }[];
+    expect(list.map((u) => u["user-name"])).toEqual(expect.arrayContaining(["admin", "bob"]));
+    expect(list.find((u) => u["user-name"] === "bob")).toMatchObject({ access: "login" });
+    expect(Number.isNaN(Date.parse(list[0]!["date-created"]))).toBe(false);
   });
 
   it("refuses to trust an unknown controller without --trust/--fingerprint, or with a wrong one", async () => {

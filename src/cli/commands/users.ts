@@ -91,15 +91,17 @@ export function revoke(
   return changeAccess(ctx, opts, user, access, models, false);
 }
 
+/** One user as the reference's `users --format json|yaml` lists it: a list of objects, in name order. */
 function userDoc(u: User): Record<string, unknown> {
   const created = toDate(u.createTime);
   const last = toDate(u.lastLoginTime);
   return {
+    "user-name": u.name,
     "display-name": u.displayName,
     access: controllerAccessName(u.access),
     "created-by": u.createdBy,
-    ...(created ? { "date-created": formatDateTime(created) } : {}),
-    ...(last ? { "last-connection": formatDateTime(last) } : {}),
+    ...(created ? { "date-created": created.toISOString() } : {}),
+    ...(last ? { "last-connection": last.toISOString() } : {}),
     disabled: u.disabled,
   };
 }
@@ -116,7 +118,7 @@ export async function listUsers(ctx: CliContext, opts: Opts): Promise<void> {
     pageToken = res.nextPageToken;
   } while (pageToken);
   if (format !== "tabular") {
-    ctx.out(structured(Object.fromEntries(users.map((u) => [u.name, userDoc(u)])), format));
+    ctx.out(structured(users.map(userDoc), format));
     return;
   }
   const now = new Date();

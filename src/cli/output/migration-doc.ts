@@ -5,7 +5,7 @@ import type { Migration, MigrationProgress } from "../../../gen/ts/ferry/v1/migr
 import { MigrationPhase } from "../../../gen/ts/ferry/v1/resources_pb.js";
 import { isTerminalPhase, phaseName } from "../../client/migration.js";
 import { fingerprintPem } from "../../client/fingerprint.js";
-import { formatDateTime, relativeTime, toDate } from "./time.js";
+import { relativeTime, toDate } from "./time.js";
 import { formatDuration, humanBytes } from "./units.js";
 
 type Doc = Record<string, unknown>;
@@ -56,10 +56,17 @@ export function phaseLine(m: Migration): string {
   return m.statusMessage ? `${phase}: ${m.statusMessage}` : phase;
 }
 
+/** Seconds with millisecond precision: a number for scripts, beside the human duration. */
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
 /**
- * The show-migration document. Times are relative (as in show-model) with
- * the absolute time next to them; `targetAlias` is this client's own name
- * for the destination when it differs from the one the migration recorded.
+ * The show-migration document. Human fields (relative times, "1.2 MiB of 3.4
+ * MiB", "4.2s") sit beside machine-readable ones: counts and bytes as
+ * numbers, times as RFC 3339 strings, durations as `*-seconds` numbers, so a
+ * script never parses prose. `targetAlias` is this client's own name for the
+ * destination when it differs from the one the migration recorded.
  */
 export function migrationDoc(m: Migration, now: Date = new Date(), targetAlias?: string): Doc {
   const start = toDate(m.startTime);
@@ -74,41 +81,63 @@ export function migrationDoc(m: Migration, now: Date = new Date(), targetAlias?:
   };
   const since = toDate(m.phaseChangeTime);
   if (since && !end) doc["phase-since"] = relativeTime(since, now);
+  if (since) doc["phase-time"] = since.toISOString();
   if (start) {
     doc.start = relativeTime(start, now);
-    doc["start-time"] = formatDateTime(start);
+    doc["start-time"] = start.toISOString();
   }
   if (end) {
     doc.end = relativeTime(end, now);
-    doc["end-time"] = formatDateTime(end);
+    doc["end-time"] = end.toISOString();
   }
-  if (start) doc.duration = formatDuration((end ?? now).getTime() - start.getTime());
+  if (start) {
+    const ms = (end ?? now).getTime() - start.getTime();
+    doc.duration = formatDuration(ms);
+    doc["duration-seconds"] = seconds(ms);
+  }
   const p = m.progress;
   if (p) {
+    const summary = [progressSummary(p), switchedLine(m)].filter(Boolean).join(", ");
     const progress: Doc = {
-      entities: `${p.entitiesDone} of ${p.entitiesTotal}`,
-      bytes: `${humanBytes(Number(p.bytesDone))} of ${humanBytes(Number(p.bytesTotal))}`,
+      summary,
+      entities: { done: Number(p.entitiesDone), total: Number(p.entitiesTotal) },
+      bytes: { done: Number(p.bytesDone), total: Number(p.bytesTotal) },
       "logs-sent": Number(p.logsDone),
     };
-    const agents = agentsLine(p);
-    if (agents) progress.agents = agents;
-    const switched = switchedLine(m);
-    if (switched) progress["agents-switched"] = switched.replace(/^agents switched: /, "");
+    if (p.agentsChecked || p.agentsTotal) {
+      progress.agents = {
+        total: p.agentsTotal || p.agentsReported + p.agentsPending,
+        reported: p.agentsReported,
+        pending: p.agentsPending,
+        switched: p.agentsSwitched,
+      };
+    }
     doc.progress = progress;
   }
   if (m.phaseTimings.length) {
     const timings: Doc = {};
+    const phases: Doc[] = [];
     for (const t of m.phaseTimings) {
       const s = toDate(t.startTime);
       const e = toDate(t.endTime);
       if (!s) continue;
-      const took = formatDuration((e ?? now).getTime() - s.getTime());
+      const ms = (e ?? now).getTime() - s.getTime();
+      const took = formatDuration(ms);
       timings[phaseName(t.phase)] = e ? took : `${took} (running)`;
+      const row: Doc = { phase: phaseName(t.phase), "start-time": s.toISOString() };
+      if (e) row["end-time"] = e.toISOString();
+      row["duration-seconds"] = seconds(ms);
+      row.running = !e;
+      phases.push(row);
     }
     doc.timings = timings;
+    doc["phase-timings"] = phases;
   }
   const left = durationMs(m.estimatedTimeRemaining);
-  if (left !== undefined && !isTerminalPhase(m.phase)) doc["time-left"] = `about ${formatDuration(left)}`;
+  if (left !== undefined && !isTerminalPhase(m.phase)) {
+    doc["time-left"] = `about ${formatDuration(left)}`;
+    doc["time-left-seconds"] = seconds(left);
+  }
   if (m.failure) doc.failure = m.failure;
   const t = m.target;
   if (t) {
