@@ -21,6 +21,13 @@ export interface ModelTarget {
   display: string;
 }
 
+/** A token within 30 s of its recorded expiry is as good as expired (clocks differ). */
+function expired(expiry: string | undefined): boolean {
+  if (!expiry) return false;
+  const at = Date.parse(expiry);
+  return Number.isFinite(at) && at - 30_000 <= Date.now();
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class CliContext {
@@ -80,15 +87,54 @@ export class CliContext {
     return { name, record, clients: await this.connectTo(record, undefined, name) };
   }
 
-  /** Connect to a controller with the stored session token. */
+  /**
+   * Connect to a controller with the stored session token. A token past its
+   * expiry is renewed first, when that needs nobody: with the password
+   * bootstrap kept, or by asking for it on a terminal.
+   */
   async session(name: string): Promise<Session> {
     const record = await this.controllerRecord(name);
-    const account = await this.store.account(name);
+    let account = await this.store.account(name);
+    if (account?.token && expired(account.tokenExpiry)) account = (await this.renewSession(name)) ?? account;
     if (!account?.token) {
       throw new CliError(`not logged in to controller "${name}"`, `Run 'ferry login -c ${name}' to log in.`);
     }
     this.controllerInUse = name;
     return { name, record, account, clients: await this.connectTo(record, account.token, name) };
+  }
+
+  /**
+   * Log in again as the stored account's user: with the password bootstrap
+   * kept, else by asking on a terminal. Undefined when neither is possible
+   * (a script: the caller reports the expired session).
+   */
+  async renewSession(name: string): Promise<AccountRecord | undefined> {
+    const account = await this.store.account(name);
+    if (!account?.user) return undefined;
+    const { stdinIsTTY, readPassword } = await import("./prompt.js");
+    let password = account.password;
+    if (!password) {
+      if (!stdinIsTTY()) return undefined;
+      this.info(`Your session on controller "${name}" has expired.`);
+      password = await readPassword(`password for ${account.user} on ${name}: `);
+    }
+    const { accountFrom, loginWith } = await import("./commands/login.js");
+    const anon = await this.anonymous(name);
+    let renewed: AccountRecord;
+    try {
+      renewed = accountFrom(await loginWith(anon.clients, account.user, password), account.user);
+    } catch (err) {
+      if (err instanceof CliError && account.password) {
+        throw new CliError(
+          `the password kept for ${account.user} on controller "${name}" was refused: ${err.message}`,
+          `Run 'ferry login -c ${name}' to log in again.`,
+        );
+      }
+      throw err;
+    }
+    const next = { ...renewed, ...(account.password ? { password: account.password } : {}) };
+    await this.store.putAccount(name, next);
+    return next;
   }
 
   /**

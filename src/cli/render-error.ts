@@ -2,7 +2,7 @@
 // the exact redirect messages, hints where there is something to do, and a
 // stack trace only for the unexpected and only with --debug.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MigratingError, PreconditionError, RedirectError } from "../client/errors.js";
+import { MigratingError, PreconditionError, RedirectError, sessionRefusal } from "../client/errors.js";
 import type { ClientStore } from "../client/store/store.js";
 import { CliError } from "./errors.js";
 import { redirectMessage } from "./redirect.js";
@@ -44,8 +44,21 @@ export async function renderError(err: unknown, ctx: ErrorContext): Promise<stri
     const where = ctx.controller ? ` "${ctx.controller}"` : "";
     const msg = err.rawMessage;
     if (err.code === Code.Unauthenticated) {
+      // One message and one hint: the server's own text says "log in again"
+      // too, for grpcurl users; here the CLI says it once, with the command.
       const c = ctx.controller ? ` -c ${ctx.controller}` : "";
-      return withHint(msg, `Your session may have expired: run 'ferry login${c}' to log in again.`);
+      const refusal = sessionRefusal(err);
+      const on = ctx.controller ? ` on controller "${ctx.controller}"` : "";
+      if (refusal === "expired") {
+        return withHint(`your session${on} has expired`, `Run 'ferry login${c}' to log in again.`);
+      }
+      if (refusal === "revoked") {
+        return withHint(
+          `your session${on} is no longer valid (logged out or revoked)`,
+          `Run 'ferry login${c}' to log in again.`,
+        );
+      }
+      return withHint(msg, `Run 'ferry login${c}' to log in again.`);
     }
     if (isTransportFailure(err)) {
       if (/certificate|self.signed/i.test(msg)) {

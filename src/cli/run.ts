@@ -13,17 +13,44 @@ export type Opts = Record<string, any>;
 export type Action = (ctx: CliContext, opts: Opts, ...args: any[]) => Promise<void>;
 
 export async function runWithContext(debug: boolean, fn: (ctx: CliContext) => Promise<void>): Promise<void> {
-  const ctx = new CliContext(debug);
-  try {
-    await fn(ctx);
-  } catch (err) {
-    const { renderError } = await import("./render-error.js");
-    const text = await renderError(err, { store: ctx.store, debug, controller: ctx.controllerInUse });
-    process.stderr.write(`${text}\n`);
-    process.exitCode = 1;
-  } finally {
-    await ctx.close();
+  for (let attempt = 1; ; attempt++) {
+    const ctx = new CliContext(debug);
+    try {
+      await fn(ctx);
+      return;
+    } catch (err) {
+      // The controller refused the session (expired by its clock, or
+      // revoked): the call did nothing, so log in again once, with the kept
+      // password or at a terminal prompt, and run the command again.
+      if (attempt === 1 && ctx.controllerInUse && (await sessionRefused(err))) {
+        const renewed = await ctx.renewSession(ctx.controllerInUse).catch(async (e: unknown) => {
+          await report(e, ctx, debug);
+          return null;
+        });
+        if (renewed === null) return;
+        if (renewed) {
+          await ctx.close();
+          continue;
+        }
+      }
+      await report(err, ctx, debug);
+      return;
+    } finally {
+      await ctx.close();
+    }
   }
+}
+
+async function sessionRefused(err: unknown): Promise<boolean> {
+  const { sessionRefusal } = await import("../client/errors.js");
+  return sessionRefusal(err) !== undefined;
+}
+
+async function report(err: unknown, ctx: CliContext, debug: boolean): Promise<void> {
+  const { renderError } = await import("./render-error.js");
+  const text = await renderError(err, { store: ctx.store, debug, controller: ctx.controllerInUse });
+  process.stderr.write(`${text}\n`);
+  process.exitCode = 1;
 }
 
 /**

@@ -103,6 +103,13 @@ export class InvalidArgumentError extends FerryError {
   }
 }
 
+/** "expired" or "revoked" when the controller refused the session token itself; undefined otherwise. */
+export function sessionRefusal(err: unknown): "expired" | "revoked" | undefined {
+  if (!(err instanceof ConnectError) || err.code !== Code.Unauthenticated) return undefined;
+  const reason = err instanceof FerryError ? err.reason : (err.findDetails(ErrorInfoSchema)[0]?.reason ?? "");
+  return reason === "TOKEN_EXPIRED" ? "expired" : reason === "INVALID_TOKEN" ? "revoked" : undefined;
+}
+
 /**
  * Turn whatever a call threw into the most specific typed error. Errors that
  * are not ConnectErrors (bugs in our own code) pass through untouched so they

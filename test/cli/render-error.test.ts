@@ -63,11 +63,22 @@ describe("renderError", () => {
     );
   });
 
-  it("hints at login on UNAUTHENTICATED", async () => {
-    const err = wire("token expired", Code.Unauthenticated, info("UNAUTHENTICATED") as never);
-    expect(await renderError(err, ctx)).toBe(
-      "ERROR token expired\nYour session may have expired: run 'ferry login -c src' to log in again.",
+  it("says once, with one hint, that a session expired or was revoked", async () => {
+    const expired = wire(
+      "token expired: log in again (ferry login)",
+      Code.Unauthenticated,
+      info("TOKEN_EXPIRED") as never,
     );
+    expect(await renderError(expired, ctx)).toBe(
+      "ERROR your session on controller \"src\" has expired\nRun 'ferry login -c src' to log in again.",
+    );
+    const revoked = wire("invalid or revoked token", Code.Unauthenticated, info("INVALID_TOKEN") as never);
+    expect(await renderError(revoked, ctx)).toBe(
+      'ERROR your session on controller "src" is no longer valid (logged out or revoked)\n' +
+        "Run 'ferry login -c src' to log in again.",
+    );
+    const other = wire("no token", Code.Unauthenticated, info("UNAUTHENTICATED") as never);
+    expect(await renderError(other, ctx)).toBe("ERROR no token\nRun 'ferry login -c src' to log in again.");
   });
 
   it("lists precondition violations the message does not already contain", async () => {

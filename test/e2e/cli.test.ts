@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { parse, stringify } from "yaml";
 import { buildCharmArchive } from "../../src/domain/charms.js";
 import { buildOnce, eventually, FERRY, ferry, ok, tempHome } from "./harness.js";
@@ -327,7 +328,10 @@ describe("ferry CLI end to end", () => {
     writeFileSync(path, stringify(accounts), { mode: 0o600 });
     const r = await ferry(home2, ["status", "-m", "src:migrate"]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^ERROR .+\nYour session may have expired: run 'ferry login -c src' to log in again\.\n$/);
+    expect(r.stderr).toBe(
+      'ERROR your session on controller "src" is no longer valid (logged out or revoked)\n' +
+        "Run 'ferry login -c src' to log in again.\n",
+    );
     await ok(home2, ["login", "-c", "src"], { input: `${BOB_PW}\n` });
   }, 30_000);
 
@@ -350,20 +354,64 @@ describe("ferry CLI end to end", () => {
     await ok(home, ["destroy-model", "scratch", "-y"]);
   }, 30_000);
 
-  it("generates and shows an admin password once when none is given", async () => {
+  it("keeps a generated admin password in the 0600 accounts file, not in piped output, and renews sessions with it", async () => {
     const h = tempHome();
-    const r = await ok(h, ["bootstrap", "localhost", "gen", "--api-port", "0"]);
+    // Sessions of 20 s: within 30 s of expiry a token counts as expired, so
+    // every command needs a new one.
+    const r = await ok(h, ["bootstrap", "localhost", "gen", "--api-port", "0", "--agents", "none"], {
+      env: { FERRY_TOKEN_TTL: "20" },
+    });
     try {
-      const m = /^Admin password: (\S{24}) \(shown once\)$/m.exec(r.stdout);
-      expect(m).not.toBeNull();
+      expect(r.stdout).not.toMatch(/Admin password: /);
+      expect(r.stdout).toContain(`The admin password is kept in ${join(h, "accounts.yaml")} (mode 0600)`);
+      expect(statSync(join(h, "accounts.yaml")).mode & 0o777).toBe(0o600);
+      const kept = parse(readFileSync(join(h, "accounts.yaml"), "utf8")).controllers.gen;
+      expect(kept.password).toMatch(/^\S{24}$/);
+      const shown = JSON.parse((await ok(h, ["show-controller", "--show-password", "--format", "json"])).stdout).gen;
+      expect(shown.account).toEqual({ user: "admin", access: "superuser", password: kept.password });
+      expect(JSON.parse((await ok(h, ["show-controller", "--format", "json"])).stdout).gen.account.password).toBe(
+        undefined,
+      );
+
+      // The expired session renews itself with the kept password: no prompt, no error.
+      const before = parse(readFileSync(join(h, "accounts.yaml"), "utf8")).controllers.gen.token;
+      expect((await ok(h, ["models"])).stderr).toBe("");
+      const after = parse(readFileSync(join(h, "accounts.yaml"), "utf8")).controllers.gen;
+      expect(after.token).not.toBe(before);
+      expect(after.password).toBe(kept.password);
+      // A token the controller revoked: the command logs in again and still answers.
+      await ok(h, ["add-user", "carol"], { input: "carol-pass-1234\n" });
+      const path = join(h, "accounts.yaml");
+      const accounts = parse(readFileSync(path, "utf8"));
+      accounts.controllers.gen.token = "revoked";
+      // Not expired as far as the client knows: only the controller's refusal says so.
+      accounts.controllers.gen["token-expiry"] = new Date(Date.now() + 3_600_000).toISOString();
+      writeFileSync(path, stringify(accounts), { mode: 0o600 });
+      expect((await ok(h, ["users", "--format", "json"])).stdout).toContain('"carol"');
+
+      // Logging out forgets the password too; logging in with it works.
       await ok(h, ["logout"]);
-      expect((await ok(h, ["login", "-c", "gen", "-u", "admin"], { input: `${m![1]}\n` })).stdout).toContain(
+      expect(parse(readFileSync(path, "utf8")).controllers.gen.password).toBeUndefined();
+      expect((await ok(h, ["login", "-c", "gen", "-u", "admin"], { input: `${kept.password}\n` })).stdout).toContain(
         "logged in",
+      );
+      // A user who logged in (no kept password) gets one message and one hint, in a script,
+      // once the controller says the session expired.
+      const db = new Database(join(h, "controllers", "gen", "ferry.db"));
+      try {
+        db.prepare("UPDATE tokens SET expires_at = 1 WHERE kind = 'user'").run();
+      } finally {
+        db.close();
+      }
+      const refused = await ferry(h, ["models"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        "ERROR your session on controller \"gen\" has expired\nRun 'ferry login -c gen' to log in again.\n",
       );
     } finally {
       await ok(h, ["kill-controller", "gen", "-y"]);
     }
-  }, 60_000);
+  }, 90_000);
 
   it("kill-controller stops the daemon, deletes its data and forgets it", async () => {
     const r = await ok(home, ["kill-controller", "src", "-y"]);

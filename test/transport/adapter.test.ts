@@ -232,9 +232,12 @@ describe("errors", () => {
 
   it("answers INVALID_ARGUMENT (not INTERNAL) for a request that does not decode", async () => {
     // A raw grpc-js client, because typed clients cannot send malformed bytes.
+    // The TLS name "localhost" (the certificate has it): grpc-js 1.14 sends
+    // the target's IP as the TLS server name, which Node.js 26 refuses.
     const raw = new grpc.Client(
       `127.0.0.1:${t.running.port}`,
       grpc.credentials.createSsl(Buffer.from(t.pki.pki.caCertPem)),
+      { "grpc.ssl_target_name_override": "localhost" },
     );
     try {
       const md = new grpc.Metadata();

@@ -82,9 +82,11 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
         stdinLine: password,
         progress,
         env: store.env,
-        // Shown now, not at the end: if a later step fails the controller is
-        // up and this is the only way into it.
-        onSpawned: () => generated && ctx.out(`Admin password: ${password} (shown once)`),
+        // A generated password is shown now, not at the end: if a later step
+        // fails the controller is up and this is the only way into it. Only
+        // on a terminal: piped output ends up in CI logs, and the password is
+        // kept in the accounts file anyway (`ferry show-controller --show-password`).
+        onSpawned: () => generated && ctx.stdoutIsTTY && ctx.out(`Admin password: ${password}`),
       },
       handle,
     );
@@ -98,7 +100,8 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
       store: store.display,
     });
     recorded = true;
-    await ctx.store.putAccount(name, accountFrom(res, ADMIN));
+    // Kept, as the reference keeps it, so an expired session renews itself.
+    await ctx.store.putAccount(name, { ...accountFrom(res, ADMIN), password });
     await ctx.store.setCurrentController(name);
     try {
       await refreshModelCache(ctx, await ctx.session(name));
@@ -108,6 +111,12 @@ export async function bootstrap(ctx: CliContext, opts: Opts, cloudRegion: string
     progress.done(`Controller "${name}" is healthy`);
     ctx.out(`Bootstrap complete, controller "${name}" is now available at ${launched.address}.`);
     ctx.out(`Logged in as ${ADMIN}. Add a model with 'ferry add-model <name>'.`);
+    if (generated) {
+      ctx.out(
+        `The admin password is kept in ${join(ctx.store.home, "accounts.yaml")} (mode 0600); ` +
+          `'ferry show-controller ${name} --show-password' shows it.`,
+      );
+    }
     if (storeUrl) ctx.out(`Its store is PostgreSQL: add nodes with 'ferry enable-ha -c ${name}'.`);
   } catch (err) {
     progress.fail(`Bootstrap of controller "${name}" failed`);

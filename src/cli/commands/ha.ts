@@ -207,6 +207,17 @@ export async function showController(ctx: CliContext, opts: Opts, nameArg?: stri
     ? Math.max(0, Math.round((Date.now() - timestampMs(answering.startTime)) / 1000))
     : undefined;
   const models = info ? await modelCount(ctx, name) : undefined;
+  const kept = await ctx.store.account(name);
+  const account = kept
+    ? {
+        user: kept.user,
+        ...(kept.access ? { access: kept.access } : {}),
+        ...(opts.showPassword && kept.password ? { password: kept.password } : {}),
+      }
+    : undefined;
+  if (opts.showPassword && !kept?.password) {
+    ctx.info(`No password is kept for controller "${name}": only bootstrap keeps one.`);
+  }
   const doc = {
     [name]: {
       uuid: rec.uuid,
@@ -221,6 +232,7 @@ export async function showController(ctx: CliContext, opts: Opts, nameArg?: stri
       ...(models !== undefined ? { models } : {}),
       ...(upSeconds !== undefined ? { uptime: formatUptime(upSeconds), "uptime-seconds": upSeconds } : {}),
       nodes,
+      ...(account ? { account } : {}),
       ...(rec.dataDir ? { "data-dir": rec.dataDir } : {}),
       ...(error ? { error: `cannot reach the controller: ${error}` } : {}),
       "ca-cert": rec.caCert,

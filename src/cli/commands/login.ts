@@ -179,7 +179,9 @@ export async function logout(ctx: CliContext, opts: Opts): Promise<void> {
     // the token locally is still what the user asked for.
     if (!(err instanceof ConnectError)) throw err;
   }
-  const { token: _token, tokenExpiry: _expiry, ...rest } = account;
+  // The kept bootstrap password goes too: logging out means this client can
+  // no longer act as that user until someone logs in again.
+  const { token: _token, tokenExpiry: _expiry, password: _password, ...rest } = account;
   await ctx.store.putAccount(name, rest);
   ctx.out(`Logged out of controller "${name}".`);
 }

@@ -28,6 +28,9 @@ export async function changeUserPassword(ctx: CliContext, opts: Opts, name?: str
   const who = name ?? session.account?.user ?? "";
   const password = await readPassword(`new password for ${who}: `, { confirm: true });
   await session.clients.controller.setUserPassword({ user: name ?? "", password });
+  // The kept bootstrap password follows the change, or the next renewal would fail.
+  const account = await ctx.store.account(controller);
+  if (account?.password && account.user === who) await ctx.store.putAccount(controller, { ...account, password });
   ctx.out(`Password for "${who}" changed.`);
 }
 

@@ -65,7 +65,15 @@ export function registerControllerCommands(program: Command): void {
     .argument("[controller]", "controller (default: current)")
     .description("Show a controller: identity, cloud, store, CA, and every node with its addresses and health.")
     .option("--format <format>", "yaml or json", "yaml")
-    .addHelpText("after", examples("ferry show-controller", "ferry show-controller prod --format json"))
+    .option("--show-password", "include the admin password bootstrap kept in the accounts file")
+    .addHelpText(
+      "after",
+      examples(
+        "ferry show-controller",
+        "ferry show-controller prod --format json",
+        "ferry show-controller --show-password",
+      ),
+    )
     .action(lazy(ha, "showController"));
 
   program

@@ -41,6 +41,12 @@ export interface AccountRecord {
   tokenExpiry?: string;
   /** Controller access as of the last login, e.g. "superuser". */
   access?: string;
+  /**
+   * Only for the user `ferry bootstrap` created (as the reference keeps it in
+   * its accounts file): lets an expired session renew itself. The file is
+   * 0600; `ferry logout` forgets it.
+   */
+  password?: string;
 }
 
 export interface ModelRecord {
@@ -125,6 +131,7 @@ function accountFromYaml(d: Doc): AccountRecord {
     token: str(d.token),
     tokenExpiry: str(d["token-expiry"]),
     access: str(d["last-known-access"]),
+    password: str(d.password),
   });
 }
 
@@ -134,6 +141,7 @@ function accountToYaml(a: AccountRecord): Doc {
     token: a.token,
     "token-expiry": a.tokenExpiry,
     "last-known-access": a.access,
+    password: a.password,
   });
 }
 
