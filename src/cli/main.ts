@@ -2,6 +2,7 @@
 // a module under ./commands that is imported when (and only when) it runs.
 import { Command, InvalidArgumentError } from "commander";
 import { COMMAND_GROUPS } from "./program/index.js";
+import { notYetCommand } from "./program/not-yet.js";
 import { FERRY_VERSION } from "../version.js";
 
 export function buildProgram(): Command {
@@ -29,6 +30,15 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const missing = notYetCommand(argv.slice(2));
+  if (missing) {
+    process.stderr.write(
+      `ERROR "${missing.name}" is a command of the reference system that Ferry does not have: ${missing.why}.\n` +
+        "Ferry's commands beside the reference's: docs/cli.md, or 'ferry --help'.\n",
+    );
+    process.exitCode = 1;
+    return;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -2,7 +2,14 @@
 // the exact redirect messages, hints where there is something to do, and a
 // stack trace only for the unexpected and only with --debug.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MigratingError, PreconditionError, RedirectError, sessionRefusal } from "../client/errors.js";
+import {
+  InvalidArgumentError,
+  MigratingError,
+  PreconditionError,
+  reasonOf,
+  RedirectError,
+  sessionRefusal,
+} from "../client/errors.js";
 import type { ClientStore } from "../client/store/store.js";
 import { CliError } from "./errors.js";
 import { redirectMessage } from "./redirect.js";
@@ -12,6 +19,24 @@ export interface ErrorContext {
   debug: boolean;
   /** The controller the failed command talked to, for hints. */
   controller?: string;
+}
+
+/** What to run to see what does exist, by the kind of thing that was not found. */
+const NOT_FOUND_HINTS: Record<string, string> = {
+  MODEL_NOT_FOUND: "Run 'ferry models' to list the models you can see.",
+  APPLICATION_NOT_FOUND: "See the model's applications with 'ferry status'.",
+  UNIT_NOT_FOUND: "See the model's units with 'ferry status'.",
+  MACHINE_NOT_FOUND: "See the model's machines with 'ferry status'.",
+  RELATION_NOT_FOUND: "See the model's relations with 'ferry status --relations'.",
+  USER_NOT_FOUND: "Run 'ferry users' to list the controller's users.",
+  MIGRATION_NOT_FOUND: "Run 'ferry show-model <model>' to see whether a migration ran.",
+};
+
+/** A not-found answer names the controller that gave it and says what to look at. */
+function notFoundMessage(err: ConnectError, controller: string | undefined): string {
+  let msg = err.rawMessage;
+  if (controller && !msg.includes("controller")) msg = `${msg} on controller "${controller}"`;
+  return withHint(msg, NOT_FOUND_HINTS[reasonOf(err)]);
 }
 
 function withHint(message: string, hint?: string): string {
@@ -67,6 +92,15 @@ export async function renderError(err: unknown, ctx: ErrorContext): Promise<stri
       return `ERROR cannot connect to controller${where}: ${msg}`;
     }
     if (err.code === Code.DeadlineExceeded) return `ERROR controller${where} did not answer in time: ${msg}`;
+    if (err.code === Code.NotFound) return notFoundMessage(err, ctx.controller);
+    if (err instanceof InvalidArgumentError && err.fieldViolations.length) {
+      // The descriptions, without the request's field paths ("set.nosuch:"):
+      // those are for API clients, which get them in BadRequest.
+      const lines = err.fieldViolations.map((v) => v.description);
+      return lines.length === 1
+        ? `ERROR ${lines[0]}`
+        : ["ERROR invalid request:", ...lines.map((l) => `  - ${l}`)].join("\n");
+    }
     if (err instanceof PreconditionError && err.violations.length) {
       const missing = err.violations.filter((v) => !msg.includes(v.description));
       return [`ERROR ${msg}`, ...missing.map((v) => `  - ${v.subject ? `${v.subject}: ` : ""}${v.description}`)].join(

@@ -103,10 +103,15 @@ export class InvalidArgumentError extends FerryError {
   }
 }
 
+/** ErrorInfo.reason of a call's error ("" when it has none). */
+export function reasonOf(err: ConnectError): string {
+  return err instanceof FerryError ? err.reason : (err.findDetails(ErrorInfoSchema)[0]?.reason ?? "");
+}
+
 /** "expired" or "revoked" when the controller refused the session token itself; undefined otherwise. */
 export function sessionRefusal(err: unknown): "expired" | "revoked" | undefined {
   if (!(err instanceof ConnectError) || err.code !== Code.Unauthenticated) return undefined;
-  const reason = err instanceof FerryError ? err.reason : (err.findDetails(ErrorInfoSchema)[0]?.reason ?? "");
+  const reason = reasonOf(err);
   return reason === "TOKEN_EXPIRED" ? "expired" : reason === "INVALID_TOKEN" ? "revoked" : undefined;
 }
 

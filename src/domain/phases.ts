@@ -128,4 +128,6 @@ export const MESSAGES = {
   transferringLogs: (sent: number) => `successful, transferring logs to destination controller (${sent} sent)`,
   reaping: "successful, removing model from source controller",
   aborted: (cause: string) => `aborted, removing model from destination controller: ${cause}`,
+  /** ABORTDONE: the same words, past tense, so Notes does not say "removing" for ever after. */
+  abortDone: (cause: string) => `aborted, removed model from destination controller: ${cause}`,
 } as const;

@@ -13,6 +13,7 @@ import { describeError, errorReason, isPermanentRefusal, isRetryable } from "./t
 import { waitForAgents } from "./agents.js";
 import { sleep, StepFailed, Stopping, Unreachable, type MigrationTask } from "./task.js";
 import { importDocument, transferLogs, uploadBinary } from "./transfer.js";
+import { count } from "../util/plural.js";
 
 export type Step = (t: MigrationTask, row: MigrationRow) => Promise<void>;
 
@@ -215,7 +216,9 @@ const validation: Step = async (t, row) => {
   await t.message(MESSAGES.checkingMachines);
   const got = Number(v.entityCounts.machines ?? -1);
   if ("machines" in exported && got !== exported.machines) {
-    throw new StepFailed(`destination has ${got} machines, ${exported.machines} were exported`);
+    throw new StepFailed(
+      `destination has ${count(got, "machine")}, ${exported.machines} ${exported.machines === 1 ? "was" : "were"} exported`,
+    );
   }
   await t.checkAbort();
   // Recorded BEFORE the call: after a crash we then know to ask first.
@@ -359,8 +362,8 @@ const abort: Step = async (t, row) => {
     await tx.lockModel(row.modelUuid);
     await tx.models.setMigrationMode(row.modelUuid, "none", "exporting");
     // "available again when it ends, keeping the last message after an abort".
-    await tx.models.setStatus(row.modelUuid, { status: "available", message: MESSAGES.aborted(cause) }, t.now());
-    await enterPhase(tx, row.id, "ABORTDONE", { message: MESSAGES.aborted(cause) }, t.now());
+    await tx.models.setStatus(row.modelUuid, { status: "available", message: MESSAGES.abortDone(cause) }, t.now());
+    await enterPhase(tx, row.id, "ABORTDONE", { message: MESSAGES.abortDone(cause) }, t.now());
   });
   t.deps.simulator.schedule(row.modelUuid);
 };

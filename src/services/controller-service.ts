@@ -192,6 +192,16 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       if (await store.read((tx) => tx.users.exists(req.name))) {
         throw alreadyExists(`user "${req.name}" already exists`, "USER_EXISTS");
       }
+      if (req.validateOnly) {
+        return {
+          user: {
+            name: req.name,
+            displayName: req.displayName,
+            access: CONTROLLER_ACCESS_TO_PROTO[access] ?? ControllerAccess.UNSPECIFIED,
+            createdBy: p.user,
+          },
+        };
+      }
       const hash = req.password ? await hashPassword(req.password) : null;
       try {
         const row = await store.write((tx) =>

@@ -20,6 +20,7 @@ import { failedPrecondition, invalidArgument, notFound, permissionDenied } from 
 import { findRedirectFor, resolveIn, resolveModel } from "./model-access.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 import type { LogSink } from "./simulator.js";
+import { count } from "../util/plural.js";
 
 export interface MigrationServiceDeps {
   store: Store;
@@ -86,12 +87,12 @@ function planOf(facts: SourceFacts, target: { controllerName: string; controller
   const m = `${facts.info.owner}/${facts.info.name}`;
   return [
     `QUIESCE: lock model "${m}" against changes and run every precheck again`,
-    `IMPORT: export ${c.machines} machines, ${c.applications} applications, ${c.units} units, ${c.relations} relations and their charms, and import them into controller "${target.controllerName}" (${target.controllerUuid})`,
+    `IMPORT: export ${count(c.machines, "machine")}, ${count(c.applications, "application")}, ${count(c.units, "unit")}, ${count(c.relations, "relation")} and their charms, and import them into controller "${target.controllerName}" (${target.controllerUuid})`,
     "PROCESSRELATIONS: fix up relations that cross the model boundary (none)",
     "VALIDATION: compare entity counts and content digest, then activate the model on the destination",
     "SUCCESS: point of no return: the destination owns the model",
     "LOGTRANSFER: copy the model's log entries",
-    `REAP: remove the model from this controller and keep a redirect for its ${c.users} users`,
+    `REAP: remove the model from this controller and keep a redirect for its ${count(c.users, "user")}`,
   ];
 }
 

@@ -175,7 +175,7 @@ export function deployHandlers(deps: ModelServiceDeps): DeployHandlers {
           throw ferryError(
             Code.NotFound,
             "UNIT_NOT_FOUND",
-            `unit${missing.length > 1 ? "s" : ""} not found: ${missing.join(", ")}`,
+            `unit${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")} not found`,
           );
         }
         const apps = new Set<string>();

@@ -93,7 +93,7 @@ export function removeHandlers(deps: ModelServiceDeps): RemoveHandlers {
           throw ferryError(
             Code.NotFound,
             "MACHINE_NOT_FOUND",
-            `machine${missing.length > 1 ? "s" : ""} not found: ${missing.join(", ")}`,
+            `machine${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")} not found`,
           );
         }
         const hosted = new Map<string, string[]>();

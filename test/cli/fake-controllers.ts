@@ -121,7 +121,7 @@ export async function startFakes(script: Script): Promise<Fakes> {
       await wait();
       set(
         P.ABORTDONE,
-        `aborted, removing model from destination controller: ${fakes.script.abortCause}`,
+        `aborted, removed model from destination controller: ${fakes.script.abortCause}`,
         fakes.script.abortCause,
       );
     }
@@ -195,7 +195,15 @@ export async function startFakes(script: Script): Promise<Fakes> {
       if (m.phase >= P.SUCCESS && m.phase <= P.DONE) throw failedPrecondition("TOO_LATE", "too late to abort");
       aborted = true;
       set(P.ABORT, "aborted, removing model from destination controller: user requested abort", "user requested abort");
-      setTimeout(() => set(P.ABORTDONE, m.statusMessage, "user requested abort"), 20);
+      setTimeout(
+        () =>
+          set(
+            P.ABORTDONE,
+            "aborted, removed model from destination controller: user requested abort",
+            "user requested abort",
+          ),
+        20,
+      );
       return { migration: m };
     },
   };

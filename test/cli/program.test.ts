@@ -131,3 +131,19 @@ describe("ferry program", () => {
     }
   });
 });
+
+describe("reference commands Ferry does not have", () => {
+  it("are not Ferry commands, and docs/cli.md lists each as not yet", async () => {
+    const { NOT_YET, notYetCommand } = await import("../../src/cli/program/not-yet.js");
+    const { readFileSync } = await import("node:fs");
+    const names = new Set(buildProgram().commands.flatMap((c) => [c.name(), ...c.aliases()]));
+    const doc = readFileSync(new URL("../../docs/cli.md", import.meta.url), "utf8");
+    for (const name of Object.keys(NOT_YET)) {
+      expect(names.has(name), name).toBe(false);
+      const row = doc.split("\n").find((l) => l.startsWith("| `juju ") && l.includes(name) && l.includes("not yet"));
+      expect(row, name).toBeDefined();
+    }
+    expect(notYetCommand(["--debug", "remove-user", "bob"])?.name).toBe("remove-user");
+    expect(notYetCommand(["status", "machines"])).toBeUndefined();
+  });
+});

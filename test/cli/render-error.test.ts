@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ModelRedirectSchema } from "../../gen/ts/ferry/v1/errors_pb.js";
-import { ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  PreconditionFailureSchema,
+} from "../../gen/ts/google/rpc/error_details_pb.js";
 import { decodeError } from "../../src/client/errors.js";
 import { ClientStore } from "../../src/client/store/store.js";
 import { CliError } from "../../src/cli/errors.js";
@@ -109,7 +113,29 @@ describe("renderError", () => {
 
   it("keeps plain server messages as they are", async () => {
     expect(await renderError(wire("permission denied", Code.PermissionDenied), ctx)).toBe("ERROR permission denied");
-    expect(await renderError(wire('model "x" not found', Code.NotFound), ctx)).toBe('ERROR model "x" not found');
+  });
+
+  it("shows invalid-argument descriptions without the request's field paths", async () => {
+    const bad = (...v: [string, string][]) =>
+      wire(v.map(([f, d]) => `${f}: ${d}`).join("; "), Code.InvalidArgument, {
+        desc: BadRequestSchema,
+        value: create(BadRequestSchema, { fieldViolations: v.map(([field, description]) => ({ field, description })) }),
+      } as never);
+    expect(await renderError(bad(["endpoints", 'application "wordpress" has no "nosuch" endpoint']), ctx)).toBe(
+      'ERROR application "wordpress" has no "nosuch" endpoint',
+    );
+    expect(await renderError(bad(["set.a", 'unknown option "a"'], ["set.b", 'unknown option "b"']), ctx)).toBe(
+      'ERROR invalid request:\n  - unknown option "a"\n  - unknown option "b"',
+    );
+  });
+
+  it("names the controller in a not-found answer and says where to look", async () => {
+    expect(await renderError(wire('model "x" not found', Code.NotFound, info("MODEL_NOT_FOUND") as never), ctx)).toBe(
+      'ERROR model "x" not found on controller "src"\nRun \'ferry models\' to list the models you can see.',
+    );
+    expect(await renderError(wire('unit "a/9" not found', Code.NotFound, info("UNIT_NOT_FOUND") as never), ctx)).toBe(
+      'ERROR unit "a/9" not found on controller "src"\nSee the model\'s units with \'ferry status\'.',
+    );
   });
 
   it("explains connection failures", async () => {

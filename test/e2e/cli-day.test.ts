@@ -107,6 +107,29 @@ describe("an operator's day", () => {
     expect(warn.code).toBe(0);
   });
 
+  it("answers agree with each other: one message, the controller, what to do", async () => {
+    // An existing user is refused before anyone is asked for a password.
+    expect((await ferry(home, ["add-user", "admin"])).stderr).toBe('ERROR user "admin" already exists\n');
+    // No request field paths ("set.nosuch:") in what a person reads.
+    expect((await ferry(home, ["config", "postgresql", "nosuch=1"])).stderr).toBe('ERROR unknown option "nosuch"\n');
+    const two = await ferry(home, ["config", "postgresql", "nosuch=1", "other=2"]);
+    expect(two.stderr).toBe('ERROR invalid request:\n  - unknown option "nosuch"\n  - unknown option "other"\n');
+    // Not found: which controller said so, and where to look.
+    expect((await ferry(home, ["status", "-m", "nope"])).stderr).toBe(
+      'ERROR model "nope" not found on controller "day"\nRun \'ferry models\' to list the models you can see.\n',
+    );
+    expect((await ferry(home, ["remove-unit", "postgresql/99"])).stderr).toBe(
+      'ERROR unit "postgresql/99" not found on controller "day"\nSee the model\'s units with \'ferry status\'.\n',
+    );
+    // A reference command Ferry lacks says so, instead of suggesting remove-unit.
+    const missing = await ferry(home, ["remove-user", "bob"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^ERROR "remove-user" is a command of the reference system that Ferry does not have/,
+    );
+    expect(missing.stderr).not.toContain("remove-unit");
+  });
+
   it("start-controller starts a crashed controller again at the same address", async () => {
     const before = JSON.parse((await ok(home, ["show-controller", "--format", "json"])).stdout).day;
     expect(before.models).toBeGreaterThanOrEqual(1);

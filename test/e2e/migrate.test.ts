@@ -108,12 +108,11 @@ describe("ferry migrate end to end", () => {
     );
   });
 
-  it("--dry-run prints the plan and every precheck failure, and changes nothing", async () => {
+  it("--dry-run prints every precheck failure, says nothing changed, and changes nothing", async () => {
     const r = failed(await ferry(admin, ["migrate", "web", "odd", "--dry-run"]));
-    expect(r.stdout).toMatch(
-      /^Dry run: migrating model "web" from controller "src" to "odd" \(nothing was changed\)\.\nPlan:\n {2}1\. QUIESCE/,
-    );
+    expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^ERROR 2 prechecks failed: model "web" cannot be migrated to controller "odd"\n/);
+    expect(r.stderr).toMatch(/\nDry run: nothing was changed\.\n$/);
     expect(r.stderr).toContain('destination cloud type "ec2" differs from "lxd"\n');
     expect(r.stderr).toContain(`${missingUsersAdvisory(["bob"])}\n`);
     // Nothing moved, nothing locked, no migration recorded.
@@ -253,7 +252,11 @@ describe("ferry migrate end to end", () => {
 
   it("a user who never had access gets plain not-found", async () => {
     const r = failed(await ferry(carol, ["status", "-m", "src:admin/web"]));
-    expect(r.stderr).toMatch(/^ERROR model "admin\/web" not found\n$/);
+    // The same answer as for a model that never existed: the controller and where to look, nothing more.
+    expect(r.stderr).toBe(
+      'ERROR model "admin/web" not found on controller "src"\n' +
+        "Run 'ferry models' to list the models you can see.\n",
+    );
   });
 
   it("abort-migration puts the model back, exactly as it was, and a second attempt works", async () => {

@@ -45,11 +45,11 @@ describe.each(ENGINES)("both controllers on %s", (engine) => {
     expect(end.phase).toBe(MigrationPhase.ABORTDONE);
     if (typeof cause === "string") expect(end.failure).toBe(cause);
     else expect(end.failure).toMatch(cause);
-    expect(end.statusMessage).toBe(MESSAGES.aborted(end.failure));
+    expect(end.statusMessage).toBe(MESSAGES.abortDone(end.failure));
     expect(await content(src, "admin/victim")).toEqual(before);
     const model = (await src.model.getModel({ model: "admin/victim" })).model!;
     expect(model.status?.current).toBe("available");
-    expect(model.status?.message).toBe(MESSAGES.aborted(end.failure));
+    expect(model.status?.message).toBe(MESSAGES.abortDone(end.failure));
     expect(model.migration?.id).toBe(id);
     // The destination's partial copy is gone and the token revoked and wiped.
     await waitFor("destination cleanup", async () => !(await onDestination(uuid)) && !(await tokenKept(id)));

@@ -89,15 +89,15 @@ describe.each(ENGINES)("a source on %s", (engine) => {
       const end = await waitPhase(src, m.id);
       expect(end.phase).toBe(MigrationPhase.ABORTDONE);
       expect(end.failure).toBe("abort requested by admin");
-      expect(end.statusMessage).toBe(MESSAGES.aborted("abort requested by admin"));
+      expect(end.statusMessage).toBe(MESSAGES.abortDone("abort requested by admin"));
       expect(end.phaseTimings.map((t) => MigrationPhase[t.phase]).slice(-2)).toEqual(["ABORT", "ABORTDONE"]);
 
       // Exactly as before; available, keeping the last message; show-model has the end.
       expect(await content(src, "admin/frozen")).toEqual(before);
       const after = (await src.model.getModel({ model: "admin/frozen" })).model!;
       expect(after.status?.current).toBe("available");
-      expect(after.status?.message).toBe(MESSAGES.aborted("abort requested by admin"));
-      expect(after.migration?.message).toBe(MESSAGES.aborted("abort requested by admin"));
+      expect(after.status?.message).toBe(MESSAGES.abortDone("abort requested by admin"));
+      expect(after.migration?.message).toBe(MESSAGES.abortDone("abort requested by admin"));
       expect(after.migration?.endTime).toBeDefined();
       // Nothing left on the destination, and the model is writable again.
       expect((await dst.model.listModels({ all: true })).models.map((x) => x.name)).not.toContain("frozen");

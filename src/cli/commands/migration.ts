@@ -57,9 +57,11 @@ function failuresOf(err: PreconditionError): PrecheckItem[] {
 }
 
 /** Precheck failures become one CliError listing them all (exit status 1). */
-function precheckError(failures: PrecheckItem[], model: string, destination: string): CliError {
+function precheckError(failures: PrecheckItem[], model: string, destination: string, dryRun = false): CliError {
   const { message, detail } = precheckReport(failures, model, destination);
-  return new CliError(message, detail);
+  // A failed dry run ends with what it did (nothing), after the failures.
+  const after = dryRun ? "Dry run: nothing was changed." : undefined;
+  return new CliError(message, [detail, after].filter(Boolean).join("\n") || undefined);
 }
 
 async function migrationToken(dst: Session, modelUuid: string, sourceUuid: string): Promise<string> {
@@ -135,8 +137,7 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
   } catch (err) {
     if (err instanceof ConnectError && DEFINITE_REFUSALS.has(err.code)) unused = true;
     if (err instanceof PreconditionError && err.violations.length) {
-      if (dryRun) ctx.out(dryRunHeader(target.display, source.name, destination));
-      throw precheckError(failuresOf(err), target.display, destination);
+      throw precheckError(failuresOf(err), target.display, destination, dryRun);
     }
     throw err;
   } finally {
@@ -145,10 +146,12 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
     if (unused) await revokeToken(dstRecord.apiEndpoints[0], dstRecord.caCert, found.uuid, token);
   }
   if (dryRun) {
+    // Failures first and alone: a plan for a migration that cannot start
+    // would only be read as if it could.
+    const failures = res.failures.map((f: PrecheckFailure) => ({ message: f.message }));
+    if (failures.length) throw precheckError(failures, target.display, destination, true);
     ctx.out(dryRunHeader(target.display, source.name, destination));
     if (res.plan.length) ctx.out(["Plan:", ...res.plan.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
-    const failures = res.failures.map((f: PrecheckFailure) => ({ message: f.message }));
-    if (failures.length) throw precheckError(failures, target.display, destination);
     ctx.out(`All prechecks passed. Run 'ferry migrate ${model} ${destination}' to start the migration.`);
     return;
   }
@@ -159,7 +162,7 @@ export async function migrate(ctx: CliContext, opts: Opts, model: string, destin
 }
 
 function dryRunHeader(model: string, source: string, destination: string): string {
-  return `Dry run: migrating model "${model}" from controller "${source}" to "${destination}" (nothing was changed).`;
+  return `Dry run: model "${model}" can be migrated from controller "${source}" to "${destination}"; nothing was changed.`;
 }
 
 interface WaitLabels {
@@ -179,16 +182,36 @@ function phasePrinter(ctx: CliContext): { update(m: Migration): void; stop(ok: b
   let spinner: Progress | undefined;
   let currentKey = "";
   let currentLine = "";
+  // Plain lines: the last line seen and the last one printed, so a count
+  // that moved on ("(30 sent)" after "(0 sent)") is printed once more when
+  // its phase ends.
+  let lastLine = "";
+  let lastPrinted = "";
+  const flush = (next?: Migration) => {
+    if (!lastLine || lastLine === lastPrinted) return;
+    let final = lastLine;
+    // The log count the phase ended with is in the next update's progress,
+    // even when the last "(n sent)" message was never seen.
+    const logs = next?.progress?.logsDone;
+    if (logs !== undefined && logs > 0n) final = final.replace(/\(\d+ sent\)$/, `(${logs} sent)`);
+    if (final !== lastPrinted) ctx.out(final);
+    lastPrinted = final;
+  };
   return {
     update(m) {
       const line = phaseLine(m);
       const key = line.replace(/\d+/g, "#");
       if (!tty) {
+        if (lastLine && lastLine.replace(/\d+/g, "#") !== key) flush(m);
         // Agent waits print their first count and their last (all reported).
         const all = /\((\d+) of \1 agents reported\)$/.test(line);
-        if (!seen.has(key) || (all && !seen.has(line))) ctx.out(line);
+        if (!seen.has(key) || (all && !seen.has(line))) {
+          ctx.out(line);
+          lastPrinted = line;
+        }
         seen.add(key);
         seen.add(line);
+        lastLine = line;
         return;
       }
       const counts = progressSummary(m.progress);
@@ -204,6 +227,7 @@ function phasePrinter(ctx: CliContext): { update(m: Migration): void; stop(ok: b
       currentLine = line;
     },
     stop(ok) {
+      if (!tty) flush();
       if (ok) spinner?.done(currentLine);
       else spinner?.fail(currentLine);
     },

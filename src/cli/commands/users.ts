@@ -13,6 +13,9 @@ import type { Opts } from "../run.js";
 export async function addUser(ctx: CliContext, opts: Opts, name: string): Promise<void> {
   const controller = await ctx.controllerName(opts.controller);
   const session = await ctx.session(controller);
+  // Refuse a taken name (or a caller who may not add users) before asking
+  // anyone to type a password twice.
+  await session.clients.controller.createUser({ name, displayName: opts.displayName ?? "", validateOnly: true });
   // commander turns --no-password into password === false.
   const password =
     opts.password === false ? "" : await readPassword(`password for new user ${name}: `, { confirm: true });

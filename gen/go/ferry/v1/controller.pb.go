@@ -761,7 +761,12 @@ type CreateUserRequest struct {
 	// log in until a password is set.
 	Password string `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
 	// Controller access; LOGIN when unset.
-	Access        ControllerAccess `protobuf:"varint,4,opt,name=access,proto3,enum=ferry.v1.ControllerAccess" json:"access,omitempty"`
+	Access ControllerAccess `protobuf:"varint,4,opt,name=access,proto3,enum=ferry.v1.ControllerAccess" json:"access,omitempty"`
+	// Check the request (the caller may create users, the name is valid and
+	// free, the password long enough when given) without creating the user.
+	// The response's user is then what would be created. Lets a client refuse
+	// an existing name before it asks anyone for a password.
+	ValidateOnly  bool `protobuf:"varint,5,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -822,6 +827,13 @@ func (x *CreateUserRequest) GetAccess() ControllerAccess {
 		return x.Access
 	}
 	return ControllerAccess_CONTROLLER_ACCESS_UNSPECIFIED
+}
+
+func (x *CreateUserRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // Response of CreateUser.
@@ -1654,12 +1666,13 @@ const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\rWhoAmIRequest\"]\n" +
 	"\x0eWhoAmIResponse\x12\"\n" +
 	"\x04user\x18\x01 \x01(\v2\x0e.ferry.v1.UserR\x04user\x12'\n" +
-	"\x0fcontroller_name\x18\x02 \x01(\tR\x0econtrollerName\"\x9a\x01\n" +
+	"\x0fcontroller_name\x18\x02 \x01(\tR\x0econtrollerName\"\xbf\x01\n" +
 	"\x11CreateUserRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x1a\n" +
 	"\bpassword\x18\x03 \x01(\tR\bpassword\x122\n" +
-	"\x06access\x18\x04 \x01(\x0e2\x1a.ferry.v1.ControllerAccessR\x06access\"8\n" +
+	"\x06access\x18\x04 \x01(\x0e2\x1a.ferry.v1.ControllerAccessR\x06access\x12#\n" +
+	"\rvalidate_only\x18\x05 \x01(\bR\fvalidateOnly\"8\n" +
 	"\x12CreateUserResponse\x12\"\n" +
 	"\x04user\x18\x01 \x01(\v2\x0e.ferry.v1.UserR\x04user\"N\n" +
 	"\x10ListUsersRequest\x12\x1b\n" +

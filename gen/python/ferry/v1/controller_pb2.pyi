@@ -125,16 +125,18 @@ class WhoAmIResponse(_message.Message):
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., controller_name: _Optional[str] = ...) -> None: ...
 
 class CreateUserRequest(_message.Message):
-    __slots__ = ("name", "display_name", "password", "access")
+    __slots__ = ("name", "display_name", "password", "access", "validate_only")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     ACCESS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     password: str
     access: _resources_pb2.ControllerAccess
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., password: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ControllerAccess, str]] = ...) -> None: ...
+    validate_only: bool
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., password: _Optional[str] = ..., access: _Optional[_Union[_resources_pb2.ControllerAccess, str]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class CreateUserResponse(_message.Message):
     __slots__ = ("user",)
