@@ -12,6 +12,8 @@ export interface Progress {
   step(message: string): void;
   done(message?: string): void;
   fail(message?: string): void;
+  /** The user stopped waiting (Ctrl-C): the work itself goes on, so neither a tick nor a cross. */
+  interrupt(message?: string): void;
 }
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -20,7 +22,7 @@ const CLEAR_LINE = "\r\x1b[2K";
 function plain(first: string): Progress {
   const out = (m: string) => process.stderr.write(`${m}\n`);
   out(first);
-  return { step: out, done: (m) => m && out(m), fail: () => undefined };
+  return { step: out, done: (m) => m && out(m), fail: () => undefined, interrupt: () => undefined };
 }
 
 export function startProgress(first: string, tty = canRedraw(process.stderr)): Progress {
@@ -43,5 +45,6 @@ export function startProgress(first: string, tty = canRedraw(process.stderr)): P
     },
     done: (m) => finish(c.green("✔"), m),
     fail: (m) => finish(c.red("✖"), m),
+    interrupt: (m) => finish(c.dim("…"), m),
   };
 }

@@ -61,7 +61,10 @@ function readHidden(prompt: string): Promise<string> {
     const onData = (chunk: string) => {
       for (const ch of chunk) {
         if (ch === "\r" || ch === "\n" || ch === "\u0004") return finish();
-        if (ch === "\u0003") return finish(new CliError("cancelled"));
+        if (ch === "\u0003") {
+          process.exitCode = 130;
+          return finish(new CliError("cancelled"));
+        }
         if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
         else if (ch >= " ") value += ch;
       }
@@ -95,26 +98,44 @@ export async function readPassword(
   return password;
 }
 
-/** Ask a yes/no question on the terminal; false when stdin is not a terminal. */
-export async function confirm(question: string): Promise<boolean> {
-  if (!stdinIsTTY()) return false;
+/**
+ * One line from the terminal. Ctrl-C (or Ctrl-D) at the prompt is the user
+ * saying no: a plain "cancelled" error, exit status 130, never a stack trace
+ * or "unexpected error".
+ */
+async function question(text: string): Promise<string> {
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const cancelled = new Promise<never>((_, reject) => {
+    const cancel = () => {
+      process.stderr.write("\n");
+      process.exitCode = 130;
+      reject(new CliError("cancelled"));
+    };
+    rl.once("SIGINT", cancel);
+    rl.once("close", cancel);
+  });
+  cancelled.catch(() => undefined);
   try {
-    const answer = await rl.question(`${question} (y/N): `);
-    return /^y(es)?$/i.test(answer.trim());
+    return await Promise.race([rl.question(text), cancelled]);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    if ((err as { code?: string }).code === "ABORT_ERR") throw new CliError("cancelled");
+    throw err;
   } finally {
+    rl.removeAllListeners("close");
     rl.close();
   }
 }
 
+/** Ask a yes/no question on the terminal; false when stdin is not a terminal. */
+export async function confirm(prompt: string): Promise<boolean> {
+  if (!stdinIsTTY()) return false;
+  const answer = await question(`${prompt} (y/N): `);
+  return /^y(es)?$/i.test(answer.trim());
+}
+
 /** Ask for a line of text on the terminal (e.g. a user name). */
-export async function ask(question: string): Promise<string> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim();
-  } finally {
-    rl.close();
-  }
+export async function ask(prompt: string): Promise<string> {
+  return (await question(prompt)).trim();
 }

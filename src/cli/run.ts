@@ -50,7 +50,8 @@ async function report(err: unknown, ctx: CliContext, debug: boolean): Promise<vo
   const { renderError } = await import("./render-error.js");
   const text = await renderError(err, { store: ctx.store, debug, controller: ctx.controllerInUse });
   process.stderr.write(`${text}\n`);
-  process.exitCode = 1;
+  // 130 stays: the user pressed Ctrl-C at a prompt, as a shell reports it.
+  if (process.exitCode !== 130) process.exitCode = 1;
 }
 
 /**

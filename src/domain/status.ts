@@ -26,6 +26,8 @@ export const ModelStatus = { available: "available", busy: "busy" } as const;
 /** Messages the reference shows at the same points, so operators recognise them. */
 export const Messages = {
   waitingForMachine: "waiting for machine",
+  /** The machine is up, its unit's agent has not reported yet. */
+  agentInitialising: "agent initialising",
   installing: "installing charm software",
   stopping: "cleaning up prior to unit removal",
 } as const;

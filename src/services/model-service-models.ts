@@ -15,6 +15,7 @@ import {
   describeModel,
   liveModel,
   modelFor,
+  recordConnection,
   visibleUsers,
   type ModelServiceDeps,
 } from "./model-service-support.js";
@@ -135,6 +136,7 @@ export function modelHandlers(deps: ModelServiceDeps): ModelHandlers {
       return {
         model: await store.read(async (tx) => {
           const { model, access } = await resolveModel(tx, p, req.model, "read");
+          if (p.kind === "user") recordConnection(deps, model, p.user);
           return describeModel(deps, tx, model, p.user, access);
         }),
       };

@@ -16,7 +16,7 @@ import { statusInfo, toFullStatus, toLogEntry } from "./model-mapping.js";
 import { sleep } from "../util/sleep.js";
 import { statusParts } from "./status-parts.js";
 import { findRedirectFor, redirectError, resolveModel } from "./model-access.js";
-import { clock, describeModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
+import { clock, describeModel, modelFor, recordConnection, type ModelServiceDeps } from "./model-service-support.js";
 
 const DEFAULT_WATCH_INTERVAL_MS = 100;
 /** Log entries per stream message; also capped by size to stay far below 4 MiB. */
@@ -239,6 +239,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
     return store.read(
       async (tx) => {
         const { model, access } = await resolveModel(tx, p, ref, "read");
+        if (p.kind === "user") recordConnection(deps, model, p.user);
         return entryOf(tx, p, model, access);
       },
       { oneStatement: true },

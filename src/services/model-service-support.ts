@@ -49,7 +49,40 @@ export async function modelFor(
 ): Promise<ResolvedModel & { principal: Principal }> {
   const principal = principalOf(ctx);
   const resolved = await resolveIn(deps.store, principal, ref, need, { write });
+  if (principal.kind === "user") recordConnection(deps, resolved.model, principal.user);
   return { ...resolved, principal };
+}
+
+/** When each (model, user) connection was last written by this process. */
+const connectionsWritten = new Map<string, number>();
+/** A connection time good to the minute costs one write a minute per user and model, not one per call. */
+const CONNECTION_RESOLUTION_MS = 60_000;
+
+/**
+ * A user's call on a model is a connection to it. Written in the background
+ * (the call never waits for it or fails because of it), at most once a
+ * minute, and never while the model is migrating: its rows are being
+ * exported and compared, and must not change under the migration.
+ */
+export function recordConnection(deps: ModelServiceDeps, model: ModelRow, user: string): void {
+  if (model.migrationMode !== "none") return;
+  const key = `${model.uuid}\u0000${user}`;
+  const now = clock(deps);
+  const last = connectionsWritten.get(key);
+  if (last !== undefined && now - last < CONNECTION_RESOLUTION_MS) return;
+  connectionsWritten.set(key, now);
+  if (connectionsWritten.size > 10_000) connectionsWritten.clear();
+  const write = (): Promise<void> =>
+    deps.store.write(async (tx) => {
+      // The model's lock orders this against a migration starting.
+      await tx.lockModel(model.uuid);
+      const m = await tx.models.byUuid(model.uuid);
+      if (m?.migrationMode === "none") await tx.models.recordConnection(model.uuid, user, now);
+    });
+  // Best effort (a store closing, a busy database): the next call tries again.
+  Promise.resolve()
+    .then(write)
+    .catch(() => connectionsWritten.delete(key));
 }
 
 /**

@@ -71,6 +71,8 @@ const ROWS: Record<string, Row> = {
       const m = obj(obj(d).web);
       expect(m["machine-count"]).toBe(3);
       expect(m["unit-count"]).toBe(3);
+      // Every call on the model is a connection to it (recorded at most once a minute).
+      expect(obj(obj(m.users).admin)["last-connection"]).not.toBe("never connected");
     },
   },
   users: {

@@ -156,6 +156,16 @@ describe.each(ENGINES)("repositories on %s", (engine) => {
         ]);
         expect(await tx.applications.config(m.uuid, "postgresql")).toEqual({ port: "1" });
         expect((await tx.models.byUuid(m.uuid))!.nextMachineId).toBe(2);
+        // A unit whose machine started waits for its agent, not for the machine; the other still waits.
+        expect((await tx.units.list(m.uuid)).map((u) => [u.name, u.workloadStatus, u.workloadMessage])).toEqual([
+          ["postgresql/0", "waiting", "agent initialising"],
+          ["postgresql/1", "waiting", "waiting for machine"],
+        ]);
+      });
+      // A unit placed on a machine that is already started never says "waiting for machine".
+      await store.write((tx) => tx.units.insert(m.uuid, "postgresql", ["0"], 3000));
+      await store.read(async (tx) => {
+        expect((await tx.units.find(m.uuid, "postgresql/2"))?.workloadMessage).toBe("agent initialising");
       });
 
       await store.write((tx) => tx.models.deleteAll(m.uuid));

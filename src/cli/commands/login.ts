@@ -61,10 +61,17 @@ export function controllerRecordFrom(
   };
 }
 
-/** Refresh the model cache after a login; a failure here must not fail the login. */
+/**
+ * Refresh the model cache after a login, and connect to the current model as
+ * the reference's login does (so `ferry models` shows "just now" for it, not
+ * "never connected"). A failure here must not fail the login.
+ */
 async function refreshQuietly(ctx: CliContext, name: string): Promise<void> {
   try {
-    await refreshModelCache(ctx, await ctx.session(name));
+    const session = await ctx.session(name);
+    await refreshModelCache(ctx, session);
+    const current = (await ctx.store.models(name)).currentModel;
+    if (current) await session.clients.model.getModel({ model: current }, { timeoutMs: 5000 });
   } catch {
     // The next `ferry models` or `ferry switch` will try again.
   }

@@ -176,7 +176,11 @@ interface WaitLabels {
  * count, e.g. "(12 sent)"): plain lines when stderr is not a terminal, a
  * spinner with the phase and progress counts when it is.
  */
-function phasePrinter(ctx: CliContext): { update(m: Migration): void; stop(ok: boolean): void } {
+function phasePrinter(ctx: CliContext): {
+  update(m: Migration): void;
+  stop(ok: boolean): void;
+  interrupt(): void;
+} {
   const tty = canRedraw(process.stderr);
   const seen = new Set<string>();
   let spinner: Progress | undefined;
@@ -226,6 +230,9 @@ function phasePrinter(ctx: CliContext): { update(m: Migration): void; stop(ok: b
       currentKey = key;
       currentLine = line;
     },
+    interrupt() {
+      spinner?.interrupt(currentLine);
+    },
     stop(ok) {
       if (!tty) flush();
       if (ok) spinner?.done(currentLine);
@@ -252,8 +259,11 @@ async function waitForEnd(
       onRetry: () => ctx.info(`Lost contact with controller "${session.name}"; reconnecting...`),
     });
   } catch (err) {
-    printer.stop(false);
-    if (!abort.signal.aborted) throw err;
+    if (!abort.signal.aborted) {
+      printer.stop(false);
+      throw err;
+    }
+    printer.interrupt();
     ctx.info(`Stopped following. Migration "${id}" goes on; see 'ferry show-migration ${labels.model}'.`);
     process.exitCode = 130;
     return undefined;

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { ApplicationRow, CharmInfoRow, UnitRow } from "../rows.js";
 import type { Tables } from "../session.js";
 import { first } from "../session.js";
+import { Messages } from "../../domain/status.js";
 import { Repo } from "./base.js";
 import type { StatusUpdate } from "./models.js";
 
@@ -275,6 +276,30 @@ export class UnitRepo extends Repo {
   }
 
   /** The units on one machine, by name. */
+  /** Units still "waiting for machine" on a machine that has just started: they now wait for their agent. */
+  async machineStarted(modelUuid: string, machineId: string, now: number): Promise<void> {
+    const { units } = this.t;
+    const waiting = await this.db
+      .select({ name: units.name })
+      .from(units)
+      .where(
+        and(
+          eq(units.modelUuid, modelUuid),
+          eq(units.machineId, machineId),
+          eq(units.workloadMessage, Messages.waitingForMachine),
+        ),
+      );
+    for (const u of waiting) {
+      await this.setStatus(
+        modelUuid,
+        u.name,
+        "workload",
+        { status: "waiting", message: Messages.agentInitialising },
+        now,
+      );
+    }
+  }
+
   async onMachine(modelUuid: string, machineId: string): Promise<{ name: string; life: string }[]> {
     const { units } = this.t;
     return this.db
@@ -310,9 +335,15 @@ export class UnitRepo extends Repo {
     const start = app.next - machineIds.length;
     let needLeader = !(await this.hasLeader(modelUuid, application));
     const out: UnitRow[] = [];
+    const machineStarted = new Map<string, boolean>();
     for (const [i, machineId] of machineIds.entries()) {
       const number = start + i;
       const name = `${application}/${number}`;
+      // A unit placed on a machine that is already up waits for its own agent, not for the machine.
+      if (!machineStarted.has(machineId)) {
+        machineStarted.set(machineId, (await this.r.machines.find(modelUuid, machineId))?.agentStatus === "started");
+      }
+      const waiting = machineStarted.get(machineId) ? Messages.agentInitialising : Messages.waitingForMachine;
       const [row] = await this.db
         .insert(units)
         .values({
@@ -323,7 +354,7 @@ export class UnitRepo extends Repo {
           machineId,
           leader: needLeader,
           workloadStatus: "waiting",
-          workloadMessage: "waiting for machine",
+          workloadMessage: waiting,
           workloadSince: now,
           agentStatus: "allocating",
           agentSince: now,
@@ -331,7 +362,7 @@ export class UnitRepo extends Repo {
         .returning();
       needLeader = false;
       const tag = `unit-${application}-${number}`;
-      await this.r.status.append(modelUuid, tag, "workload", "waiting", "waiting for machine", now);
+      await this.r.status.append(modelUuid, tag, "workload", "waiting", waiting, now);
       await this.r.status.append(modelUuid, tag, "agent", "allocating", "", now);
       await this.r.logs.append(modelUuid, {
         entity: tag,

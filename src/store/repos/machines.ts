@@ -164,6 +164,7 @@ export class MachineRepo extends Repo {
       .set(set)
       .where(and(eq(machines.modelUuid, modelUuid), eq(machines.id, id)));
     await this.r.status.append(modelUuid, `machine-${id}`, which, u.status, message, now);
+    if (which === "agent" && u.status === "started") await this.r.units.machineStarted(modelUuid, id, now);
     this.s.touch(modelUuid, "status");
     return true;
   }

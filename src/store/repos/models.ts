@@ -122,6 +122,20 @@ export class ModelRepo extends Repo {
     return (await q.execute({ name, user })).map((r) => r.m);
   }
 
+  /**
+   * Records that `user` used the model now (the "Last connection" of
+   * `ferry models` and `show-model`). Only a user with a grant on the model
+   * has a row to record it in; anyone else (a superuser looking in) changes
+   * nothing.
+   */
+  async recordConnection(modelUuid: string, user: string, now: number): Promise<void> {
+    const { modelUsers } = this.t;
+    await this.db
+      .update(modelUsers)
+      .set({ lastConnectionAt: now })
+      .where(and(eq(modelUsers.modelUuid, modelUuid), eq(modelUsers.user, user)));
+  }
+
   async grantedAccess(modelUuid: string, user: string): Promise<string | undefined> {
     const { modelUsers } = this.t;
     const q = this.s.prepared("grantedAccess", (db) =>
