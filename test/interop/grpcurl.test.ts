@@ -242,6 +242,31 @@ describe.skipIf(!grpcurl && !inCI)("grpcurl against a live controller", () => {
     expect(r.stderr).toContain('"field": "name"');
   });
 
+  it("drives the operator's verbs (issue 10): expose, a refused remove-machine with its PreconditionFailure", async () => {
+    const token = await login(srcCa, src.address, src.adminPassword);
+    const call = (method: string, body: object) =>
+      g(
+        "-H",
+        `authorization: Bearer ${token}`,
+        "-d",
+        JSON.stringify(body),
+        src.address,
+        `ferry.v1.ModelService/${method}`,
+      );
+    expect((await call("CreateModel", { name: "verbs" })).code).toBe(0);
+    expect((await call("DeployApplication", { model: "admin/verbs", charm: "postgresql" })).code).toBe(0);
+    const exposed = await call("ExposeApplication", { model: "admin/verbs", application: "postgresql" });
+    expect(exposed.code, exposed.stderr).toBe(0);
+    expect(JSON.parse(exposed.stdout)).toEqual({ changed: true });
+    const refused = await call("RemoveMachines", { model: "admin/verbs", machines: ["0"] });
+    expect(refused.stderr).toContain("Code: FailedPrecondition");
+    expect(refused.stderr).toContain('"reason": "MACHINE_HAS_UNITS"');
+    expect(refused.stderr).toContain('"@type": "type.googleapis.com/google.rpc.PreconditionFailure"');
+    const removed = await call("RemoveApplication", { model: "admin/verbs", application: "postgresql" });
+    expect(JSON.parse(removed.stdout)).toMatchObject({ units: ["postgresql/0"] });
+    expect((await call("DeleteModel", { model: "admin/verbs" })).code).toBe(0);
+  });
+
   it("a request over 4 MiB gets RESOURCE_EXHAUSTED, and the controller keeps serving", async () => {
     const token = await login(srcCa, src.address, src.adminPassword);
     const big = await exec(
