@@ -1,6 +1,6 @@
 // Composition root of a controller process: PKI, store, identity, services and
 // the gRPC server, wired once. Everything a ferryd process runs is built here.
-import { mkdir, readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "./util/files.js";
 import { fileURLToPath } from "node:url";
@@ -77,9 +77,31 @@ function apiAddresses(host: string, port: number, hostnames: string[]): string[]
   return all.map((h) => (h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`));
 }
 
+/**
+ * The data dir holds the CA key, the store and the agents' credentials: 0700,
+ * whatever the umask. One that already exists is tightened to 0700 when others
+ * could only read it; one that others can write (they could swap the keys or
+ * the database) is refused.
+ */
+async function secureDataDir(dir: string, logger: Logger): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await stat(dir);
+  if (!st.isDirectory()) throw new Error(`data dir ${dir} is not a directory`);
+  if (st.mode & 0o022) {
+    throw new Error(
+      `refusing to start: data dir ${dir} is writable by others (mode ${(st.mode & 0o777).toString(8)}); ` +
+        `run 'chmod 700 ${dir}' if that is intended to be this controller's`,
+    );
+  }
+  if (st.mode & 0o077) {
+    await chmod(dir, 0o700);
+    logger.warn("data dir was readable by others; now 0700", { dataDir: dir, was: (st.mode & 0o777).toString(8) });
+  }
+}
+
 export async function startController(opts: StartOptions): Promise<RunningController> {
   const { config, logger } = opts;
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(config.dataDir, logger);
   const { host } = hostOf(config.listen);
   const certNames = [...new Set([...config.hostnames, ...(host && host !== "0.0.0.0" && host !== "::" ? [host] : [])])];
 

@@ -6,6 +6,7 @@
 // connection behind a lock so that no other call's statement can join an
 // open transaction while its function awaits.
 import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
@@ -217,6 +218,19 @@ class SqliteStore implements Store {
 
 /** Opens (creating if needed) the SQLite store in `file` and applies the committed migrations. */
 export async function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Promise<Store> {
+  // The store holds password hashes, tokens and the CA key: 0600 whatever the
+  // umask. SQLite gives its -wal and -shm files the database file's mode;
+  // files left by an earlier, looser run are tightened too.
+  if (file !== ":memory:") {
+    closeSync(openSync(file, "a", 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      try {
+        chmodSync(f, 0o600);
+      } catch {
+        // not there (yet): created with the database's mode
+      }
+    }
+  }
   const writer = new Database(file);
   try {
     writer.pragma("journal_mode = WAL");
