@@ -3,6 +3,7 @@
 // Values travel as text on the wire and in the store; here they are checked
 // and normalised so that what is stored always parses as its declared type.
 import { validateCharmConfigKey, validateModelConfigKey } from "./names.js";
+import { q } from "./quote.js";
 
 export type OptionType = "string" | "int" | "float" | "boolean";
 export const OPTION_TYPES: readonly OptionType[] = ["string", "int", "float", "boolean"];
@@ -32,20 +33,20 @@ export function coerceOptionValue(type: OptionType, value: string): { value: str
     case "int": {
       const t = value.trim();
       if (!/^[+-]?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) {
-        return { error: `expected an integer, got "${value}"` };
+        return { error: `expected an integer, got ${q(value)}` };
       }
       return { value: String(Number(t)) };
     }
     case "float": {
       const t = value.trim();
       const n = Number(t);
-      if (t === "" || !Number.isFinite(n)) return { error: `expected a number, got "${value}"` };
+      if (t === "" || !Number.isFinite(n)) return { error: `expected a number, got ${q(value)}` };
       return { value: String(n) };
     }
     case "boolean":
       if (TRUE_WORDS.has(value.trim())) return { value: "true" };
       if (FALSE_WORDS.has(value.trim())) return { value: "false" };
-      return { error: `expected true or false, got "${value}"` };
+      return { error: `expected true or false, got ${q(value)}` };
   }
 }
 
@@ -74,17 +75,17 @@ export function applyCharmConfig(
   const problems: ConfigProblems = [];
   const values = { ...current };
   for (const key of unset) {
-    if (!options[key]) problems.push({ key, description: `unknown option "${key}"` });
+    if (!options[key]) problems.push({ key, description: `unknown option ${q(key)}` });
     else delete values[key];
   }
   for (const [key, raw] of Object.entries(set)) {
     const option = options[key];
     if (!option) {
-      problems.push({ key, description: `unknown option "${key}"` });
+      problems.push({ key, description: `unknown option ${q(key)}` });
       continue;
     }
     const coerced = coerceOptionValue(option.type, raw);
-    if ("error" in coerced) problems.push({ key, description: `option "${key}": ${coerced.error}` });
+    if ("error" in coerced) problems.push({ key, description: `option ${q(key)}: ${coerced.error}` });
     else values[key] = coerced.value;
   }
   return problems.length ? { problems } : { values };
@@ -113,10 +114,10 @@ export function validateCharmOptions(options: CharmOptions): string | undefined 
   for (const [key, option] of Object.entries(options)) {
     const badKey = validateCharmConfigKey(key);
     if (badKey) return badKey;
-    if (!isOptionType(option.type)) return `option "${key}" has unknown type "${option.type}"`;
+    if (!isOptionType(option.type)) return `option ${q(key)} has unknown type "${option.type}"`;
     if (option.default !== undefined) {
       const coerced = coerceOptionValue(option.type, option.default);
-      if ("error" in coerced) return `option "${key}" default: ${coerced.error}`;
+      if ("error" in coerced) return `option ${q(key)} default: ${coerced.error}`;
       option.default = coerced.value;
     }
   }
@@ -143,7 +144,7 @@ function checkLoggingConfig(value: string): string | undefined {
     .filter(Boolean)) {
     const eq = part.indexOf("=");
     if (eq <= 0 || !LOG_LEVELS.includes(part.slice(eq + 1).toUpperCase())) {
-      return `expected "<module>=LEVEL;..." with LEVEL one of ${LOG_LEVELS.join(", ")}, got "${part}"`;
+      return `expected "<module>=LEVEL;..." with LEVEL one of ${LOG_LEVELS.join(", ")}, got ${q(part)}`;
     }
   }
   return undefined;
@@ -189,7 +190,7 @@ export const READ_ONLY_MODEL_KEYS = ["name", "uuid", "type"];
 export function checkModelConfigValue(key: string, value: string): { value: string } | { error: string } {
   const badKey = validateModelConfigKey(key);
   if (badKey) return { error: badKey };
-  if (READ_ONLY_MODEL_KEYS.includes(key)) return { error: `"${key}" is read-only` };
+  if (READ_ONLY_MODEL_KEYS.includes(key)) return { error: `${q(key)} is read-only` };
   const known = MODEL_CONFIG_KEYS[key];
   const problem = known?.check?.(value);
   if (problem) return { error: problem };
@@ -206,7 +207,7 @@ export function applyModelConfig(
   const problems: ConfigProblems = [];
   const values = { ...current };
   for (const key of unset) {
-    if (READ_ONLY_MODEL_KEYS.includes(key)) problems.push({ key, description: `"${key}" is read-only` });
+    if (READ_ONLY_MODEL_KEYS.includes(key)) problems.push({ key, description: `${q(key)} is read-only` });
     else delete values[key];
   }
   for (const [key, raw] of Object.entries(set)) {

@@ -3,6 +3,7 @@
 // between the two worlds without renaming. Every validator returns a
 // description of what is wrong, or undefined when the value is fine, so the
 // caller decides which field to blame.
+import { q } from "./quote.js";
 
 const MODEL_NAME_RE = /^[a-z0-9]+[a-z0-9-]*$/;
 const APPLICATION_NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
@@ -19,9 +20,9 @@ export const MAX_CONFIG_KEY = 128;
 
 export function validateModelName(name: string): string | undefined {
   if (!name) return "a model name is required";
-  if (name.length > MAX_MODEL_NAME) return `model name "${name}" is longer than ${MAX_MODEL_NAME} characters`;
+  if (name.length > MAX_MODEL_NAME) return `model name ${q(name)} is longer than ${MAX_MODEL_NAME} characters`;
   if (!MODEL_NAME_RE.test(name) || name.endsWith("-")) {
-    return `"${name}" is not a valid model name: use lower-case letters, digits and '-', not ending with '-'`;
+    return `${q(name)} is not a valid model name: use lower-case letters, digits and '-', not ending with '-'`;
   }
   return undefined;
 }
@@ -30,10 +31,10 @@ export function validateModelName(name: string): string | undefined {
 export function validateApplicationName(name: string): string | undefined {
   if (!name) return "an application name is required";
   if (name.length > MAX_APPLICATION_NAME) {
-    return `application name "${name}" is longer than ${MAX_APPLICATION_NAME} characters`;
+    return `application name ${q(name)} is longer than ${MAX_APPLICATION_NAME} characters`;
   }
   if (!APPLICATION_NAME_RE.test(name)) {
-    return `"${name}" is not a valid application name: use lower-case letters, digits and '-', starting with a letter; no part after a '-' may be only digits`;
+    return `${q(name)} is not a valid application name: use lower-case letters, digits and '-', starting with a letter; no part after a '-' may be only digits`;
   }
   return undefined;
 }
@@ -45,9 +46,9 @@ export function validateCharmName(name: string): string | undefined {
 
 export function validateUserName(name: string): string | undefined {
   if (!name) return "a user name is required";
-  if (name.length > MAX_USER_NAME) return `user name "${name}" is longer than ${MAX_USER_NAME} characters`;
+  if (name.length > MAX_USER_NAME) return `user name ${q(name)} is longer than ${MAX_USER_NAME} characters`;
   if (!USER_NAME_RE.test(name)) {
-    return `"${name}" is not a valid user name: use letters, digits, '.', '+' and '-', starting with a letter and ending with a letter or digit`;
+    return `${q(name)} is not a valid user name: use letters, digits, '.', '+' and '-', starting with a letter and ending with a letter or digit`;
   }
   return undefined;
 }
@@ -55,7 +56,7 @@ export function validateUserName(name: string): string | undefined {
 export function validateMachineId(id: string): string | undefined {
   if (!id) return "a machine id is required";
   if (!MACHINE_ID_RE.test(id) || !Number.isSafeInteger(Number(id))) {
-    return `"${id}" is not a valid machine id: use a non-negative integer such as "0"`;
+    return `${q(id)} is not a valid machine id: use a non-negative integer such as "0"`;
   }
   return undefined;
 }
@@ -68,7 +69,7 @@ export interface UnitName {
 /** Parses "app/N"; returns a description of the problem for anything else. */
 export function parseUnitName(name: string): UnitName | string {
   const slash = name.lastIndexOf("/");
-  const bad = `"${name}" is not a valid unit name: use <application>/<number>, e.g. "wordpress/0"`;
+  const bad = `${q(name)} is not a valid unit name: use <application>/<number>, e.g. "wordpress/0"`;
   if (slash <= 0) return bad;
   const application = name.slice(0, slash);
   const num = name.slice(slash + 1);
@@ -91,7 +92,7 @@ export function unitName(application: string, number: number): string {
 export function validateCharmConfigKey(key: string): string | undefined {
   if (!key) return "an option name is required";
   if (key.length > MAX_CONFIG_KEY || !CHARM_CONFIG_KEY_RE.test(key)) {
-    return `"${key}" is not a valid option name: use letters, digits, '_', '.' and '-', starting with a letter`;
+    return `${q(key)} is not a valid option name: use letters, digits, '_', '.' and '-', starting with a letter`;
   }
   return undefined;
 }
@@ -100,14 +101,14 @@ export function validateCharmConfigKey(key: string): string | undefined {
 export function validateModelConfigKey(key: string): string | undefined {
   if (!key) return "a config key is required";
   if (key.length > MAX_CONFIG_KEY || !MODEL_CONFIG_KEY_RE.test(key)) {
-    return `"${key}" is not a valid model config key: use lower-case words joined by '-', e.g. "default-base"`;
+    return `${q(key)} is not a valid model config key: use lower-case words joined by '-', e.g. "default-base"`;
   }
   return undefined;
 }
 
 export function validateEndpointName(name: string): string | undefined {
   if (!name || !ENDPOINT_NAME_RE.test(name)) {
-    return `"${name}" is not a valid endpoint name: use lower-case letters, digits, '_' and '-', starting with a letter`;
+    return `${q(name)} is not a valid endpoint name: use lower-case letters, digits, '_' and '-', starting with a letter`;
   }
   return undefined;
 }

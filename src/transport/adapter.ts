@@ -27,6 +27,7 @@ import {
 } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import type { Logger } from "./log.js";
+import { checkRequestLimits } from "./limits.js";
 import { raceAbort } from "./signals.js";
 import { appendHeaders, errorToStatus, metadataToHeaders } from "./status.js";
 
@@ -216,7 +217,10 @@ class MalformedRequest {
 
 function decodeRequest(method: DescMethod, bytes: Buffer): AnyMessage | MalformedRequest {
   try {
-    return fromBinary(method.input, bytes);
+    const msg = fromBinary(method.input, bytes);
+    // Every message of every call, streams included, before any handler runs.
+    const over = checkRequestLimits(method.input, msg);
+    return over ? new MalformedRequest(over) : msg;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return new MalformedRequest(

@@ -15,7 +15,8 @@ const PW = { admin: "admin-pass-1234", bob: "bob-pass-5678", carol: "carol-pass-
 const asAdmin = { env: { FERRY_ADMIN_PASSWORD: PW.admin } };
 // The source pauses this long in every phase, so the migration can be
 // watched, written to and aborted while it runs.
-const SLOW = { env: { FERRY_ADMIN_PASSWORD: PW.admin, FERRY_MIGRATION_TEST_DELAY_MS: "600" } };
+const SLOW = { env: { FERRY_ADMIN_PASSWORD: PW.admin, FERRY_MIGRATION_TEST_DELAY_MS: "1000" } };
+// (1 s a phase: the checks made while a migration runs are a few CLI runs each, slower on a busy machine.)
 
 let admin: string; // bootstraps every controller
 let bob: string; // logged in to src only

@@ -1,0 +1,166 @@
+// Issue 11: hostile requests against a real ferryd. Each gets INVALID_ARGUMENT
+// with a BadRequest (never INTERNAL), an error small enough for any gRPC
+// client's trailer limit (16 KiB in grpc-core), nothing written, and the
+// health check keeps answering while it runs.
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
+import {
+  ModelService,
+  RemoveUnitsRequestSchema,
+  UpdateModelConfigRequestSchema,
+} from "../../gen/ts/ferry/v1/model_pb.js";
+import { Life } from "../../gen/ts/ferry/v1/resources_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../../gen/ts/google/rpc/status_pb.js";
+import { clientFor, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+
+let ctl: Ferryd;
+let token: string;
+
+beforeAll(async () => {
+  ctl = await startFerryd({ name: "limits" });
+  token = (await clientFor(ctl, ControllerService).login({ user: "admin", password: ctl.adminPassword })).token;
+  await clientFor(ctl, ModelService, token).createModel({ name: "web" });
+  await clientFor(ctl, ModelService, token).deployApplication({ model: "admin/web", charm: "postgresql" });
+}, 60_000);
+
+afterAll(async () => {
+  await ctl?.stop();
+  ctl?.cleanup();
+});
+
+interface RawAnswer {
+  code: number;
+  details: string;
+  /** Bytes of grpc-status-details-bin as sent (before base64). */
+  detailsBytes: number;
+  status?: ReturnType<typeof fromBinary<typeof StatusSchema>>;
+}
+
+/** A raw grpc-js call, so the test sees the trailers exactly as any client would. */
+function rawCall(method: string, body: Uint8Array): Promise<RawAnswer> {
+  const raw = new grpc.Client(ctl.address, grpc.credentials.createSsl(Buffer.from(ctl.caPem)), {
+    "grpc.ssl_target_name_override": "localhost",
+  });
+  const md = new grpc.Metadata();
+  md.set("authorization", `Bearer ${token}`);
+  return new Promise((resolve, reject) => {
+    raw.makeUnaryRequest(
+      method,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      md,
+      (err) => {
+        raw.close();
+        if (!err) return reject(new Error("expected the call to fail"));
+        const [bin] = err.metadata.get("grpc-status-details-bin") as Buffer[];
+        resolve({
+          code: err.code,
+          details: err.details,
+          detailsBytes: bin?.length ?? 0,
+          status: bin ? fromBinary(StatusSchema, bin) : undefined,
+        });
+      },
+    );
+  });
+}
+
+/** Health answers while `work` runs: the slowest of the checks made meanwhile, in ms. */
+async function healthDuring<T>(work: Promise<T>): Promise<{ result: T; slowestMs: number }> {
+  const health = new grpc.Client(ctl.address, grpc.credentials.createSsl(Buffer.from(ctl.caPem)), {
+    "grpc.ssl_target_name_override": "localhost",
+  });
+  let done = false;
+  let slowest = 0;
+  const probe = (async () => {
+    while (!done) {
+      const t = performance.now();
+      await new Promise<void>((resolve) =>
+        health.makeUnaryRequest(
+          "/grpc.health.v1.Health/Check",
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.alloc(0),
+          () => resolve(),
+        ),
+      );
+      slowest = Math.max(slowest, performance.now() - t);
+    }
+  })();
+  try {
+    const result = await work;
+    return { result, slowestMs: slowest };
+  } finally {
+    done = true;
+    await probe;
+    health.close();
+  }
+}
+
+function reasonOf(a: RawAnswer): string | undefined {
+  const info = a.status?.details.find((d) => d.typeUrl.endsWith("/google.rpc.ErrorInfo"));
+  return info ? fromBinary(ErrorInfoSchema, info.value).reason : undefined;
+}
+
+function fieldsOf(a: RawAnswer): string[] {
+  const br = a.status?.details.find((d) => d.typeUrl.endsWith("/google.rpc.BadRequest"));
+  return br ? fromBinary(BadRequestSchema, br.value).fieldViolations.map((v) => v.field) : [];
+}
+
+describe("bounded input", () => {
+  it("RemoveUnits with 100,000 names is refused before any work, with a small error", async () => {
+    const units = Array.from({ length: 100_000 }, (_, i) => `postgresql/${i}`);
+    const body = toBinary(RemoveUnitsRequestSchema, create(RemoveUnitsRequestSchema, { model: "admin/web", units }));
+    const { result: a, slowestMs } = await healthDuring(rawCall("/ferry.v1.ModelService/RemoveUnits", body));
+    expect(a.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(reasonOf(a)).toBe("REQUEST_LIMIT_EXCEEDED");
+    expect(fieldsOf(a)).toEqual(["units"]);
+    expect(a.details).toContain("at most 1000 entries per call, got 100000");
+    expect(a.detailsBytes + a.details.length).toBeLessThan(4096);
+    expect(slowestMs).toBeLessThan(200);
+    // Nothing was removed.
+    const st = (await clientFor(ctl, ModelService, token).getStatus({ model: "admin/web" })).status!;
+    expect(st.applications[0]!.units.map((u) => [u.name, u.life])).toEqual([["postgresql/0", Life.ALIVE]]);
+  }, 60_000);
+
+  it("UpdateModelConfig with 100,000 keys is refused, not INTERNAL", async () => {
+    const set = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`key-${i}`, "v"]));
+    const body = toBinary(
+      UpdateModelConfigRequestSchema,
+      create(UpdateModelConfigRequestSchema, { model: "admin/web", set }),
+    );
+    const { result: a, slowestMs } = await healthDuring(rawCall("/ferry.v1.ModelService/UpdateModelConfig", body));
+    expect(a.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(fieldsOf(a)).toEqual(["set"]);
+    expect(a.detailsBytes).toBeLessThan(4096);
+    expect(slowestMs).toBeLessThan(200);
+    const cfg = (await clientFor(ctl, ModelService, token).getModelConfig({ model: "admin/web" })).config;
+    expect(cfg["key-0"]).toBeUndefined();
+  }, 60_000);
+
+  it("a 1 MB name is quoted as a short prefix, in the message and in BadRequest", async () => {
+    const huge = "a".repeat(1_000_000);
+    for (const name of [huge, `${"a".repeat(60_000)}!`]) {
+      const err = await clientFor(ctl, ModelService, token)
+        .createModel({ name })
+        .then(
+          () => undefined,
+          (e: unknown) => ConnectError.from(e),
+        );
+      expect(err?.code).toBe(Code.InvalidArgument);
+      expect(err!.rawMessage.length).toBeLessThan(1100);
+      const violations = err!.findDetails(BadRequestSchema)[0]!.fieldViolations;
+      expect(violations[0]!.field).toBe("name");
+      expect(JSON.stringify(violations).length).toBeLessThan(1000);
+    }
+    const users = await clientFor(ctl, ControllerService, token)
+      .createUser({ name: "b".repeat(200_000), password: "long-enough-pw" })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((users as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((users as ConnectError).rawMessage.length).toBeLessThan(1100);
+  });
+});
