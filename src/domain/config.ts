@@ -66,6 +66,36 @@ export type ConfigProblems = { key: string; description: string }[];
  * key against the charm's options. Returns the new user values or every
  * problem found (all at once, so users fix them in one go).
  */
+/**
+ * Limits of one application's or one model's stored config (issue 11): every
+ * read of it must fit a response, whatever writes were accepted. Checked on
+ * the config as it would be after the write, before anything is committed.
+ */
+export const MAX_CONFIG_VALUE_BYTES = 64 * 1024;
+export const MAX_CONFIG_KEYS = 1000;
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function configBounds(values: Record<string, string>, problems: ConfigProblems): void {
+  const keys = Object.keys(values);
+  if (keys.length > MAX_CONFIG_KEYS) {
+    problems.push({ key: "", description: `at most ${MAX_CONFIG_KEYS} keys, this write would make ${keys.length}` });
+  }
+  let total = 0;
+  for (const k of keys) {
+    const bytes = Buffer.byteLength(values[k]!, "utf8");
+    if (bytes > MAX_CONFIG_VALUE_BYTES) {
+      problems.push({ key: k, description: `value of ${bytes} bytes; at most ${MAX_CONFIG_VALUE_BYTES}` });
+    }
+    total += bytes + Buffer.byteLength(k, "utf8");
+  }
+  if (total > MAX_CONFIG_BYTES) {
+    problems.push({
+      key: "",
+      description: `at most ${MAX_CONFIG_BYTES} bytes of config, this write would make ${total}`,
+    });
+  }
+}
+
 export function applyCharmConfig(
   options: CharmOptions,
   current: Record<string, string>,
@@ -88,6 +118,7 @@ export function applyCharmConfig(
     if ("error" in coerced) problems.push({ key, description: `option ${q(key)}: ${coerced.error}` });
     else values[key] = coerced.value;
   }
+  if (!problems.length) configBounds(values, problems);
   return problems.length ? { problems } : { values };
 }
 
@@ -215,6 +246,7 @@ export function applyModelConfig(
     if ("error" in checked) problems.push({ key, description: checked.error });
     else values[key] = checked.value;
   }
+  if (!problems.length) configBounds(values, problems);
   return problems.length ? { problems } : { values };
 }
 

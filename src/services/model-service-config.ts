@@ -21,7 +21,11 @@ import { clock, etagMismatch, liveModel, modelFor, type ModelServiceDeps } from 
 /** Problems from set go to "set.<key>", those from unset to "unset". */
 function updateProblems(problems: ConfigProblems, set: Record<string, string>) {
   return invalidArgument(
-    problems.map((p) => ({ field: p.key in set ? `set.${p.key}` : "unset", description: p.description })),
+    problems.map((p) => ({
+      // "" is the whole config (too many keys or bytes), which `set` is making.
+      field: p.key === "" ? "set" : p.key in set ? `set.${p.key}` : "unset",
+      description: p.description,
+    })),
   );
 }
 

@@ -164,3 +164,33 @@ describe("bounded input", () => {
     expect((users as ConnectError).rawMessage.length).toBeLessThan(1100);
   });
 });
+
+describe("bounded config", () => {
+  it("refuses a write that would take a model's config over 1 MiB, and every read still fits", async () => {
+    const models = clientFor(ctl, ModelService, token);
+    const chunk = "x".repeat(60_000);
+    let refused: ConnectError | undefined;
+    for (let i = 0; i < 30 && !refused; i++) {
+      const set = Object.fromEntries(Array.from({ length: 3 }, (_, j) => [`k${i}-${j}`, chunk]));
+      refused = await models.updateModelConfig({ model: "admin/web", set }).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    }
+    expect(refused?.code).toBe(Code.InvalidArgument);
+    expect(refused!.findDetails(BadRequestSchema)[0]!.fieldViolations[0]!.field).toBe("set");
+    expect(refused!.rawMessage).toMatch(/at most 1048576 bytes of config/);
+    // What was accepted before is still readable, and under the limit.
+    const cfg = (await models.getModelConfig({ model: "admin/web" })).config;
+    const total = Object.entries(cfg).reduce((n, [k, v]) => n + k.length + v.value.length, 0);
+    expect(total).toBeLessThanOrEqual(1024 * 1024 + 1000);
+    // A single value over 64 KiB is refused whole (the request limit).
+    const big = await models
+      .updateApplicationConfig({ model: "admin/web", application: "postgresql", set: { port: "1".repeat(70_000) } })
+      .then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    expect(big?.code).toBe(Code.InvalidArgument);
+  }, 60_000);
+});
