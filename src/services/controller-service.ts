@@ -1,12 +1,12 @@
 // ControllerService: identity, login, users and access, migration tokens,
 // backups.
 
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { setTimeout as delay } from "node:timers/promises";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { ControllerService, type UserSchema } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { ControllerAccess, ModelAccess } from "../../gen/ts/ferry/v1/resources_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   accessAfterRevoke,
   maxModelAccess,
@@ -22,7 +22,10 @@ import { principalOf, superuserOf, userOf } from "./context.js";
 import { alreadyExists, badField, ferryError, notFound, permissionDenied, unauthenticated } from "./errors.js";
 import { resolveIn } from "./model-access.js";
 import { liveModel } from "./model-service-support.js";
+import { FREE_FAILURES_PER_USER, LoginThrottle } from "./login-throttle.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
+import { peerAddressKey } from "../transport/index.js";
+import { RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 
 /** A node of the controller as GetControllerInfo shows it (cluster/cluster.ts NodeInfo). */
 export interface NodeView {
@@ -52,7 +55,10 @@ export interface ControllerServiceDeps {
    * password hash is on the machine at hand.
    */
   loginDelayMs?: number;
-  log?: { info(msg: string, fields?: Record<string, unknown>): void };
+  log?: {
+    info(msg: string, fields?: Record<string, unknown>): void;
+    warn(msg: string, fields?: Record<string, unknown>): void;
+  };
 }
 
 const CONTROLLER_ACCESS_TO_PROTO: Record<ControllerAccessLevel, ControllerAccess> = {
@@ -110,6 +116,7 @@ async function existingUser(store: Store, name: string, field = "user"): Promise
 
 export function createControllerService(deps: ControllerServiceDeps): ServiceImpl<typeof ControllerService> {
   const { store, controller } = deps;
+  const throttle = new LoginThrottle();
   return {
     // Streams a backup archive; lives in its own module (backup-service.ts).
     createBackup: createBackupHandler({ store, dataDir: deps.dataDir, controller, log: deps.log }),
@@ -146,6 +153,17 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
 
     async login(req, ctx) {
       if (!req.user) throw badField("user", "a user name is required");
+      const peer = ctx.values.get(peerAddressKey);
+      const wait = throttle.retryAfterMs(req.user, peer);
+      if (wait > 0) {
+        // Refused before the password is looked at: guessing costs the guesser time, not us CPU.
+        throw ferryError(
+          Code.ResourceExhausted,
+          "LOGIN_THROTTLED",
+          `too many failed logins from this address: try again in ${Math.ceil(wait / 1000)} s`,
+          [{ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(wait) }) }],
+        );
+      }
       if (deps.loginDelayMs) {
         await delay(deps.loginDelayMs, undefined, { signal: ctx.signal }).catch(() => undefined);
         if (ctx.signal.aborted) throw new ConnectError("the call ended before the login finished", Code.Canceled);
@@ -155,8 +173,18 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       // wrong password and the answer does not tell them apart.
       const ok = await verifyPassword(req.password, u?.passwordHash);
       if (!u || !ok || u.disabled) {
+        const failures = throttle.failed(req.user, peer);
+        if (failures === FREE_FAILURES_PER_USER + 1 || failures % 50 === 0) {
+          // Never the password; the user name as typed, cut short.
+          deps.log?.warn("login throttled after repeated failures", {
+            user: req.user.slice(0, 64),
+            peer,
+            failures,
+          });
+        }
         throw unauthenticated("invalid user name or password", "INVALID_CREDENTIALS");
       }
+      throttle.succeeded(req.user, peer);
       const token = newToken();
       const now = Date.now();
       const expiresAt = now + deps.tokenTtlMs;

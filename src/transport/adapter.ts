@@ -18,6 +18,8 @@ import {
 import {
   Code,
   ConnectError,
+  createContextKey,
+  createContextValues,
   createHandlerContext,
   createServiceImplSpec,
   type ContextValues,
@@ -59,7 +61,7 @@ type Incoming = AnyMessage | MalformedRequest;
 /** What all four grpc-js call kinds share (grpc-js does not export its name for it). */
 type SurfaceCall = Pick<
   grpc.ServerUnaryCall<Incoming, Buffer>,
-  "metadata" | "getDeadline" | "getHost" | "sendMetadata"
+  "metadata" | "getDeadline" | "getHost" | "getPeer" | "sendMetadata"
 > & { once(event: "cancelled", listener: () => void): unknown };
 type AnyImpl = Partial<ServiceImpl<DescService>>;
 
@@ -277,9 +279,21 @@ function startCall(call: SurfaceCall, service: DescService, method: DescMethod, 
     requestSignal: cancelled.signal,
     shutdownSignal: opts.shutdownSignal,
     requestHeader: metadataToHeaders(call.metadata),
-    contextValues: opts.contextValues?.(),
+    contextValues: (opts.contextValues?.() ?? createContextValues()).set(peerAddressKey, peerHost(call.getPeer())),
   });
   return ctx;
+}
+
+/** The caller's address without its port ("127.0.0.1", "::1"); "" when unknown. */
+export const peerAddressKey = createContextKey<string>("", { description: "peer address" });
+
+/** "ipv4:127.0.0.1:5000" / "ipv6:[::1]:5000" / "127.0.0.1:5000" -> the address alone. */
+function peerHost(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, "");
+  const bracketed = /^\[([^\]]+)\]/.exec(p);
+  if (bracketed) return bracketed[1]!;
+  const i = p.lastIndexOf(":");
+  return i > 0 && p.indexOf(":") === i ? p.slice(0, i) : p;
 }
 
 /** Response headers are optional; only send them when the handler set some. */

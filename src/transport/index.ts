@@ -1,6 +1,7 @@
 // The transport layer: everything between the wire and the service implementations.
 export {
   MAX_MESSAGE_BYTES,
+  peerAddressKey,
   registerService,
   registeredServices,
   type Authenticate,

@@ -4,7 +4,8 @@
 // health check keeps answering while it runs.
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import {
@@ -13,7 +14,7 @@ import {
   UpdateModelConfigRequestSchema,
 } from "../../gen/ts/ferry/v1/model_pb.js";
 import { Life } from "../../gen/ts/ferry/v1/resources_pb.js";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/ts/google/rpc/status_pb.js";
 import { clientFor, startFerryd, type Ferryd } from "../helpers/ferryd.js";
 
@@ -192,5 +193,47 @@ describe("bounded config", () => {
         (e: unknown) => ConnectError.from(e),
       );
     expect(big?.code).toBe(Code.InvalidArgument);
+  }, 60_000);
+});
+
+describe("password guessing", () => {
+  const loginFrom = (localAddress: string | undefined, user: string, password: string) => {
+    const transport = createGrpcTransport({
+      baseUrl: `https://${ctl.address}`,
+      nodeOptions: { ca: ctl.caPem, ...(localAddress ? { localAddress } : {}) },
+    });
+    return createClient(ControllerService, transport)
+      .login({ user, password })
+      .then(
+        (r) => r.token,
+        (e: unknown) => ConnectError.from(e),
+      );
+  };
+
+  it("slows a guesser down with RetryInfo; the right password from another address still works", async () => {
+    await clientFor(ctl, ControllerService, token).createUser({ name: "victim", password: "the-right-one" });
+    const answers: ConnectError[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await loginFrom("127.0.0.1", "victim", `guess-${i}`);
+      answers.push(r as ConnectError);
+    }
+    expect(answers.slice(0, 5).map((e) => e.code)).toEqual(Array(5).fill(Code.Unauthenticated));
+    const throttled = answers.slice(6);
+    for (const e of throttled) {
+      expect(e.code).toBe(Code.ResourceExhausted);
+      expect(e.findDetails(ErrorInfoSchema)[0]?.reason).toBe("LOGIN_THROTTLED");
+      const retry = e.findDetails(RetryInfoSchema)[0]?.retryDelay;
+      expect(Number(retry?.seconds ?? 0) * 1000 + (retry?.nanos ?? 0) / 1e6).toBeGreaterThan(0);
+    }
+    // Even the right password waits, from the guessing address...
+    expect(((await loginFrom("127.0.0.1", "victim", "the-right-one")) as ConnectError).code).toBe(
+      Code.ResourceExhausted,
+    );
+    // ...but not from another one.
+    expect(typeof (await loginFrom("127.0.0.2", "victim", "the-right-one"))).toBe("string");
+    // The log says so, without the passwords.
+    const log = ctl.output();
+    expect(log).toContain("login throttled after repeated failures");
+    expect(log).not.toContain("guess-");
   }, 60_000);
 });
