@@ -4,6 +4,7 @@
 // checksummed and later migrated, so building one must be deterministic.
 import { createHash } from "node:crypto";
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from "fflate";
+import { verifyZip } from "./zip-verify.js";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { isOptionType, validateCharmOptions, type CharmOptions } from "./config.js";
 import { validateCharmName, validateEndpointName } from "./names.js";
@@ -204,7 +205,7 @@ function parseYamlFile(name: string, text: string): { doc: unknown } | { error: 
   }
 }
 
-/** Reads a charm archive's metadata; returns what is wrong with it otherwise. */
+/** Reads a charm archive's metadata; returns what is wrong with it otherwise. For archives we built (samples). */
 export function parseCharmArchive(bytes: Uint8Array): { meta: CharmMeta } | { error: string } {
   if (bytes.length > MAX_CHARM_ARCHIVE) return { error: `archive is larger than ${MAX_CHARM_ARCHIVE} bytes` };
   let files: Record<string, Uint8Array>;
@@ -224,6 +225,33 @@ export function parseCharmArchive(bytes: Uint8Array): { meta: CharmMeta } | { er
     return { error: `not a valid zip archive: ${(e as Error).message}` };
   }
   if (tooBig) return { error: `${tooBig} is larger than ${MAX_YAML_FILE} bytes` };
+  return charmFromFiles(files);
+}
+
+/** Entries and declared unpacked bytes an uploaded charm may have. */
+export const MAX_CHARM_ENTRIES = 10_000;
+export const MAX_CHARM_UNPACKED = 256 * 1024 * 1024;
+
+/**
+ * An uploaded archive, trusted for nothing: every entry inflated off the
+ * event loop and never past its declared size, every CRC checked
+ * (./zip-verify.ts), then its metadata read.
+ */
+export async function verifyCharmArchive(bytes: Uint8Array): Promise<{ meta: CharmMeta } | { error: string }> {
+  if (bytes.length > MAX_CHARM_ARCHIVE) return { error: `archive is larger than ${MAX_CHARM_ARCHIVE} bytes` };
+  const checked = await verifyZip(
+    bytes,
+    { maxEntries: MAX_CHARM_ENTRIES, maxTotalBytes: MAX_CHARM_UNPACKED },
+    (name) => name === "metadata.yaml" || name === "config.yaml",
+  );
+  if ("error" in checked) return { error: `not a valid zip archive: ${checked.error}` };
+  for (const [name, data] of Object.entries(checked.files)) {
+    if (data.length > MAX_YAML_FILE) return { error: `${name} is larger than ${MAX_YAML_FILE} bytes` };
+  }
+  return charmFromFiles(checked.files);
+}
+
+function charmFromFiles(files: Record<string, Uint8Array>): { meta: CharmMeta } | { error: string } {
   const metaBytes = files["metadata.yaml"];
   if (!metaBytes) return { error: "archive has no metadata.yaml at its root" };
   const metaDoc = parseYamlFile("metadata.yaml", strFromU8(metaBytes));

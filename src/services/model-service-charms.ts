@@ -10,7 +10,7 @@ import {
   formatCharmUrl,
   MAX_CHARM_ARCHIVE,
   metaFromStored,
-  parseCharmArchive,
+  verifyCharmArchive,
   parseCharmUrl,
   storedMetadata,
   type CharmMeta,
@@ -180,7 +180,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
         );
       }
       const archive = Buffer.concat(chunks, size);
-      const parsed = parseCharmArchive(archive);
+      const parsed = await verifyCharmArchive(archive);
       if ("error" in parsed)
         throw invalidWithReason("INVALID_CHARM", "chunk", `invalid charm archive: ${parsed.error}`);
       const meta = parsed.meta;

@@ -29,7 +29,7 @@ import {
 } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import type { Logger } from "./log.js";
-import { checkRequestLimits } from "./limits.js";
+import { checkRequestLimits, precheckWire } from "./limits.js";
 import { raceAbort } from "./signals.js";
 import { appendHeaders, errorToStatus, metadataToHeaders } from "./status.js";
 
@@ -219,6 +219,8 @@ class MalformedRequest {
 
 function decodeRequest(method: DescMethod, bytes: Buffer): AnyMessage | MalformedRequest {
   try {
+    const early = precheckWire(method.input, bytes);
+    if (early) return new MalformedRequest(early);
     const msg = fromBinary(method.input, bytes);
     // Every message of every call, streams included, before any handler runs.
     const over = checkRequestLimits(method.input, msg);

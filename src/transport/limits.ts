@@ -9,6 +9,7 @@
 // bound what a message that fits can ask for: 100,000 unit names in one
 // RemoveUnits would otherwise be 100,000 lookups in one transaction.
 import { create, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 
@@ -101,11 +102,37 @@ function walk(desc: DescMessage, msg: Record<string, unknown>, prefix: string, o
   }
 }
 
-/** The error for a request over a limit, or undefined when it is within them all. */
-export function checkRequestLimits(desc: DescMessage, msg: Message): ConnectError | undefined {
+/**
+ * Before decoding: counts each top-level field's occurrences on the wire (a
+ * repeated or map field is one occurrence per entry) without building
+ * anything, so a request with 100,000 entries is refused in a few
+ * milliseconds instead of after decoding them all. Nested limits are checked
+ * on the decoded message.
+ */
+export function precheckWire(desc: DescMessage, bytes: Uint8Array): ConnectError | undefined {
+  const counts = new Map<number, number>();
+  const reader = new BinaryReader(bytes);
+  try {
+    while (reader.pos < reader.len) {
+      const [fieldNo, wireType] = reader.tag();
+      counts.set(fieldNo, (counts.get(fieldNo) ?? 0) + 1);
+      reader.skip(wireType);
+    }
+  } catch {
+    return undefined; // malformed: the decoder says how
+  }
   const out: Violation[] = [];
-  walk(desc, msg as unknown as Record<string, unknown>, "", out, 0);
-  if (!out.length) return undefined;
+  for (const f of desc.fields) {
+    if (f.fieldKind !== "list" && f.fieldKind !== "map") continue;
+    const n = counts.get(f.number) ?? 0;
+    const max = ITEM_OVERRIDES[`${desc.typeName}.${f.name}`] ?? MAX_ITEMS;
+    // Packed scalars are one occurrence for many entries: the decoded check covers them.
+    if (n > max) out.push({ field: f.name, description: `at most ${max} entries per call, got ${n}` });
+  }
+  return out.length ? limitError(out) : undefined;
+}
+
+function limitError(out: Violation[]): ConnectError {
   const message = `request over its limits: ${out.map((v) => `${v.field}: ${v.description}`).join("; ")}`;
   return new ConnectError(message, Code.InvalidArgument, undefined, [
     {
@@ -114,4 +141,11 @@ export function checkRequestLimits(desc: DescMessage, msg: Message): ConnectErro
     },
     { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: out }) },
   ]);
+}
+
+/** The error for a request over a limit, or undefined when it is within them all. */
+export function checkRequestLimits(desc: DescMessage, msg: Message): ConnectError | undefined {
+  const out: Violation[] = [];
+  walk(desc, msg as unknown as Record<string, unknown>, "", out, 0);
+  return out.length ? limitError(out) : undefined;
 }

@@ -2,7 +2,9 @@
 // with a BadRequest (never INTERNAL), an error small enough for any gRPC
 // client's trailer limit (16 KiB in grpc-core), nothing written, and the
 // health check keeps answering while it runs.
+import { createHash } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
+import { strToU8, zipSync } from "fflate";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -236,4 +238,53 @@ describe("password guessing", () => {
     expect(log).toContain("login throttled after repeated failures");
     expect(log).not.toContain("guess-");
   }, 60_000);
+});
+
+describe("charm archives that lie", () => {
+  /** A zip whose metadata.yaml declares 40 bytes but inflates to 64 MiB (its CRC left as for 40). */
+  function lyingArchive(): Uint8Array {
+    const zip = zipSync({ "metadata.yaml": new Uint8Array(64 * 1024 * 1024) }, { level: 9 });
+    const b = Buffer.from(zip);
+    const cd = b.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    b.writeUInt32LE(40, cd + 24); // central directory: uncompressed size
+    b.writeUInt32LE(40, 22); // local header too
+    return b;
+  }
+
+  async function* upload(bytes: Uint8Array) {
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    yield { data: { case: "metadata" as const, value: { model: "admin/web", size: BigInt(bytes.length), sha256 } } };
+    for (let i = 0; i < bytes.length; i += 1 << 20) {
+      yield { data: { case: "chunk" as const, value: bytes.subarray(i, i + (1 << 20)) } };
+    }
+  }
+
+  it("is refused after its declared size, with the controller answering meanwhile", async () => {
+    const models = clientFor(ctl, ModelService, token);
+    const bomb = lyingArchive();
+    const { result: err, slowestMs } = await healthDuring(
+      models.uploadCharm(upload(bomb)).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      ),
+    );
+    expect(err?.code).toBe(Code.InvalidArgument);
+    expect(err!.findDetails(ErrorInfoSchema)[0]?.reason).toBe("INVALID_CHARM");
+    expect(err!.rawMessage).toContain("metadata.yaml inflates to more than its declared 40 bytes");
+    expect(slowestMs).toBeLessThan(200);
+    // Nothing stored.
+    const charms = (await models.listCharms({ model: "admin/web" })).charms;
+    expect(charms.some((c) => c.url.startsWith("local:"))).toBe(false);
+  }, 60_000);
+
+  it("a wrong CRC is refused; an honest archive is taken", async () => {
+    const models = clientFor(ctl, ModelService, token);
+    const good = zipSync({ "metadata.yaml": strToU8("name: honest\nsummary: fine\n") });
+    const bad = Buffer.from(good);
+    const cd = bad.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    bad.writeUInt32LE((bad.readUInt32LE(cd + 16) ^ 1) >>> 0, cd + 16);
+    const crc = await models.uploadCharm(upload(bad)).catch((e: unknown) => ConnectError.from(e));
+    expect((crc as ConnectError).rawMessage).toContain("CRC-32 mismatch");
+    expect((await models.uploadCharm(upload(good))).charm?.url).toBe("local:honest-0");
+  });
 });
