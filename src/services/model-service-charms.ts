@@ -17,7 +17,7 @@ import {
 } from "../domain/charms.js";
 import { validateCharmName } from "../domain/names.js";
 import type { CharmInfoRow, Repos } from "../store/index.js";
-import { badField, ferryError, notFound } from "./errors.js";
+import { badField, ferryError, notFound, unavailable } from "./errors.js";
 import { toCharm, type CharmFacts } from "./model-mapping.js";
 import { clock, invalidWithReason, liveModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
 
@@ -117,6 +117,14 @@ export async function charmOf(tx: Repos, modelUuid: string, url: string): Promis
 
 type CharmHandlers = Pick<ServiceImpl<typeof ModelService>, "listCharms" | "uploadCharm">;
 
+/**
+ * Bytes of charm uploads this process may be receiving at once (declared
+ * sizes, reserved when an upload starts, released when it ends however it
+ * ends). More is refused with UNAVAILABLE + RetryInfo, UPLOADS_BUSY.
+ */
+export const MAX_UPLOAD_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+let uploadsInFlight = 0;
+
 export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
   const { store } = deps;
   return {
@@ -135,84 +143,100 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
     async uploadCharm(requests, ctx) {
       let model: Awaited<ReturnType<typeof modelFor>>["model"] | undefined;
       let size = 0;
-      let expected = "";
-      const hash = createHash("sha256");
-      const chunks: Uint8Array[] = [];
-      let received = 0;
-      for await (const msg of requests) {
-        if (!model) {
-          if (msg.data.case !== "metadata") {
-            throw badField("metadata", "the first message must carry the upload metadata (model, size, sha256)");
+      let reserved = 0;
+      try {
+        let expected = "";
+        const hash = createHash("sha256");
+        const chunks: Uint8Array[] = [];
+        let received = 0;
+        for await (const msg of requests) {
+          if (!model) {
+            if (msg.data.case !== "metadata") {
+              throw badField("metadata", "the first message must carry the upload metadata (model, size, sha256)");
+            }
+            const md = msg.data.value;
+            model = (await modelFor(deps, ctx, md.model, "write", true)).model;
+            size = Number(md.size);
+            if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_CHARM_ARCHIVE) {
+              throw badField("metadata.size", `must be between 1 and ${MAX_CHARM_ARCHIVE} bytes, got ${md.size}`);
+            }
+            expected = md.sha256.toLowerCase();
+            if (!/^[0-9a-f]{64}$/.test(expected)) {
+              throw badField("metadata.sha256", "must be the archive's SHA-256 as 64 hex digits");
+            }
+            // The whole declared size, held until the upload ends: uploads left
+            // open cannot take the controller's memory between them.
+            if (uploadsInFlight + size > MAX_UPLOAD_BYTES_IN_FLIGHT) {
+              throw unavailable(
+                "UPLOADS_BUSY",
+                `the controller is receiving ${uploadsInFlight} bytes of uploads already (at most ${MAX_UPLOAD_BYTES_IN_FLIGHT}); try again shortly`,
+                5000,
+              );
+            }
+            uploadsInFlight += size;
+            reserved = size;
+            continue;
           }
-          const md = msg.data.value;
-          model = (await modelFor(deps, ctx, md.model, "write", true)).model;
-          size = Number(md.size);
-          if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_CHARM_ARCHIVE) {
-            throw badField("metadata.size", `must be between 1 and ${MAX_CHARM_ARCHIVE} bytes, got ${md.size}`);
+          if (msg.data.case !== "chunk") throw badField("metadata", "metadata may only be sent once, first");
+          const chunk = msg.data.value;
+          if (chunk.length > MAX_CHUNK)
+            throw badField("chunk", `chunks must be at most ${MAX_CHUNK} bytes, got ${chunk.length}`);
+          received += chunk.length;
+          if (received > size) {
+            throw badField("metadata.size", `received more than the declared ${size} bytes`);
           }
-          expected = md.sha256.toLowerCase();
-          if (!/^[0-9a-f]{64}$/.test(expected)) {
-            throw badField("metadata.sha256", "must be the archive's SHA-256 as 64 hex digits");
-          }
-          continue;
+          hash.update(chunk);
+          chunks.push(chunk);
         }
-        if (msg.data.case !== "chunk") throw badField("metadata", "metadata may only be sent once, first");
-        const chunk = msg.data.value;
-        if (chunk.length > MAX_CHUNK)
-          throw badField("chunk", `chunks must be at most ${MAX_CHUNK} bytes, got ${chunk.length}`);
-        received += chunk.length;
-        if (received > size) {
-          throw badField("metadata.size", `received more than the declared ${size} bytes`);
+        if (!model) throw badField("metadata", "the upload was empty: send the metadata, then the archive in chunks");
+        if (received !== size) {
+          throw invalidWithReason("SIZE_MISMATCH", "metadata.size", `declared ${size} bytes but received ${received}`);
         }
-        hash.update(chunk);
-        chunks.push(chunk);
-      }
-      if (!model) throw badField("metadata", "the upload was empty: send the metadata, then the archive in chunks");
-      if (received !== size) {
-        throw invalidWithReason("SIZE_MISMATCH", "metadata.size", `declared ${size} bytes but received ${received}`);
-      }
-      const actual = hash.digest("hex");
-      if (actual !== expected) {
-        throw invalidWithReason(
-          "CHECKSUM_MISMATCH",
-          "metadata.sha256",
-          `SHA-256 mismatch: declared ${expected}, received archive has ${actual}; the archive was corrupted or the checksum is wrong`,
-        );
-      }
-      const archive = Buffer.concat(chunks, size);
-      const parsed = await verifyCharmArchive(archive);
-      if ("error" in parsed)
-        throw invalidWithReason("INVALID_CHARM", "chunk", `invalid charm archive: ${parsed.error}`);
-      const meta = parsed.meta;
-      const uuid = model.uuid;
-      const facts = await store.write(async (tx): Promise<CharmFacts> => {
-        await liveModel(tx, uuid);
-        const now = clock(deps);
-        const latest = await tx.charms.latestRevision(uuid, "local", meta.name);
-        const revision = latest ? latest.revision + 1 : 0;
-        const url = formatCharmUrl({ source: "local", name: meta.name, revision });
-        await tx.charms.insert({
-          modelUuid: uuid,
-          url,
-          name: meta.name,
-          revision,
-          source: "local",
-          metadata: JSON.stringify(storedMetadata(meta)),
-          sha256: actual,
-          size,
-          archive,
-          createdAt: now,
+        const actual = hash.digest("hex");
+        if (actual !== expected) {
+          throw invalidWithReason(
+            "CHECKSUM_MISMATCH",
+            "metadata.sha256",
+            `SHA-256 mismatch: declared ${expected}, received archive has ${actual}; the archive was corrupted or the checksum is wrong`,
+          );
+        }
+        const archive = Buffer.concat(chunks, size);
+        const parsed = await verifyCharmArchive(archive);
+        if ("error" in parsed)
+          throw invalidWithReason("INVALID_CHARM", "chunk", `invalid charm archive: ${parsed.error}`);
+        const meta = parsed.meta;
+        const uuid = model.uuid;
+        const facts = await store.write(async (tx): Promise<CharmFacts> => {
+          await liveModel(tx, uuid);
+          const now = clock(deps);
+          const latest = await tx.charms.latestRevision(uuid, "local", meta.name);
+          const revision = latest ? latest.revision + 1 : 0;
+          const url = formatCharmUrl({ source: "local", name: meta.name, revision });
+          await tx.charms.insert({
+            modelUuid: uuid,
+            url,
+            name: meta.name,
+            revision,
+            source: "local",
+            metadata: JSON.stringify(storedMetadata(meta)),
+            sha256: actual,
+            size,
+            archive,
+            createdAt: now,
+          });
+          await tx.logs.append(uuid, {
+            entity: "model",
+            level: "INFO",
+            module: "ferry.charms",
+            message: `charm ${url} uploaded (${size} bytes, sha256 ${actual})`,
+            time: now,
+          });
+          return { meta, revision, url, sha256: actual, size };
         });
-        await tx.logs.append(uuid, {
-          entity: "model",
-          level: "INFO",
-          module: "ferry.charms",
-          message: `charm ${url} uploaded (${size} bytes, sha256 ${actual})`,
-          time: now,
-        });
-        return { meta, revision, url, sha256: actual, size };
-      });
-      return { charm: toCharm(facts) };
+        return { charm: toCharm(facts) };
+      } finally {
+        uploadsInFlight -= reserved;
+      }
     },
   };
 }

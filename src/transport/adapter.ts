@@ -354,8 +354,33 @@ async function* readMessages<T>(stream: Readable, signal: AbortSignal): AsyncGen
   // the response half before the handler has written its answers.
   const it = stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator]();
   for (;;) {
-    const next = await raceAbort(it.next(), signal);
+    const next = await raceAbort(withIdleLimit(it.next()), signal);
     if (next.done) return;
     yield checkRequest(next.value as T | MalformedRequest);
   }
+}
+
+/**
+ * How long a client stream may send nothing (issue 11): an upload left open
+ * must not hold its buffers for ever. FERRY_STREAM_IDLE_MS for tests.
+ */
+export const STREAM_IDLE_MS = Number(process.env.FERRY_STREAM_IDLE_MS) || 60_000;
+
+function withIdleLimit<T>(next: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          adapterError(
+            `the client sent nothing for ${Math.round(STREAM_IDLE_MS / 1000)} s; the stream is closed`,
+            Code.DeadlineExceeded,
+            "STREAM_IDLE",
+          ),
+        ),
+      STREAM_IDLE_MS,
+    );
+    timer.unref();
+  });
+  return Promise.race([next, idle]).finally(() => clearTimeout(timer));
 }
