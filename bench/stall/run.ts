@@ -4,6 +4,7 @@
 // idle, measured in the same run. Goal: p99 under 100 ms for every one.
 // Usage: npm run bench:stall [-- --seconds N]
 import { createHash } from "node:crypto";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { zipSync } from "fflate";
@@ -19,7 +20,7 @@ import { clientFor, startFerryd, type Ferryd } from "../../test/helpers/ferryd.j
 const secondsArg = process.argv.indexOf("--seconds");
 const SECONDS = secondsArg >= 0 ? Number(process.argv[secondsArg + 1]) : 3;
 
-function grpcClient(ctl: Ferryd): grpc.Client {
+function grpcClient(ctl: Pick<Ferryd, "address" | "caPem">): grpc.Client {
   return new grpc.Client(ctl.address, grpc.credentials.createSsl(Buffer.from(ctl.caPem)), {
     "grpc.ssl_target_name_override": "localhost",
   });
@@ -46,10 +47,19 @@ function percentiles(xs: number[]): { p50: number; p99: number; max: number; n: 
   return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1]!, n: s.length };
 }
 
-/** Health check latencies for `seconds` while `hostile` runs again and again. */
+/**
+ * Health check latencies for `seconds`, measured in a worker thread of its
+ * own (so the hostile client's work in this thread cannot delay the probe),
+ * while `hostile` runs again and again here.
+ */
 async function probe(ctl: Ferryd, seconds: number, hostile?: () => Promise<unknown>) {
-  const health = grpcClient(ctl);
-  const until = Date.now() + seconds * 1000;
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { address: ctl.address, caPem: ctl.caPem, seconds },
+  });
+  const lat = new Promise<number[]>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
   let stop = false;
   const load = (async () => {
     let runs = 0;
@@ -59,6 +69,16 @@ async function probe(ctl: Ferryd, seconds: number, hostile?: () => Promise<unkno
     }
     return runs;
   })();
+  const latencies = await lat;
+  stop = true;
+  const runs = await load;
+  await worker.terminate();
+  return { ...percentiles(latencies), runs };
+}
+
+async function probeWorker(d: { address: string; caPem: string; seconds: number }): Promise<void> {
+  const health = grpcClient(d);
+  const until = Date.now() + d.seconds * 1000;
   const lat: number[] = [];
   while (Date.now() < until) {
     const t = performance.now();
@@ -66,10 +86,8 @@ async function probe(ctl: Ferryd, seconds: number, hostile?: () => Promise<unkno
     lat.push(performance.now() - t);
     await new Promise((r) => setTimeout(r, 5));
   }
-  stop = true;
-  const runs = await load;
   health.close();
-  return { ...percentiles(lat), runs };
+  parentPort!.postMessage(lat);
 }
 
 async function main(): Promise<void> {
@@ -148,4 +166,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else await probeWorker(workerData as { address: string; caPem: string; seconds: number });
