@@ -30,12 +30,13 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
-import { create, toBinary, type DescService } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type DescService, type Message } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
   createConnectRouter,
   createServiceImplSpec,
+  createContextValues,
   type ContextValues,
   type HandlerContext,
   type MethodImplSpec,
@@ -54,7 +55,8 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { MAX_MESSAGE_BYTES, type Authenticate } from "./adapter.js";
+import { MAX_MESSAGE_BYTES, peerAddressKey, type Authenticate } from "./adapter.js";
+import { checkRequestLimits } from "./limits.js";
 import type { CallTracker } from "./calllog.js";
 import type { Logger } from "./log.js";
 import { raceAbort } from "./signals.js";
@@ -231,6 +233,18 @@ function wrapService(mount: ConnectMount, logger: Logger): AnyImpl {
 
 type Impl<A, R> = (input: A, ctx: HandlerContext) => R;
 
+function limitsOrThrow(desc: DescMessage, msg: unknown): void {
+  const over = checkRequestLimits(desc, msg as Message);
+  if (over) throw over;
+}
+
+async function* checkedEach(input: AsyncIterable<unknown>, desc: DescMessage): AsyncIterable<unknown> {
+  for await (const m of input) {
+    limitsOrThrow(desc, m);
+    yield m;
+  }
+}
+
 function wrapMethod(spec: MethodImplSpec, authenticate: Authenticate | undefined, logger: Logger): unknown {
   const method = spec.method;
   const auth = async (ctx: HandlerContext) => {
@@ -246,8 +260,12 @@ function wrapMethod(spec: MethodImplSpec, authenticate: Authenticate | undefined
       return async (input: unknown, ctx: HandlerContext) => {
         const restore = guardProtocolHeaders(ctx);
         try {
+          // The same request limits as the gRPC path, before any work.
+          if (!streamed) limitsOrThrow(method.input, input);
           await auth(ctx);
-          const arg = streamed ? abortable(input as AsyncIterable<unknown>, ctx.signal) : input;
+          const arg = streamed
+            ? checkedEach(abortable(input as AsyncIterable<unknown>, ctx.signal), method.input)
+            : input;
           return await raceAbort(Promise.resolve(impl(arg, ctx)), ctx.signal);
         } catch (err) {
           throw fail(err, ctx);
@@ -265,8 +283,11 @@ function wrapMethod(spec: MethodImplSpec, authenticate: Authenticate | undefined
         let it: AsyncIterator<unknown> | undefined;
         let finished = false;
         try {
+          if (!streamed) limitsOrThrow(method.input, input);
           await auth(ctx);
-          const arg = streamed ? abortable(input as AsyncIterable<unknown>, ctx.signal) : input;
+          const arg = streamed
+            ? checkedEach(abortable(input as AsyncIterable<unknown>, ctx.signal), method.input)
+            : input;
           it = impl(arg, ctx)[Symbol.asyncIterator]();
           for (;;) {
             // As in the adapter: a handler blocked on something that ignores
@@ -421,7 +442,12 @@ function createRequestHandler(
     }
     let uReq;
     try {
-      uReq = withCancelReason(universalRequestFromNodeRequest(req, res, undefined, opts.contextValues?.()));
+      // The peer's address, as the gRPC path gives it (login throttling keys on it).
+      const values = (opts.contextValues?.() ?? createContextValues()).set(
+        peerAddressKey,
+        req.socket?.remoteAddress?.replace(/^::ffff:/, "") ?? "",
+      );
+      uReq = withCancelReason(universalRequestFromNodeRequest(req, res, undefined, values));
     } catch {
       // No :authority / Host: not a request a Connect client makes.
       code = Code.InvalidArgument;

@@ -7,7 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { strToU8, zipSync } from "fflate";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
 import {
@@ -129,6 +129,23 @@ describe("bounded input", () => {
     const st = (await clientFor(ctl, ModelService, token).getStatus({ model: "admin/web" })).status!;
     expect(st.applications[0]!.units.map((u) => [u.name, u.life])).toEqual([["postgresql/0", Life.ALIVE]]);
   }, 60_000);
+
+  it("the Connect protocol on the same port has the same limits", async () => {
+    const transport = createConnectTransport({
+      baseUrl: `https://${ctl.address}`,
+      httpVersion: "2",
+      nodeOptions: { ca: ctl.caPem },
+      interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))],
+    });
+    const err = await createClient(ModelService, transport)
+      .removeUnits({ model: "admin/web", units: Array.from({ length: 1001 }, (_, i) => `postgresql/${i}`) })
+      .then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    expect(err?.code).toBe(Code.InvalidArgument);
+    expect(err!.findDetails(ErrorInfoSchema)[0]?.reason).toBe("REQUEST_LIMIT_EXCEEDED");
+  });
 
   it("UpdateModelConfig with 100,000 keys is refused, not INTERNAL", async () => {
     const set = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`key-${i}`, "v"]));
