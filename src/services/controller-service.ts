@@ -1,12 +1,12 @@
 // ControllerService: identity, login, users and access, migration tokens,
 // backups.
 
-import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { setTimeout as delay } from "node:timers/promises";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { ControllerService, type UserSchema } from "../../gen/ts/ferry/v1/controller_pb.js";
 import { ControllerAccess, ModelAccess } from "../../gen/ts/ferry/v1/resources_pb.js";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   accessAfterRevoke,
   maxModelAccess,
@@ -19,13 +19,20 @@ import { validateUserName } from "../domain/names.js";
 import { isUniqueViolation, type Store, type UserRow } from "../store/index.js";
 import { createBackupHandler } from "./backup-service.js";
 import { principalOf, superuserOf, userOf } from "./context.js";
-import { alreadyExists, badField, ferryError, notFound, permissionDenied, unauthenticated } from "./errors.js";
+import {
+  alreadyExists,
+  badField,
+  ferryError,
+  notFound,
+  permissionDenied,
+  resourceExhausted,
+  unauthenticated,
+} from "./errors.js";
 import { resolveIn } from "./model-access.js";
 import { liveModel } from "./model-service-support.js";
 import { FREE_FAILURES_PER_USER, LoginThrottle } from "./login-throttle.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 import { peerAddressKey } from "../transport/index.js";
-import { RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 
 /** A node of the controller as GetControllerInfo shows it (cluster/cluster.ts NodeInfo). */
 export interface NodeView {
@@ -157,11 +164,10 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       const wait = throttle.retryAfterMs(req.user, peer);
       if (wait > 0) {
         // Refused before the password is looked at: guessing costs the guesser time, not us CPU.
-        throw ferryError(
-          Code.ResourceExhausted,
+        throw resourceExhausted(
           "LOGIN_THROTTLED",
           `too many failed logins from this address: try again in ${Math.ceil(wait / 1000)} s`,
-          [{ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(wait) }) }],
+          wait,
         );
       }
       if (deps.loginDelayMs) {

@@ -34,11 +34,6 @@ export function clip(text: string, max: number): string {
   return text.slice(0, Math.max(0, max - note.length)) + note;
 }
 
-/** A user-supplied value in a message: quoted, at most a short prefix of it. */
-export function quoted(value: string, max = 64): string {
-  return `"${clip(value, max)}"`;
-}
-
 function errorInfo(reason: string, metadata: Record<string, string> = {}) {
   const clipped = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [clip(k, MAX_FIELD), clip(v, 256)]));
   return {
@@ -134,6 +129,13 @@ export function failedPrecondition(
     ? [{ desc: PreconditionFailureSchema, value: create(PreconditionFailureSchema, { violations: fitted }) }]
     : [];
   return ferryError(Code.FailedPrecondition, reason, message, extra);
+}
+
+/** RESOURCE_EXHAUSTED with RetryInfo: the caller has asked too often; try again after the delay. */
+export function resourceExhausted(reason: string, message: string, retryMs: number): ConnectError {
+  return ferryError(Code.ResourceExhausted, reason, message, [
+    { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(retryMs) }) },
+  ]);
 }
 
 /** UNAVAILABLE with RetryInfo: try again later. */

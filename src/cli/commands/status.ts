@@ -1,14 +1,12 @@
 // status: one render, or re-rendered every interval with --watch.
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { FullStatusSchema } from "../../../gen/ts/ferry/v1/model_pb.js";
 import { fetchStatus } from "../../client/status.js";
 import { colorWanted } from "../color.js";
 import type { CliContext, ModelTarget, Session } from "../context.js";
 import { CliError } from "../errors.js";
 import { structured } from "../output/format.js";
 import { statusDocument } from "../output/status-doc.js";
-import { filterStatus } from "../output/status-filter.js";
+import { checkSelectors, filterStatus } from "../output/status-filter.js";
 import { statusShort } from "../output/status-short.js";
 import { statusTable } from "../output/status-table.js";
 import type { Opts } from "../run.js";
@@ -69,7 +67,7 @@ export async function status(ctx: CliContext, opts: Opts, selectors: string[] = 
   }
   const color = (format === "tabular" || SHORT_FORMATS.includes(format)) && colorWanted(process.stdout);
   const view: View = { format, color, selectors: selectors.map((s) => s.trim()), relations: opts.relations !== false };
-  filterStatus(create(FullStatusSchema), view.selectors); // a bad selector fails before any call
+  checkSelectors(view.selectors);
   const interval = opts.watch ? parseInterval(String(opts.watch)) : undefined;
   const target = await ctx.modelTarget(opts.model);
   const session = await ctx.session(target.controller);

@@ -66,6 +66,11 @@ export interface FilterResult {
   unmatched: string[];
 }
 
+/** Throws the CliError for a selector that could never match (before any call is made). */
+export function checkSelectors(selectors: string[]): void {
+  for (const s of selectors) compile(s);
+}
+
 /** The part of `status` the selectors pick; the whole of it when there are none. */
 export function filterStatus(status: FullStatus, selectors: string[]): FilterResult {
   if (!selectors.length) return { status, unmatched: [] };

@@ -1,15 +1,11 @@
 // `ferry status --format short` (also `oneline` and `line`, as the reference
 // names it): one line per unit, for eyes and for grep.
 //   - wordpress/0: 10.0.0.3 (agent:idle, workload:active)
-import pc from "picocolors";
 import type { FullStatus } from "../../../gen/ts/ferry/v1/model_pb.js";
-
-const GOOD = new Set(["active", "idle"]);
-const BAD = new Set(["blocked", "error", "lost", "failed"]);
+import { palette } from "./status-table.js";
 
 export function statusShort(status: FullStatus, opts: { color?: boolean } = {}): string {
-  const c = pc.createColors(Boolean(opts.color));
-  const paint = (v: string) => (GOOD.has(v) ? c.green(v) : BAD.has(v) ? c.red(v) : c.yellow(v));
+  const paint = palette(Boolean(opts.color)).status;
   const lines: string[] = [];
   for (const a of status.applications) {
     for (const u of a.units) {

@@ -20,7 +20,7 @@ function reportCell(w: WorkloadInfo | undefined): string {
 
 type Paint = (s: string) => string;
 
-interface Palette {
+export interface Palette {
   status(value: string): string;
   notes: Paint;
 }
@@ -38,7 +38,8 @@ const BUSY = new Set([
 ]);
 const BAD = new Set(["blocked", "error", "lost", "failed", "down", "terminated"]);
 
-function palette(color: boolean): Palette {
+/** Green for good, yellow for busy, red for bad: status values as `ferry status` colours them. */
+export function palette(color: boolean): Palette {
   const c = pc.createColors(color);
   return {
     status: (v) => (GOOD.has(v) ? c.green(v) : BUSY.has(v) ? c.yellow(v) : BAD.has(v) ? c.red(v) : v),
