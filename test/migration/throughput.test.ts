@@ -2,12 +2,25 @@
 // 20k units by default (CI-sized); FERRY_THROUGHPUT_UNITS=100000 for the
 // issue's size. The assertions only catch pathologies (quadratic work, a
 // whole-document buffer); the printed figures are what to compare.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { expect, it } from "vitest";
 import { exportModel } from "../../src/migration/export.js";
 import { generateModel, ModelImporter } from "../../src/store/index.js";
 import { ENGINES, openTestStore } from "../helpers/stores.js";
 
 const units = Number(process.env.FERRY_THROUGHPUT_UNITS ?? 20_000);
+
+// "Flat memory" is about what the import keeps alive, not about garbage the
+// collector has not reached yet: heapUsed sampled without a collection
+// swings by tens of MiB with GC timing (a CI run saw 67 MiB of garbage).
+// So each sample is taken after a full collection.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const liveHeap = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
 
 it.each(ENGINES)(
   `exports and imports a ${units}-unit model on %s`,
@@ -24,8 +37,9 @@ it.each(ENGINES)(
     const exp = await exportModel(src, g.uuid);
     const exportMs = performance.now() - t;
 
-    const heapBefore = process.memoryUsage().heapUsed;
+    const heapBefore = liveHeap();
     let heapPeak = heapBefore;
+    let chunks = 0;
     t = performance.now();
     const imp = new ModelImporter(dst, {
       modelUuid: g.uuid,
@@ -36,8 +50,9 @@ it.each(ENGINES)(
     });
     for await (const c of exp.chunks()) {
       await imp.write(c);
-      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+      if (++chunks % 4 === 0) heapPeak = Math.max(heapPeak, liveHeap());
     }
+    heapPeak = Math.max(heapPeak, liveHeap());
     await imp.finish();
     const importMs = performance.now() - t;
     await exp.close();
@@ -55,12 +70,14 @@ it.each(ENGINES)(
         `  export (digest pass) ${exportMs.toFixed(0)} ms  ${rate(exportMs)} rows/s\n` +
         `  stream + import      ${importMs.toFixed(0)} ms  ${rate(importMs)} rows/s\n` +
         `  re-export (validate) ${validateMs.toFixed(0)} ms  ${rate(validateMs)} rows/s\n` +
-        `  heap growth while importing ${((heapPeak - heapBefore) / 1048576).toFixed(0)} MiB`,
+        `  live heap growth while importing ${((heapPeak - heapBefore) / 1048576).toFixed(0)} MiB`,
     );
     expect([again.sha256, again.counts]).toEqual([exp.sha256, exp.counts]);
-    expect(rate(importMs)).toBeGreaterThan(20_000);
-    // Flat memory: nowhere near the document's size.
-    expect(heapPeak - heapBefore).toBeLessThan(Math.max(64 * 1048576, exp.size / 2));
+    // Quadratic work would be far below this on any machine; 2-3x slower CI
+    // machines are not.
+    expect(rate(importMs)).toBeGreaterThan(10_000);
+    // Flat memory: what stays alive is nowhere near the document's size.
+    expect(heapPeak - heapBefore).toBeLessThan(Math.max(16 * 1048576, exp.size / 4));
     await ts.cleanup();
     await td.cleanup();
   },
