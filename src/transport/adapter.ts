@@ -364,7 +364,8 @@ async function* readMessages<T>(stream: Readable, signal: AbortSignal): AsyncGen
  * How long a client stream may send nothing (issue 11): an upload left open
  * must not hold its buffers for ever. FERRY_STREAM_IDLE_MS for tests.
  */
-export const STREAM_IDLE_MS = Number(process.env.FERRY_STREAM_IDLE_MS) || 60_000;
+export const STREAM_IDLE_DEFAULT_MS = 60_000;
+export const STREAM_IDLE_MS = Number(process.env.FERRY_STREAM_IDLE_MS) || STREAM_IDLE_DEFAULT_MS;
 
 function withIdleLimit<T>(next: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

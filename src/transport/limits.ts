@@ -19,12 +19,18 @@ export const MAX_ITEMS = 1000;
 export const MAX_STRING_BYTES = 64 * 1024;
 
 /**
- * Fields that legitimately carry more: fully qualified field name -> items.
- * A model's users travel in the migration prechecks and import.
+ * Fields that legitimately carry more: fully qualified field name -> items
+ * (test/gen/proto-limits.test.ts checks that each names a real field). A
+ * model's users travel in the migration prechecks and import.
  */
-const ITEM_OVERRIDES: Record<string, number> = {
-  "ferry.v1.PrechecksRequest.users": 100_000,
+export const ITEM_OVERRIDES: Readonly<Record<string, number>> = {
+  "ferry.v1.MigratingModelInfo.users": 100_000,
 };
+
+/** Entries allowed in list or map field `f` of message `desc`. */
+export function itemLimit(desc: DescMessage, f: DescField): number {
+  return ITEM_OVERRIDES[`${desc.typeName}.${f.name}`] ?? MAX_ITEMS;
+}
 
 const STRING_OVERRIDES: Record<string, number> = {};
 
@@ -51,7 +57,7 @@ function walk(desc: DescMessage, msg: Record<string, unknown>, prefix: string, o
   for (const f of desc.fields) {
     const path = prefix ? `${prefix}.${f.name}` : f.name;
     const value = msg[f.localName];
-    const maxItems = ITEM_OVERRIDES[`${desc.typeName}.${f.name}`] ?? MAX_ITEMS;
+    const maxItems = itemLimit(desc, f);
     switch (f.fieldKind) {
       case "list": {
         const list = value as unknown[];
@@ -125,7 +131,7 @@ export function precheckWire(desc: DescMessage, bytes: Uint8Array): ConnectError
   for (const f of desc.fields) {
     if (f.fieldKind !== "list" && f.fieldKind !== "map") continue;
     const n = counts.get(f.number) ?? 0;
-    const max = ITEM_OVERRIDES[`${desc.typeName}.${f.name}`] ?? MAX_ITEMS;
+    const max = itemLimit(desc, f);
     // Packed scalars are one occurrence for many entries: the decoded check covers them.
     if (n > max) out.push({ field: f.name, description: `at most ${max} entries per call, got ${n}` });
   }

@@ -38,23 +38,32 @@ const (
 // connection.
 type AgentServiceClient interface {
 	// Exchanges an agent's tag and password for a token.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AgentLogin(ctx context.Context, in *AgentLoginRequest, opts ...grpc.CallOption) (*AgentLoginResponse, error)
 	// Reports the agent's status.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ReportStatus(ctx context.Context, in *ReportStatusRequest, opts ...grpc.CallOption) (*ReportStatusResponse, error)
 	// Streams the migration status of the agent's model on every change.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchMigrationStatus(ctx context.Context, in *WatchMigrationStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMigrationStatusResponse], error)
 	// Reports that the agent completed (or failed) a migration phase.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ReportMigrationMinion(ctx context.Context, in *ReportMigrationMinionRequest, opts ...grpc.CallOption) (*ReportMigrationMinionResponse, error)
 	// Unit agents: delivers workload reports, oldest first. Idempotent by
 	// sequence number: a report at or below the last accepted one is
 	// acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
 	// while the model is migrating; the agent keeps them and sends them again.
+	// Limits: the request at most 4 MiB; `reports` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	ReportWorkload(ctx context.Context, in *ReportWorkloadRequest, opts ...grpc.CallOption) (*ReportWorkloadResponse, error)
 	// Machine agents: streams the units assigned to the machine, at once and on
 	// every change.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchMachineUnits(ctx context.Context, in *WatchMachineUnitsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMachineUnitsResponse], error)
 	// Machine agents: gives a unit on the machine new credentials (the
 	// controller generates the password and keeps only its hash).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ProvisionUnit(ctx context.Context, in *ProvisionUnitRequest, opts ...grpc.CallOption) (*ProvisionUnitResponse, error)
 }
 
@@ -164,23 +173,32 @@ func (c *agentServiceClient) ProvisionUnit(ctx context.Context, in *ProvisionUni
 // connection.
 type AgentServiceServer interface {
 	// Exchanges an agent's tag and password for a token.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AgentLogin(context.Context, *AgentLoginRequest) (*AgentLoginResponse, error)
 	// Reports the agent's status.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ReportStatus(context.Context, *ReportStatusRequest) (*ReportStatusResponse, error)
 	// Streams the migration status of the agent's model on every change.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchMigrationStatus(*WatchMigrationStatusRequest, grpc.ServerStreamingServer[WatchMigrationStatusResponse]) error
 	// Reports that the agent completed (or failed) a migration phase.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ReportMigrationMinion(context.Context, *ReportMigrationMinionRequest) (*ReportMigrationMinionResponse, error)
 	// Unit agents: delivers workload reports, oldest first. Idempotent by
 	// sequence number: a report at or below the last accepted one is
 	// acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
 	// while the model is migrating; the agent keeps them and sends them again.
+	// Limits: the request at most 4 MiB; `reports` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	ReportWorkload(context.Context, *ReportWorkloadRequest) (*ReportWorkloadResponse, error)
 	// Machine agents: streams the units assigned to the machine, at once and on
 	// every change.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchMachineUnits(*WatchMachineUnitsRequest, grpc.ServerStreamingServer[WatchMachineUnitsResponse]) error
 	// Machine agents: gives a unit on the machine new credentials (the
 	// controller generates the password and keeps only its hash).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ProvisionUnit(context.Context, *ProvisionUnitRequest) (*ProvisionUnitResponse, error)
 	mustEmbedUnimplementedAgentServiceServer()
 }

@@ -43,35 +43,50 @@ type ControllerServiceClient interface {
 	// Returns the controller's identity: name, UUID, version, cloud, API
 	// addresses and CA. Needs no authentication, so a client can verify a
 	// controller's CA fingerprint before it logs in.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetControllerInfo(ctx context.Context, in *GetControllerInfoRequest, opts ...grpc.CallOption) (*GetControllerInfoResponse, error)
 	// Exchanges a user name and password for a bearer token. The only RPC of
 	// this service callable without a token.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB;
+	//
+	//	repeated wrong passwords are throttled per address and per user
+	//	(RESOURCE_EXHAUSTED, LOGIN_THROTTLED, with RetryInfo).
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// Revokes the token the call was made with.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
 	// Returns the calling user and their controller access.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
 	// Adds a user (superuser only).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CreateUser(ctx context.Context, in *CreateUserRequest, opts ...grpc.CallOption) (*CreateUserResponse, error)
 	// Lists users (superuser: all; others: themselves).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
 	// Sets a user's password (your own, or anyone's as superuser). Revokes the
 	// user's other tokens.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	SetUserPassword(ctx context.Context, in *SetUserPasswordRequest, opts ...grpc.CallOption) (*SetUserPasswordResponse, error)
 	// Grants a user access to a model (model admin or superuser). Raises the
 	// access to the given level; never lowers it.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GrantModelAccess(ctx context.Context, in *GrantModelAccessRequest, opts ...grpc.CallOption) (*GrantModelAccessResponse, error)
 	// Revokes a user's access to a model down to the level below the one named
 	// (revoking "read" removes access entirely), as the reference does.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	RevokeModelAccess(ctx context.Context, in *RevokeModelAccessRequest, opts ...grpc.CallOption) (*RevokeModelAccessResponse, error)
 	// Sets a user's controller access (superuser only).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	SetControllerAccess(ctx context.Context, in *SetControllerAccessRequest, opts ...grpc.CallOption) (*SetControllerAccessResponse, error)
 	// Issues a token that lets a source controller run the destination side of
 	// one model's migration (superuser only). Bound to the model UUID and the
 	// source controller, expiring, valid only for MigrationTargetService.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CreateMigrationToken(ctx context.Context, in *CreateMigrationTokenRequest, opts ...grpc.CallOption) (*CreateMigrationTokenResponse, error)
 	// Streams a consistent backup of the controller (superuser only): its
 	// database, CA and config, as an archive in chunks of at most 1 MiB.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CreateBackup(ctx context.Context, in *CreateBackupRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateBackupResponse], error)
 }
 
@@ -222,35 +237,50 @@ type ControllerServiceServer interface {
 	// Returns the controller's identity: name, UUID, version, cloud, API
 	// addresses and CA. Needs no authentication, so a client can verify a
 	// controller's CA fingerprint before it logs in.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetControllerInfo(context.Context, *GetControllerInfoRequest) (*GetControllerInfoResponse, error)
 	// Exchanges a user name and password for a bearer token. The only RPC of
 	// this service callable without a token.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB;
+	//
+	//	repeated wrong passwords are throttled per address and per user
+	//	(RESOURCE_EXHAUSTED, LOGIN_THROTTLED, with RetryInfo).
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// Revokes the token the call was made with.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
 	// Returns the calling user and their controller access.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
 	// Adds a user (superuser only).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error)
 	// Lists users (superuser: all; others: themselves).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
 	// Sets a user's password (your own, or anyone's as superuser). Revokes the
 	// user's other tokens.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	SetUserPassword(context.Context, *SetUserPasswordRequest) (*SetUserPasswordResponse, error)
 	// Grants a user access to a model (model admin or superuser). Raises the
 	// access to the given level; never lowers it.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GrantModelAccess(context.Context, *GrantModelAccessRequest) (*GrantModelAccessResponse, error)
 	// Revokes a user's access to a model down to the level below the one named
 	// (revoking "read" removes access entirely), as the reference does.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	RevokeModelAccess(context.Context, *RevokeModelAccessRequest) (*RevokeModelAccessResponse, error)
 	// Sets a user's controller access (superuser only).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	SetControllerAccess(context.Context, *SetControllerAccessRequest) (*SetControllerAccessResponse, error)
 	// Issues a token that lets a source controller run the destination side of
 	// one model's migration (superuser only). Bound to the model UUID and the
 	// source controller, expiring, valid only for MigrationTargetService.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CreateMigrationToken(context.Context, *CreateMigrationTokenRequest) (*CreateMigrationTokenResponse, error)
 	// Streams a consistent backup of the controller (superuser only): its
 	// database, CA and config, as an archive in chunks of at most 1 MiB.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CreateBackup(*CreateBackupRequest, grpc.ServerStreamingServer[CreateBackupResponse]) error
 	mustEmbedUnimplementedControllerServiceServer()
 }

@@ -37,15 +37,22 @@ type MigrationServiceClient interface {
 	// also superuser). Runs every precheck first and fails with
 	// FAILED_PRECONDITION and a PreconditionFailure listing every failed check.
 	// With dry_run it only runs the prechecks and returns the plan.
+	// Limits: the request at most 4 MiB; `target.addresses` at most 1,000
+	//
+	//	entries; any string field at most 64 KiB.
 	StartMigration(ctx context.Context, in *StartMigrationRequest, opts ...grpc.CallOption) (*StartMigrationResponse, error)
 	// Returns a migration by id, or the latest migration of a model.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetMigration(ctx context.Context, in *GetMigrationRequest, opts ...grpc.CallOption) (*GetMigrationResponse, error)
 	// Lists migrations, newest first.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListMigrations(ctx context.Context, in *ListMigrationsRequest, opts ...grpc.CallOption) (*ListMigrationsResponse, error)
 	// Streams a migration: its current state at once, then every phase and
 	// progress change, ending after a terminal phase.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchMigration(ctx context.Context, in *WatchMigrationRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMigrationResponse], error)
 	// Aborts a migration before its point of no return (SUCCESS).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AbortMigration(ctx context.Context, in *AbortMigrationRequest, opts ...grpc.CallOption) (*AbortMigrationResponse, error)
 }
 
@@ -127,15 +134,22 @@ type MigrationServiceServer interface {
 	// also superuser). Runs every precheck first and fails with
 	// FAILED_PRECONDITION and a PreconditionFailure listing every failed check.
 	// With dry_run it only runs the prechecks and returns the plan.
+	// Limits: the request at most 4 MiB; `target.addresses` at most 1,000
+	//
+	//	entries; any string field at most 64 KiB.
 	StartMigration(context.Context, *StartMigrationRequest) (*StartMigrationResponse, error)
 	// Returns a migration by id, or the latest migration of a model.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetMigration(context.Context, *GetMigrationRequest) (*GetMigrationResponse, error)
 	// Lists migrations, newest first.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListMigrations(context.Context, *ListMigrationsRequest) (*ListMigrationsResponse, error)
 	// Streams a migration: its current state at once, then every phase and
 	// progress change, ending after a terminal phase.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchMigration(*WatchMigrationRequest, grpc.ServerStreamingServer[WatchMigrationResponse]) error
 	// Aborts a migration before its point of no return (SUCCESS).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AbortMigration(context.Context, *AbortMigrationRequest) (*AbortMigrationResponse, error)
 	mustEmbedUnimplementedMigrationServiceServer()
 }

@@ -40,29 +40,53 @@ const (
 // (ControllerService.CreateMigrationToken) bound to one model UUID.
 type MigrationTargetServiceClient interface {
 	// Runs the destination's prechecks for a model and returns every failure.
+	// Limits: the request at most 4 MiB; `model.users` at most 100,000 entries;
+	//
+	//	any string field at most 64 KiB.
 	Prechecks(ctx context.Context, in *PrechecksRequest, opts ...grpc.CallOption) (*PrechecksResponse, error)
 	// Streams the model description (a header, then document chunks of at most
 	// 1 MiB) and imports it in "importing" mode, invisible to users.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `header.model.users`
+	//	at most 100,000 entries; any string field at most 64 KiB; the model
+	//	description at most 4 GiB.
 	Import(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportRequest, ImportResponse], error)
 	// Uploads one binary (charm archive or agent binary): a header, then chunks.
 	// Refused if the SHA-256 or size do not match the header.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+	//	most 64 KiB.
 	UploadBinary(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadBinaryRequest, UploadBinaryResponse], error)
 	// Checks the imported model against the export: entity counts and digest.
+	// Limits: the request at most 4 MiB; `entity_counts` at most 1,000 entries;
+	//
+	//	any string field at most 64 KiB.
 	Validate(ctx context.Context, in *ValidateRequest, opts ...grpc.CallOption) (*ValidateResponse, error)
 	// Activates the imported model: the commit point of the migration, one
 	// durable write.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	Activate(ctx context.Context, in *ActivateRequest, opts ...grpc.CallOption) (*ActivateResponse, error)
 	// Reports whether a model was imported and whether it was activated.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetImportState(ctx context.Context, in *GetImportStateRequest, opts ...grpc.CallOption) (*GetImportStateResponse, error)
 	// Removes a not-yet-activated imported model. Idempotent.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	Abort(ctx context.Context, in *AbortRequest, opts ...grpc.CallOption) (*AbortResponse, error)
 	// Returns the time of the latest log entry received for the model, so a
 	// log transfer can resume.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	LatestLogTime(ctx context.Context, in *LatestLogTimeRequest, opts ...grpc.CallOption) (*LatestLogTimeResponse, error)
 	// Streams log entries into the migrated model.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `entries` at most
+	//	1,000 entries; any string field at most 64 KiB.
 	TransferLogs(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[TransferLogsRequest, TransferLogsResponse], error)
 	// Ends the migration on the destination after the source reaped the model:
 	// the migration token for the model stops working. Idempotent.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CompleteMigration(ctx context.Context, in *CompleteMigrationRequest, opts ...grpc.CallOption) (*CompleteMigrationResponse, error)
 }
 
@@ -192,29 +216,53 @@ func (c *migrationTargetServiceClient) CompleteMigration(ctx context.Context, in
 // (ControllerService.CreateMigrationToken) bound to one model UUID.
 type MigrationTargetServiceServer interface {
 	// Runs the destination's prechecks for a model and returns every failure.
+	// Limits: the request at most 4 MiB; `model.users` at most 100,000 entries;
+	//
+	//	any string field at most 64 KiB.
 	Prechecks(context.Context, *PrechecksRequest) (*PrechecksResponse, error)
 	// Streams the model description (a header, then document chunks of at most
 	// 1 MiB) and imports it in "importing" mode, invisible to users.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `header.model.users`
+	//	at most 100,000 entries; any string field at most 64 KiB; the model
+	//	description at most 4 GiB.
 	Import(grpc.ClientStreamingServer[ImportRequest, ImportResponse]) error
 	// Uploads one binary (charm archive or agent binary): a header, then chunks.
 	// Refused if the SHA-256 or size do not match the header.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+	//	most 64 KiB.
 	UploadBinary(grpc.ClientStreamingServer[UploadBinaryRequest, UploadBinaryResponse]) error
 	// Checks the imported model against the export: entity counts and digest.
+	// Limits: the request at most 4 MiB; `entity_counts` at most 1,000 entries;
+	//
+	//	any string field at most 64 KiB.
 	Validate(context.Context, *ValidateRequest) (*ValidateResponse, error)
 	// Activates the imported model: the commit point of the migration, one
 	// durable write.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	Activate(context.Context, *ActivateRequest) (*ActivateResponse, error)
 	// Reports whether a model was imported and whether it was activated.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetImportState(context.Context, *GetImportStateRequest) (*GetImportStateResponse, error)
 	// Removes a not-yet-activated imported model. Idempotent.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	Abort(context.Context, *AbortRequest) (*AbortResponse, error)
 	// Returns the time of the latest log entry received for the model, so a
 	// log transfer can resume.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	LatestLogTime(context.Context, *LatestLogTimeRequest) (*LatestLogTimeResponse, error)
 	// Streams log entries into the migrated model.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `entries` at most
+	//	1,000 entries; any string field at most 64 KiB.
 	TransferLogs(grpc.ClientStreamingServer[TransferLogsRequest, TransferLogsResponse]) error
 	// Ends the migration on the destination after the source reaped the model:
 	// the migration token for the model stops working. Idempotent.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	CompleteMigration(context.Context, *CompleteMigrationRequest) (*CompleteMigrationResponse, error)
 	mustEmbedUnimplementedMigrationTargetServiceServer()
 }

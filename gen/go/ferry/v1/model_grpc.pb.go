@@ -61,65 +61,120 @@ const (
 // MODEL_MIGRATING and RetryInfo.
 type ModelServiceClient interface {
 	// Creates a model owned by the caller (or `owner`, for superusers).
+	// Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB; config values at most 64 KiB, and at most
+	//	1,000 keys and 1 MiB in all per model after the change.
 	CreateModel(ctx context.Context, in *CreateModelRequest, opts ...grpc.CallOption) (*CreateModelResponse, error)
 	// Lists the models the caller can see, ordered by owner and name.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
 	// Returns one model with its users and latest migration.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetModel(ctx context.Context, in *GetModelRequest, opts ...grpc.CallOption) (*GetModelResponse, error)
 	// Destroys a model and everything in it (model admin).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	DeleteModel(ctx context.Context, in *DeleteModelRequest, opts ...grpc.CallOption) (*DeleteModelResponse, error)
 	// Adds simulated machines; they become "started" shortly after.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AddMachines(ctx context.Context, in *AddMachinesRequest, opts ...grpc.CallOption) (*AddMachinesResponse, error)
 	// Uploads a local charm archive in chunks (a metadata message first, then
 	// chunks of at most 1 MiB). Returns the stored charm.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+	//	most 64 KiB; the archive at most 64 MiB, in chunks of at most 1 MiB;
+	//	uploads in progress may declare 256 MiB in all per controller process
+	//	(UNAVAILABLE, UPLOADS_BUSY, with RetryInfo).
 	UploadCharm(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadCharmRequest, UploadCharmResponse], error)
 	// Lists the charms available to a model: built-in samples and uploads.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListCharms(ctx context.Context, in *ListCharmsRequest, opts ...grpc.CallOption) (*ListCharmsResponse, error)
 	// Deploys an application from a charm, with units on new or given machines.
+	// Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB; config values at most 64 KiB, and at most
+	//	1,000 keys and 1 MiB in all per application after the change.
 	DeployApplication(ctx context.Context, in *DeployApplicationRequest, opts ...grpc.CallOption) (*DeployApplicationResponse, error)
 	// Adds units to an application.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AddUnits(ctx context.Context, in *AddUnitsRequest, opts ...grpc.CallOption) (*AddUnitsResponse, error)
 	// Removes units.
+	// Limits: the request at most 4 MiB; `units` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	RemoveUnits(ctx context.Context, in *RemoveUnitsRequest, opts ...grpc.CallOption) (*RemoveUnitsResponse, error)
 	// Removes an application: its relations at once, then its units (and
 	// their agents); the application is gone once its last unit is.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	RemoveApplication(ctx context.Context, in *RemoveApplicationRequest, opts ...grpc.CallOption) (*RemoveApplicationResponse, error)
 	// Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
 	// reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+	// Limits: the request at most 4 MiB; `machines` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	RemoveMachines(ctx context.Context, in *RemoveMachinesRequest, opts ...grpc.CallOption) (*RemoveMachinesResponse, error)
 	// Exposes an application (opens its ports to the outside world, in the
 	// reference; here the Exposed column of status).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ExposeApplication(ctx context.Context, in *ExposeApplicationRequest, opts ...grpc.CallOption) (*ExposeApplicationResponse, error)
 	// Unexposes an application.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	UnexposeApplication(ctx context.Context, in *UnexposeApplicationRequest, opts ...grpc.CallOption) (*UnexposeApplicationResponse, error)
 	// Relates two application endpoints with compatible interfaces and roles.
+	// Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	AddRelation(ctx context.Context, in *AddRelationRequest, opts ...grpc.CallOption) (*AddRelationResponse, error)
 	// Removes a relation.
+	// Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	RemoveRelation(ctx context.Context, in *RemoveRelationRequest, opts ...grpc.CallOption) (*RemoveRelationResponse, error)
 	// Returns an application's config with an etag.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetApplicationConfig(ctx context.Context, in *GetApplicationConfigRequest, opts ...grpc.CallOption) (*GetApplicationConfigResponse, error)
 	// Changes an application's config; refuses a stale etag with ABORTED.
+	// Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+	//
+	//	each; any string field at most 64 KiB; config values at most 64 KiB, and
+	//	at most 1,000 keys and 1 MiB in all per application after the change.
 	UpdateApplicationConfig(ctx context.Context, in *UpdateApplicationConfigRequest, opts ...grpc.CallOption) (*UpdateApplicationConfigResponse, error)
 	// Returns the model's config with an etag.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetModelConfig(ctx context.Context, in *GetModelConfigRequest, opts ...grpc.CallOption) (*GetModelConfigResponse, error)
 	// Changes the model's config; refuses a stale etag with ABORTED.
+	// Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+	//
+	//	each; any string field at most 64 KiB; config values at most 64 KiB, and
+	//	at most 1,000 keys and 1 MiB in all per model after the change.
 	UpdateModelConfig(ctx context.Context, in *UpdateModelConfigRequest, opts ...grpc.CallOption) (*UpdateModelConfigResponse, error)
 	// Returns the model's full status: model, machines, applications, units,
 	// relations. One message, so at most 4 MiB: a model of more than about
 	// 30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
 	// StreamStatus has no such limit.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetStatus(ctx context.Context, in *GetStatusRequest, opts ...grpc.CallOption) (*GetStatusResponse, error)
 	// Streams the full status: once at once, then on every change. Each update
 	// is one message, with GetStatus's size limit.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchStatus(ctx context.Context, in *WatchStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchStatusResponse], error)
 	// Returns the same status as GetStatus, one snapshot taken at once, as a
 	// stream of parts of at most 1 MiB each, for models of any size. The
 	// stream ends after the last part.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	StreamStatus(ctx context.Context, in *StreamStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamStatusResponse], error)
 	// Returns the status history of one entity ("machine-0", "unit-app-0",
 	// "application-app" or "model"), newest first.
+	// Limits: the request at most 4 MiB; `kinds` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	GetStatusHistory(ctx context.Context, in *GetStatusHistoryRequest, opts ...grpc.CallOption) (*GetStatusHistoryResponse, error)
 	// Streams the model's log entries, optionally following new ones.
+	// Limits: the request at most 4 MiB; `include`, `exclude`, `include_module`,
+	//
+	//	`exclude_module` at most 1,000 entries each; any string field at most 64
+	//	KiB.
 	StreamLogs(ctx context.Context, in *StreamLogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamLogsResponse], error)
 }
 
@@ -426,65 +481,120 @@ type ModelService_StreamLogsClient = grpc.ServerStreamingClient[StreamLogsRespon
 // MODEL_MIGRATING and RetryInfo.
 type ModelServiceServer interface {
 	// Creates a model owned by the caller (or `owner`, for superusers).
+	// Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB; config values at most 64 KiB, and at most
+	//	1,000 keys and 1 MiB in all per model after the change.
 	CreateModel(context.Context, *CreateModelRequest) (*CreateModelResponse, error)
 	// Lists the models the caller can see, ordered by owner and name.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
 	// Returns one model with its users and latest migration.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetModel(context.Context, *GetModelRequest) (*GetModelResponse, error)
 	// Destroys a model and everything in it (model admin).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	DeleteModel(context.Context, *DeleteModelRequest) (*DeleteModelResponse, error)
 	// Adds simulated machines; they become "started" shortly after.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AddMachines(context.Context, *AddMachinesRequest) (*AddMachinesResponse, error)
 	// Uploads a local charm archive in chunks (a metadata message first, then
 	// chunks of at most 1 MiB). Returns the stored charm.
+	// Limits: each request message at most 4 MiB, and the stream is closed after
+	//
+	//	60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+	//	most 64 KiB; the archive at most 64 MiB, in chunks of at most 1 MiB;
+	//	uploads in progress may declare 256 MiB in all per controller process
+	//	(UNAVAILABLE, UPLOADS_BUSY, with RetryInfo).
 	UploadCharm(grpc.ClientStreamingServer[UploadCharmRequest, UploadCharmResponse]) error
 	// Lists the charms available to a model: built-in samples and uploads.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ListCharms(context.Context, *ListCharmsRequest) (*ListCharmsResponse, error)
 	// Deploys an application from a charm, with units on new or given machines.
+	// Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB; config values at most 64 KiB, and at most
+	//	1,000 keys and 1 MiB in all per application after the change.
 	DeployApplication(context.Context, *DeployApplicationRequest) (*DeployApplicationResponse, error)
 	// Adds units to an application.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	AddUnits(context.Context, *AddUnitsRequest) (*AddUnitsResponse, error)
 	// Removes units.
+	// Limits: the request at most 4 MiB; `units` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	RemoveUnits(context.Context, *RemoveUnitsRequest) (*RemoveUnitsResponse, error)
 	// Removes an application: its relations at once, then its units (and
 	// their agents); the application is gone once its last unit is.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	RemoveApplication(context.Context, *RemoveApplicationRequest) (*RemoveApplicationResponse, error)
 	// Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
 	// reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+	// Limits: the request at most 4 MiB; `machines` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	RemoveMachines(context.Context, *RemoveMachinesRequest) (*RemoveMachinesResponse, error)
 	// Exposes an application (opens its ports to the outside world, in the
 	// reference; here the Exposed column of status).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	ExposeApplication(context.Context, *ExposeApplicationRequest) (*ExposeApplicationResponse, error)
 	// Unexposes an application.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	UnexposeApplication(context.Context, *UnexposeApplicationRequest) (*UnexposeApplicationResponse, error)
 	// Relates two application endpoints with compatible interfaces and roles.
+	// Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	AddRelation(context.Context, *AddRelationRequest) (*AddRelationResponse, error)
 	// Removes a relation.
+	// Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	RemoveRelation(context.Context, *RemoveRelationRequest) (*RemoveRelationResponse, error)
 	// Returns an application's config with an etag.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetApplicationConfig(context.Context, *GetApplicationConfigRequest) (*GetApplicationConfigResponse, error)
 	// Changes an application's config; refuses a stale etag with ABORTED.
+	// Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+	//
+	//	each; any string field at most 64 KiB; config values at most 64 KiB, and
+	//	at most 1,000 keys and 1 MiB in all per application after the change.
 	UpdateApplicationConfig(context.Context, *UpdateApplicationConfigRequest) (*UpdateApplicationConfigResponse, error)
 	// Returns the model's config with an etag.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetModelConfig(context.Context, *GetModelConfigRequest) (*GetModelConfigResponse, error)
 	// Changes the model's config; refuses a stale etag with ABORTED.
+	// Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+	//
+	//	each; any string field at most 64 KiB; config values at most 64 KiB, and
+	//	at most 1,000 keys and 1 MiB in all per model after the change.
 	UpdateModelConfig(context.Context, *UpdateModelConfigRequest) (*UpdateModelConfigResponse, error)
 	// Returns the model's full status: model, machines, applications, units,
 	// relations. One message, so at most 4 MiB: a model of more than about
 	// 30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
 	// StreamStatus has no such limit.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetStatus(context.Context, *GetStatusRequest) (*GetStatusResponse, error)
 	// Streams the full status: once at once, then on every change. Each update
 	// is one message, with GetStatus's size limit.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[WatchStatusResponse]) error
 	// Returns the same status as GetStatus, one snapshot taken at once, as a
 	// stream of parts of at most 1 MiB each, for models of any size. The
 	// stream ends after the last part.
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	StreamStatus(*StreamStatusRequest, grpc.ServerStreamingServer[StreamStatusResponse]) error
 	// Returns the status history of one entity ("machine-0", "unit-app-0",
 	// "application-app" or "model"), newest first.
+	// Limits: the request at most 4 MiB; `kinds` at most 1,000 entries; any
+	//
+	//	string field at most 64 KiB.
 	GetStatusHistory(context.Context, *GetStatusHistoryRequest) (*GetStatusHistoryResponse, error)
 	// Streams the model's log entries, optionally following new ones.
+	// Limits: the request at most 4 MiB; `include`, `exclude`, `include_module`,
+	//
+	//	`exclude_module` at most 1,000 entries each; any string field at most 64
+	//	KiB.
 	StreamLogs(*StreamLogsRequest, grpc.ServerStreamingServer[StreamLogsResponse]) error
 	mustEmbedUnimplementedModelServiceServer()
 }

@@ -84,6 +84,7 @@ class AgentServiceServicer:
 
     def AgentLogin(self, request, context):
         """Exchanges an agent's tag and password for a token.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -91,6 +92,7 @@ class AgentServiceServicer:
 
     def ReportStatus(self, request, context):
         """Reports the agent's status.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -98,6 +100,7 @@ class AgentServiceServicer:
 
     def WatchMigrationStatus(self, request, context):
         """Streams the migration status of the agent's model on every change.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -105,6 +108,7 @@ class AgentServiceServicer:
 
     def ReportMigrationMinion(self, request, context):
         """Reports that the agent completed (or failed) a migration phase.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -115,6 +119,8 @@ class AgentServiceServicer:
         sequence number: a report at or below the last accepted one is
         acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
         while the model is migrating; the agent keeps them and sends them again.
+        Limits: the request at most 4 MiB; `reports` at most 1,000 entries; any
+        string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -123,6 +129,7 @@ class AgentServiceServicer:
     def WatchMachineUnits(self, request, context):
         """Machine agents: streams the units assigned to the machine, at once and on
         every change.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,6 +138,7 @@ class AgentServiceServicer:
     def ProvisionUnit(self, request, context):
         """Machine agents: gives a unit on the machine new credentials (the
         controller generates the password and keeps only its hash).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

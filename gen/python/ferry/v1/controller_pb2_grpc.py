@@ -107,6 +107,7 @@ class ControllerServiceServicer:
         """Returns the controller's identity: name, UUID, version, cloud, API
         addresses and CA. Needs no authentication, so a client can verify a
         controller's CA fingerprint before it logs in.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -115,6 +116,9 @@ class ControllerServiceServicer:
     def Login(self, request, context):
         """Exchanges a user name and password for a bearer token. The only RPC of
         this service callable without a token.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB;
+        repeated wrong passwords are throttled per address and per user
+        (RESOURCE_EXHAUSTED, LOGIN_THROTTLED, with RetryInfo).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -122,6 +126,7 @@ class ControllerServiceServicer:
 
     def Logout(self, request, context):
         """Revokes the token the call was made with.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -129,6 +134,7 @@ class ControllerServiceServicer:
 
     def WhoAmI(self, request, context):
         """Returns the calling user and their controller access.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -136,6 +142,7 @@ class ControllerServiceServicer:
 
     def CreateUser(self, request, context):
         """Adds a user (superuser only).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -143,6 +150,7 @@ class ControllerServiceServicer:
 
     def ListUsers(self, request, context):
         """Lists users (superuser: all; others: themselves).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,6 +159,7 @@ class ControllerServiceServicer:
     def SetUserPassword(self, request, context):
         """Sets a user's password (your own, or anyone's as superuser). Revokes the
         user's other tokens.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -159,6 +168,7 @@ class ControllerServiceServicer:
     def GrantModelAccess(self, request, context):
         """Grants a user access to a model (model admin or superuser). Raises the
         access to the given level; never lowers it.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -167,6 +177,7 @@ class ControllerServiceServicer:
     def RevokeModelAccess(self, request, context):
         """Revokes a user's access to a model down to the level below the one named
         (revoking "read" removes access entirely), as the reference does.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -174,6 +185,7 @@ class ControllerServiceServicer:
 
     def SetControllerAccess(self, request, context):
         """Sets a user's controller access (superuser only).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +195,7 @@ class ControllerServiceServicer:
         """Issues a token that lets a source controller run the destination side of
         one model's migration (superuser only). Bound to the model UUID and the
         source controller, expiring, valid only for MigrationTargetService.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -191,6 +204,7 @@ class ControllerServiceServicer:
     def CreateBackup(self, request, context):
         """Streams a consistent backup of the controller (superuser only): its
         database, CA and config, as an archive in chunks of at most 1 MiB.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -73,6 +73,8 @@ class MigrationServiceServicer:
         also superuser). Runs every precheck first and fails with
         FAILED_PRECONDITION and a PreconditionFailure listing every failed check.
         With dry_run it only runs the prechecks and returns the plan.
+        Limits: the request at most 4 MiB; `target.addresses` at most 1,000
+        entries; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -80,6 +82,7 @@ class MigrationServiceServicer:
 
     def GetMigration(self, request, context):
         """Returns a migration by id, or the latest migration of a model.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -87,6 +90,7 @@ class MigrationServiceServicer:
 
     def ListMigrations(self, request, context):
         """Lists migrations, newest first.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -95,6 +99,7 @@ class MigrationServiceServicer:
     def WatchMigration(self, request, context):
         """Streams a migration: its current state at once, then every phase and
         progress change, ending after a terminal phase.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -102,6 +107,7 @@ class MigrationServiceServicer:
 
     def AbortMigration(self, request, context):
         """Aborts a migration before its point of no return (SUCCESS).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -97,6 +97,8 @@ class MigrationTargetServiceServicer:
 
     def Prechecks(self, request, context):
         """Runs the destination's prechecks for a model and returns every failure.
+        Limits: the request at most 4 MiB; `model.users` at most 100,000 entries;
+        any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -105,6 +107,10 @@ class MigrationTargetServiceServicer:
     def Import(self, request_iterator, context):
         """Streams the model description (a header, then document chunks of at most
         1 MiB) and imports it in "importing" mode, invisible to users.
+        Limits: each request message at most 4 MiB, and the stream is closed after
+        60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `header.model.users`
+        at most 100,000 entries; any string field at most 64 KiB; the model
+        description at most 4 GiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -113,6 +119,9 @@ class MigrationTargetServiceServicer:
     def UploadBinary(self, request_iterator, context):
         """Uploads one binary (charm archive or agent binary): a header, then chunks.
         Refused if the SHA-256 or size do not match the header.
+        Limits: each request message at most 4 MiB, and the stream is closed after
+        60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+        most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,6 +129,8 @@ class MigrationTargetServiceServicer:
 
     def Validate(self, request, context):
         """Checks the imported model against the export: entity counts and digest.
+        Limits: the request at most 4 MiB; `entity_counts` at most 1,000 entries;
+        any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -128,6 +139,7 @@ class MigrationTargetServiceServicer:
     def Activate(self, request, context):
         """Activates the imported model: the commit point of the migration, one
         durable write.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -135,6 +147,7 @@ class MigrationTargetServiceServicer:
 
     def GetImportState(self, request, context):
         """Reports whether a model was imported and whether it was activated.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -142,6 +155,7 @@ class MigrationTargetServiceServicer:
 
     def Abort(self, request, context):
         """Removes a not-yet-activated imported model. Idempotent.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,6 +164,7 @@ class MigrationTargetServiceServicer:
     def LatestLogTime(self, request, context):
         """Returns the time of the latest log entry received for the model, so a
         log transfer can resume.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -157,6 +172,9 @@ class MigrationTargetServiceServicer:
 
     def TransferLogs(self, request_iterator, context):
         """Streams log entries into the migrated model.
+        Limits: each request message at most 4 MiB, and the stream is closed after
+        60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `entries` at most
+        1,000 entries; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -165,6 +183,7 @@ class MigrationTargetServiceServicer:
     def CompleteMigration(self, request, context):
         """Ends the migration on the destination after the source reaped the model:
         the migration token for the model stops working. Idempotent.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

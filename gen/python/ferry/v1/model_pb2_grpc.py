@@ -184,6 +184,9 @@ class ModelServiceServicer:
 
     def CreateModel(self, request, context):
         """Creates a model owned by the caller (or `owner`, for superusers).
+        Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+        string field at most 64 KiB; config values at most 64 KiB, and at most
+        1,000 keys and 1 MiB in all per model after the change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -191,6 +194,7 @@ class ModelServiceServicer:
 
     def ListModels(self, request, context):
         """Lists the models the caller can see, ordered by owner and name.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -198,6 +202,7 @@ class ModelServiceServicer:
 
     def GetModel(self, request, context):
         """Returns one model with its users and latest migration.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -205,6 +210,7 @@ class ModelServiceServicer:
 
     def DeleteModel(self, request, context):
         """Destroys a model and everything in it (model admin).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -212,6 +218,7 @@ class ModelServiceServicer:
 
     def AddMachines(self, request, context):
         """Adds simulated machines; they become "started" shortly after.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -220,6 +227,11 @@ class ModelServiceServicer:
     def UploadCharm(self, request_iterator, context):
         """Uploads a local charm archive in chunks (a metadata message first, then
         chunks of at most 1 MiB). Returns the stored charm.
+        Limits: each request message at most 4 MiB, and the stream is closed after
+        60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+        most 64 KiB; the archive at most 64 MiB, in chunks of at most 1 MiB;
+        uploads in progress may declare 256 MiB in all per controller process
+        (UNAVAILABLE, UPLOADS_BUSY, with RetryInfo).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -227,6 +239,7 @@ class ModelServiceServicer:
 
     def ListCharms(self, request, context):
         """Lists the charms available to a model: built-in samples and uploads.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,6 +247,9 @@ class ModelServiceServicer:
 
     def DeployApplication(self, request, context):
         """Deploys an application from a charm, with units on new or given machines.
+        Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+        string field at most 64 KiB; config values at most 64 KiB, and at most
+        1,000 keys and 1 MiB in all per application after the change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,6 +257,7 @@ class ModelServiceServicer:
 
     def AddUnits(self, request, context):
         """Adds units to an application.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -248,6 +265,8 @@ class ModelServiceServicer:
 
     def RemoveUnits(self, request, context):
         """Removes units.
+        Limits: the request at most 4 MiB; `units` at most 1,000 entries; any
+        string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -256,6 +275,7 @@ class ModelServiceServicer:
     def RemoveApplication(self, request, context):
         """Removes an application: its relations at once, then its units (and
         their agents); the application is gone once its last unit is.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -264,6 +284,8 @@ class ModelServiceServicer:
     def RemoveMachines(self, request, context):
         """Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
         reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+        Limits: the request at most 4 MiB; `machines` at most 1,000 entries; any
+        string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -272,6 +294,7 @@ class ModelServiceServicer:
     def ExposeApplication(self, request, context):
         """Exposes an application (opens its ports to the outside world, in the
         reference; here the Exposed column of status).
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -279,6 +302,7 @@ class ModelServiceServicer:
 
     def UnexposeApplication(self, request, context):
         """Unexposes an application.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -286,6 +310,8 @@ class ModelServiceServicer:
 
     def AddRelation(self, request, context):
         """Relates two application endpoints with compatible interfaces and roles.
+        Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+        string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -293,6 +319,8 @@ class ModelServiceServicer:
 
     def RemoveRelation(self, request, context):
         """Removes a relation.
+        Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+        string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -300,6 +328,7 @@ class ModelServiceServicer:
 
     def GetApplicationConfig(self, request, context):
         """Returns an application's config with an etag.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -307,6 +336,9 @@ class ModelServiceServicer:
 
     def UpdateApplicationConfig(self, request, context):
         """Changes an application's config; refuses a stale etag with ABORTED.
+        Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+        each; any string field at most 64 KiB; config values at most 64 KiB, and
+        at most 1,000 keys and 1 MiB in all per application after the change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -314,6 +346,7 @@ class ModelServiceServicer:
 
     def GetModelConfig(self, request, context):
         """Returns the model's config with an etag.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -321,6 +354,9 @@ class ModelServiceServicer:
 
     def UpdateModelConfig(self, request, context):
         """Changes the model's config; refuses a stale etag with ABORTED.
+        Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+        each; any string field at most 64 KiB; config values at most 64 KiB, and
+        at most 1,000 keys and 1 MiB in all per model after the change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -331,6 +367,7 @@ class ModelServiceServicer:
         relations. One message, so at most 4 MiB: a model of more than about
         30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
         StreamStatus has no such limit.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -339,6 +376,7 @@ class ModelServiceServicer:
     def WatchStatus(self, request, context):
         """Streams the full status: once at once, then on every change. Each update
         is one message, with GetStatus's size limit.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -348,6 +386,7 @@ class ModelServiceServicer:
         """Returns the same status as GetStatus, one snapshot taken at once, as a
         stream of parts of at most 1 MiB each, for models of any size. The
         stream ends after the last part.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -356,6 +395,8 @@ class ModelServiceServicer:
     def GetStatusHistory(self, request, context):
         """Returns the status history of one entity ("machine-0", "unit-app-0",
         "application-app" or "model"), newest first.
+        Limits: the request at most 4 MiB; `kinds` at most 1,000 entries; any
+        string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -363,6 +404,9 @@ class ModelServiceServicer:
 
     def StreamLogs(self, request, context):
         """Streams the model's log entries, optionally following new ones.
+        Limits: the request at most 4 MiB; `include`, `exclude`, `include_module`,
+        `exclude_module` at most 1,000 entries each; any string field at most 64
+        KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

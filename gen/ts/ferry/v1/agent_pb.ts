@@ -482,6 +482,7 @@ export const ProvisionUnitResponseSchema: GenMessage<ProvisionUnitResponse> = /*
 export const AgentService: GenService<{
   /**
    * Exchanges an agent's tag and password for a token.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.AgentLogin
    */
@@ -492,6 +493,7 @@ export const AgentService: GenService<{
   },
   /**
    * Reports the agent's status.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.ReportStatus
    */
@@ -502,6 +504,7 @@ export const AgentService: GenService<{
   },
   /**
    * Streams the migration status of the agent's model on every change.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.WatchMigrationStatus
    */
@@ -512,6 +515,7 @@ export const AgentService: GenService<{
   },
   /**
    * Reports that the agent completed (or failed) a migration phase.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.ReportMigrationMinion
    */
@@ -525,6 +529,8 @@ export const AgentService: GenService<{
    * sequence number: a report at or below the last accepted one is
    * acknowledged and not stored again. Refused (UNAVAILABLE, MODEL_MIGRATING)
    * while the model is migrating; the agent keeps them and sends them again.
+   * Limits: the request at most 4 MiB; `reports` at most 1,000 entries; any
+   *   string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.ReportWorkload
    */
@@ -536,6 +542,7 @@ export const AgentService: GenService<{
   /**
    * Machine agents: streams the units assigned to the machine, at once and on
    * every change.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.WatchMachineUnits
    */
@@ -547,6 +554,7 @@ export const AgentService: GenService<{
   /**
    * Machine agents: gives a unit on the machine new credentials (the
    * controller generates the password and keeps only its hash).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.AgentService.ProvisionUnit
    */

@@ -870,6 +870,7 @@ export const ControllerService: GenService<{
    * Returns the controller's identity: name, UUID, version, cloud, API
    * addresses and CA. Needs no authentication, so a client can verify a
    * controller's CA fingerprint before it logs in.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.GetControllerInfo
    */
@@ -881,6 +882,9 @@ export const ControllerService: GenService<{
   /**
    * Exchanges a user name and password for a bearer token. The only RPC of
    * this service callable without a token.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB;
+   *   repeated wrong passwords are throttled per address and per user
+   *   (RESOURCE_EXHAUSTED, LOGIN_THROTTLED, with RetryInfo).
    *
    * @generated from rpc ferry.v1.ControllerService.Login
    */
@@ -891,6 +895,7 @@ export const ControllerService: GenService<{
   },
   /**
    * Revokes the token the call was made with.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.Logout
    */
@@ -901,6 +906,7 @@ export const ControllerService: GenService<{
   },
   /**
    * Returns the calling user and their controller access.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.WhoAmI
    */
@@ -911,6 +917,7 @@ export const ControllerService: GenService<{
   },
   /**
    * Adds a user (superuser only).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.CreateUser
    */
@@ -921,6 +928,7 @@ export const ControllerService: GenService<{
   },
   /**
    * Lists users (superuser: all; others: themselves).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.ListUsers
    */
@@ -932,6 +940,7 @@ export const ControllerService: GenService<{
   /**
    * Sets a user's password (your own, or anyone's as superuser). Revokes the
    * user's other tokens.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.SetUserPassword
    */
@@ -943,6 +952,7 @@ export const ControllerService: GenService<{
   /**
    * Grants a user access to a model (model admin or superuser). Raises the
    * access to the given level; never lowers it.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.GrantModelAccess
    */
@@ -954,6 +964,7 @@ export const ControllerService: GenService<{
   /**
    * Revokes a user's access to a model down to the level below the one named
    * (revoking "read" removes access entirely), as the reference does.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.RevokeModelAccess
    */
@@ -964,6 +975,7 @@ export const ControllerService: GenService<{
   },
   /**
    * Sets a user's controller access (superuser only).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.SetControllerAccess
    */
@@ -976,6 +988,7 @@ export const ControllerService: GenService<{
    * Issues a token that lets a source controller run the destination side of
    * one model's migration (superuser only). Bound to the model UUID and the
    * source controller, expiring, valid only for MigrationTargetService.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.CreateMigrationToken
    */
@@ -987,6 +1000,7 @@ export const ControllerService: GenService<{
   /**
    * Streams a consistent backup of the controller (superuser only): its
    * database, CA and config, as an archive in chunks of at most 1 MiB.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ControllerService.CreateBackup
    */

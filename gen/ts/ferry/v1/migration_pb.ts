@@ -620,6 +620,8 @@ export const MigrationService: GenService<{
    * also superuser). Runs every precheck first and fails with
    * FAILED_PRECONDITION and a PreconditionFailure listing every failed check.
    * With dry_run it only runs the prechecks and returns the plan.
+   * Limits: the request at most 4 MiB; `target.addresses` at most 1,000
+   *   entries; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationService.StartMigration
    */
@@ -630,6 +632,7 @@ export const MigrationService: GenService<{
   },
   /**
    * Returns a migration by id, or the latest migration of a model.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationService.GetMigration
    */
@@ -640,6 +643,7 @@ export const MigrationService: GenService<{
   },
   /**
    * Lists migrations, newest first.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationService.ListMigrations
    */
@@ -651,6 +655,7 @@ export const MigrationService: GenService<{
   /**
    * Streams a migration: its current state at once, then every phase and
    * progress change, ending after a terminal phase.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationService.WatchMigration
    */
@@ -661,6 +666,7 @@ export const MigrationService: GenService<{
   },
   /**
    * Aborts a migration before its point of no return (SUCCESS).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationService.AbortMigration
    */

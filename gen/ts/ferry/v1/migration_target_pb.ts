@@ -797,6 +797,8 @@ export const CompleteMigrationResponseSchema: GenMessage<CompleteMigrationRespon
 export const MigrationTargetService: GenService<{
   /**
    * Runs the destination's prechecks for a model and returns every failure.
+   * Limits: the request at most 4 MiB; `model.users` at most 100,000 entries;
+   *   any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.Prechecks
    */
@@ -808,6 +810,10 @@ export const MigrationTargetService: GenService<{
   /**
    * Streams the model description (a header, then document chunks of at most
    * 1 MiB) and imports it in "importing" mode, invisible to users.
+   * Limits: each request message at most 4 MiB, and the stream is closed after
+   *   60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `header.model.users`
+   *   at most 100,000 entries; any string field at most 64 KiB; the model
+   *   description at most 4 GiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.Import
    */
@@ -819,6 +825,9 @@ export const MigrationTargetService: GenService<{
   /**
    * Uploads one binary (charm archive or agent binary): a header, then chunks.
    * Refused if the SHA-256 or size do not match the header.
+   * Limits: each request message at most 4 MiB, and the stream is closed after
+   *   60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+   *   most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.UploadBinary
    */
@@ -829,6 +838,8 @@ export const MigrationTargetService: GenService<{
   },
   /**
    * Checks the imported model against the export: entity counts and digest.
+   * Limits: the request at most 4 MiB; `entity_counts` at most 1,000 entries;
+   *   any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.Validate
    */
@@ -840,6 +851,7 @@ export const MigrationTargetService: GenService<{
   /**
    * Activates the imported model: the commit point of the migration, one
    * durable write.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.Activate
    */
@@ -850,6 +862,7 @@ export const MigrationTargetService: GenService<{
   },
   /**
    * Reports whether a model was imported and whether it was activated.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.GetImportState
    */
@@ -860,6 +873,7 @@ export const MigrationTargetService: GenService<{
   },
   /**
    * Removes a not-yet-activated imported model. Idempotent.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.Abort
    */
@@ -871,6 +885,7 @@ export const MigrationTargetService: GenService<{
   /**
    * Returns the time of the latest log entry received for the model, so a
    * log transfer can resume.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.LatestLogTime
    */
@@ -881,6 +896,9 @@ export const MigrationTargetService: GenService<{
   },
   /**
    * Streams log entries into the migrated model.
+   * Limits: each request message at most 4 MiB, and the stream is closed after
+   *   60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); `entries` at most
+   *   1,000 entries; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.TransferLogs
    */
@@ -892,6 +910,7 @@ export const MigrationTargetService: GenService<{
   /**
    * Ends the migration on the destination after the source reaped the model:
    * the migration token for the model stops working. Idempotent.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.MigrationTargetService.CompleteMigration
    */

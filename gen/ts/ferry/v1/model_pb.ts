@@ -1581,6 +1581,9 @@ export const GetStatusHistoryResponseSchema: GenMessage<GetStatusHistoryResponse
 export const ModelService: GenService<{
   /**
    * Creates a model owned by the caller (or `owner`, for superusers).
+   * Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+   *   string field at most 64 KiB; config values at most 64 KiB, and at most
+   *   1,000 keys and 1 MiB in all per model after the change.
    *
    * @generated from rpc ferry.v1.ModelService.CreateModel
    */
@@ -1591,6 +1594,7 @@ export const ModelService: GenService<{
   },
   /**
    * Lists the models the caller can see, ordered by owner and name.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.ListModels
    */
@@ -1601,6 +1605,7 @@ export const ModelService: GenService<{
   },
   /**
    * Returns one model with its users and latest migration.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.GetModel
    */
@@ -1611,6 +1616,7 @@ export const ModelService: GenService<{
   },
   /**
    * Destroys a model and everything in it (model admin).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.DeleteModel
    */
@@ -1621,6 +1627,7 @@ export const ModelService: GenService<{
   },
   /**
    * Adds simulated machines; they become "started" shortly after.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.AddMachines
    */
@@ -1632,6 +1639,11 @@ export const ModelService: GenService<{
   /**
    * Uploads a local charm archive in chunks (a metadata message first, then
    * chunks of at most 1 MiB). Returns the stored charm.
+   * Limits: each request message at most 4 MiB, and the stream is closed after
+   *   60 s without one (DEADLINE_EXCEEDED, STREAM_IDLE); any string field at
+   *   most 64 KiB; the archive at most 64 MiB, in chunks of at most 1 MiB;
+   *   uploads in progress may declare 256 MiB in all per controller process
+   *   (UNAVAILABLE, UPLOADS_BUSY, with RetryInfo).
    *
    * @generated from rpc ferry.v1.ModelService.UploadCharm
    */
@@ -1642,6 +1654,7 @@ export const ModelService: GenService<{
   },
   /**
    * Lists the charms available to a model: built-in samples and uploads.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.ListCharms
    */
@@ -1652,6 +1665,9 @@ export const ModelService: GenService<{
   },
   /**
    * Deploys an application from a charm, with units on new or given machines.
+   * Limits: the request at most 4 MiB; `config` at most 1,000 entries; any
+   *   string field at most 64 KiB; config values at most 64 KiB, and at most
+   *   1,000 keys and 1 MiB in all per application after the change.
    *
    * @generated from rpc ferry.v1.ModelService.DeployApplication
    */
@@ -1662,6 +1678,7 @@ export const ModelService: GenService<{
   },
   /**
    * Adds units to an application.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.AddUnits
    */
@@ -1672,6 +1689,8 @@ export const ModelService: GenService<{
   },
   /**
    * Removes units.
+   * Limits: the request at most 4 MiB; `units` at most 1,000 entries; any
+   *   string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.RemoveUnits
    */
@@ -1683,6 +1702,7 @@ export const ModelService: GenService<{
   /**
    * Removes an application: its relations at once, then its units (and
    * their agents); the application is gone once its last unit is.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.RemoveApplication
    */
@@ -1694,6 +1714,8 @@ export const ModelService: GenService<{
   /**
    * Removes machines. A machine that hosts units is refused (FAILED_PRECONDITION,
    * reason MACHINE_HAS_UNITS) unless `force`, which removes those units too.
+   * Limits: the request at most 4 MiB; `machines` at most 1,000 entries; any
+   *   string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.RemoveMachines
    */
@@ -1705,6 +1727,7 @@ export const ModelService: GenService<{
   /**
    * Exposes an application (opens its ports to the outside world, in the
    * reference; here the Exposed column of status).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.ExposeApplication
    */
@@ -1715,6 +1738,7 @@ export const ModelService: GenService<{
   },
   /**
    * Unexposes an application.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.UnexposeApplication
    */
@@ -1725,6 +1749,8 @@ export const ModelService: GenService<{
   },
   /**
    * Relates two application endpoints with compatible interfaces and roles.
+   * Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+   *   string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.AddRelation
    */
@@ -1735,6 +1761,8 @@ export const ModelService: GenService<{
   },
   /**
    * Removes a relation.
+   * Limits: the request at most 4 MiB; `endpoints` at most 1,000 entries; any
+   *   string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.RemoveRelation
    */
@@ -1745,6 +1773,7 @@ export const ModelService: GenService<{
   },
   /**
    * Returns an application's config with an etag.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.GetApplicationConfig
    */
@@ -1755,6 +1784,9 @@ export const ModelService: GenService<{
   },
   /**
    * Changes an application's config; refuses a stale etag with ABORTED.
+   * Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+   *   each; any string field at most 64 KiB; config values at most 64 KiB, and
+   *   at most 1,000 keys and 1 MiB in all per application after the change.
    *
    * @generated from rpc ferry.v1.ModelService.UpdateApplicationConfig
    */
@@ -1765,6 +1797,7 @@ export const ModelService: GenService<{
   },
   /**
    * Returns the model's config with an etag.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.GetModelConfig
    */
@@ -1775,6 +1808,9 @@ export const ModelService: GenService<{
   },
   /**
    * Changes the model's config; refuses a stale etag with ABORTED.
+   * Limits: the request at most 4 MiB; `set`, `unset` at most 1,000 entries
+   *   each; any string field at most 64 KiB; config values at most 64 KiB, and
+   *   at most 1,000 keys and 1 MiB in all per model after the change.
    *
    * @generated from rpc ferry.v1.ModelService.UpdateModelConfig
    */
@@ -1788,6 +1824,7 @@ export const ModelService: GenService<{
    * relations. One message, so at most 4 MiB: a model of more than about
    * 30,000 units fails with RESOURCE_EXHAUSTED (reason RESPONSE_TOO_LARGE);
    * StreamStatus has no such limit.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.GetStatus
    */
@@ -1799,6 +1836,7 @@ export const ModelService: GenService<{
   /**
    * Streams the full status: once at once, then on every change. Each update
    * is one message, with GetStatus's size limit.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.WatchStatus
    */
@@ -1811,6 +1849,7 @@ export const ModelService: GenService<{
    * Returns the same status as GetStatus, one snapshot taken at once, as a
    * stream of parts of at most 1 MiB each, for models of any size. The
    * stream ends after the last part.
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.StreamStatus
    */
@@ -1822,6 +1861,8 @@ export const ModelService: GenService<{
   /**
    * Returns the status history of one entity ("machine-0", "unit-app-0",
    * "application-app" or "model"), newest first.
+   * Limits: the request at most 4 MiB; `kinds` at most 1,000 entries; any
+   *   string field at most 64 KiB.
    *
    * @generated from rpc ferry.v1.ModelService.GetStatusHistory
    */
@@ -1832,6 +1873,9 @@ export const ModelService: GenService<{
   },
   /**
    * Streams the model's log entries, optionally following new ones.
+   * Limits: the request at most 4 MiB; `include`, `exclude`, `include_module`,
+   *   `exclude_module` at most 1,000 entries each; any string field at most 64
+   *   KiB.
    *
    * @generated from rpc ferry.v1.ModelService.StreamLogs
    */
