@@ -30,7 +30,7 @@ import {
 } from "./errors.js";
 import { resolveIn } from "./model-access.js";
 import { liveModel } from "./model-service-support.js";
-import { FREE_FAILURES_PER_USER, LoginThrottle } from "./login-throttle.js";
+import { FREE_FAILURES_PER_USER, FREE_FAILURES_PER_USER_ALL_PEERS, LoginThrottle } from "./login-throttle.js";
 import { decodePageToken, encodePageToken, pageSize } from "./paging.js";
 import { peerAddressKey } from "../transport/index.js";
 
@@ -166,7 +166,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
         // Refused before the password is looked at: guessing costs the guesser time, not us CPU.
         throw resourceExhausted(
           "LOGIN_THROTTLED",
-          `too many failed logins from this address: try again in ${Math.ceil(wait / 1000)} s`,
+          `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`,
           wait,
         );
       }
@@ -179,13 +179,19 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
       // wrong password and the answer does not tell them apart.
       const ok = await verifyPassword(req.password, u?.passwordHash);
       if (!u || !ok || u.disabled) {
-        const failures = throttle.failed(req.user, peer);
-        if (failures === FREE_FAILURES_PER_USER + 1 || failures % 50 === 0) {
+        const { fromPeer, fromAll } = throttle.failed(req.user, peer);
+        if (fromPeer === FREE_FAILURES_PER_USER + 1 || fromPeer % 50 === 0) {
           // Never the password; the user name as typed, cut short.
           deps.log?.warn("login throttled after repeated failures", {
             user: req.user.slice(0, 64),
             peer,
-            failures,
+            failures: fromPeer,
+          });
+        }
+        if (fromAll === FREE_FAILURES_PER_USER_ALL_PEERS + 1 || fromAll % 500 === 0) {
+          deps.log?.warn("login throttled for this user from every untrusted address", {
+            user: req.user.slice(0, 64),
+            failures: fromAll,
           });
         }
         throw unauthenticated("invalid user name or password", "INVALID_CREDENTIALS");

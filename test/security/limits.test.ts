@@ -19,6 +19,7 @@ import { Life } from "../../gen/ts/ferry/v1/resources_pb.js";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/ts/google/rpc/status_pb.js";
 import { clientFor, startFerryd, type Ferryd } from "../helpers/ferryd.js";
+import { healthDuring } from "../helpers/health.js";
 
 let ctl: Ferryd;
 let token: string;
@@ -72,38 +73,6 @@ function rawCall(method: string, body: Uint8Array): Promise<RawAnswer> {
   });
 }
 
-/** Health answers while `work` runs: the slowest of the checks made meanwhile, in ms. */
-async function healthDuring<T>(work: Promise<T>): Promise<{ result: T; slowestMs: number }> {
-  const health = new grpc.Client(ctl.address, grpc.credentials.createSsl(Buffer.from(ctl.caPem)), {
-    "grpc.ssl_target_name_override": "localhost",
-  });
-  let done = false;
-  let slowest = 0;
-  const probe = (async () => {
-    while (!done) {
-      const t = performance.now();
-      await new Promise<void>((resolve) =>
-        health.makeUnaryRequest(
-          "/grpc.health.v1.Health/Check",
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          Buffer.alloc(0),
-          () => resolve(),
-        ),
-      );
-      slowest = Math.max(slowest, performance.now() - t);
-    }
-  })();
-  try {
-    const result = await work;
-    return { result, slowestMs: slowest };
-  } finally {
-    done = true;
-    await probe;
-    health.close();
-  }
-}
-
 function reasonOf(a: RawAnswer): string | undefined {
   const info = a.status?.details.find((d) => d.typeUrl.endsWith("/google.rpc.ErrorInfo"));
   return info ? fromBinary(ErrorInfoSchema, info.value).reason : undefined;
@@ -118,7 +87,7 @@ describe("bounded input", () => {
   it("RemoveUnits with 100,000 names is refused before any work, with a small error", async () => {
     const units = Array.from({ length: 100_000 }, (_, i) => `postgresql/${i}`);
     const body = toBinary(RemoveUnitsRequestSchema, create(RemoveUnitsRequestSchema, { model: "admin/web", units }));
-    const { result: a, slowestMs } = await healthDuring(rawCall("/ferry.v1.ModelService/RemoveUnits", body));
+    const { result: a, slowestMs } = await healthDuring(ctl, rawCall("/ferry.v1.ModelService/RemoveUnits", body));
     expect(a.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(reasonOf(a)).toBe("REQUEST_LIMIT_EXCEEDED");
     expect(fieldsOf(a)).toEqual(["units"]);
@@ -153,7 +122,7 @@ describe("bounded input", () => {
       UpdateModelConfigRequestSchema,
       create(UpdateModelConfigRequestSchema, { model: "admin/web", set }),
     );
-    const { result: a, slowestMs } = await healthDuring(rawCall("/ferry.v1.ModelService/UpdateModelConfig", body));
+    const { result: a, slowestMs } = await healthDuring(ctl, rawCall("/ferry.v1.ModelService/UpdateModelConfig", body));
     expect(a.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(fieldsOf(a)).toEqual(["set"]);
     expect(a.detailsBytes).toBeLessThan(4096);
@@ -165,12 +134,16 @@ describe("bounded input", () => {
   it("a 1 MB name is quoted as a short prefix, in the message and in BadRequest", async () => {
     const huge = "a".repeat(1_000_000);
     for (const name of [huge, `${"a".repeat(60_000)}!`]) {
-      const err = await clientFor(ctl, ModelService, token)
-        .createModel({ name })
-        .then(
-          () => undefined,
-          (e: unknown) => ConnectError.from(e),
-        );
+      const { result: err, slowestMs } = await healthDuring(
+        ctl,
+        clientFor(ctl, ModelService, token)
+          .createModel({ name })
+          .then(
+            () => undefined,
+            (e: unknown) => ConnectError.from(e),
+          ),
+      );
+      expect(slowestMs).toBeLessThan(200);
       expect(err?.code).toBe(Code.InvalidArgument);
       expect(err!.rawMessage.length).toBeLessThan(1100);
       const violations = err!.findDetails(BadRequestSchema)[0]!.fieldViolations;
@@ -189,14 +162,21 @@ describe("bounded config", () => {
   it("refuses a write that would take a model's config over 1 MiB, and every read still fits", async () => {
     const models = clientFor(ctl, ModelService, token);
     const chunk = "x".repeat(60_000);
-    let refused: ConnectError | undefined;
-    for (let i = 0; i < 30 && !refused; i++) {
-      const set = Object.fromEntries(Array.from({ length: 3 }, (_, j) => [`k${i}-${j}`, chunk]));
-      refused = await models.updateModelConfig({ model: "admin/web", set }).then(
-        () => undefined,
-        (e: unknown) => ConnectError.from(e),
-      );
-    }
+    const { result: refused, slowestMs } = await healthDuring(
+      ctl,
+      (async () => {
+        for (let i = 0; i < 30; i++) {
+          const set = Object.fromEntries(Array.from({ length: 3 }, (_, j) => [`k${i}-${j}`, chunk]));
+          const err = await models.updateModelConfig({ model: "admin/web", set }).then(
+            () => undefined,
+            (e: unknown) => ConnectError.from(e),
+          );
+          if (err) return err;
+        }
+        return undefined;
+      })(),
+    );
+    expect(slowestMs).toBeLessThan(200);
     expect(refused?.code).toBe(Code.InvalidArgument);
     expect(refused!.findDetails(BadRequestSchema)[0]!.fieldViolations[0]!.field).toBe("set");
     expect(refused!.rawMessage).toMatch(/at most 1048576 bytes of config/);
@@ -231,11 +211,15 @@ describe("password guessing", () => {
 
   it("slows a guesser down with RetryInfo; the right password from another address still works", async () => {
     await clientFor(ctl, ControllerService, token).createUser({ name: "victim", password: "the-right-one" });
-    const answers: ConnectError[] = [];
-    for (let i = 0; i < 8; i++) {
-      const r = await loginFrom("127.0.0.1", "victim", `guess-${i}`);
-      answers.push(r as ConnectError);
-    }
+    const { result: answers, slowestMs } = await healthDuring(
+      ctl,
+      (async () => {
+        const out: ConnectError[] = [];
+        for (let i = 0; i < 8; i++) out.push((await loginFrom("127.0.0.1", "victim", `guess-${i}`)) as ConnectError);
+        return out;
+      })(),
+    );
+    expect(slowestMs).toBeLessThan(200);
     expect(answers.slice(0, 5).map((e) => e.code)).toEqual(Array(5).fill(Code.Unauthenticated));
     const throttled = answers.slice(6);
     for (const e of throttled) {
@@ -254,6 +238,25 @@ describe("password guessing", () => {
     const log = ctl.output();
     expect(log).toContain("login throttled after repeated failures");
     expect(log).not.toContain("guess-");
+  }, 60_000);
+
+  it("slows guesses spread over many addresses for one user, but not from where the user logs in", async () => {
+    await clientFor(ctl, ControllerService, token).createUser({ name: "spread", password: "the-right-one" });
+    // The user's usual address.
+    expect(typeof (await loginFrom("127.0.0.9", "spread", "the-right-one"))).toBe("string");
+    // 51 guesses, one from each of 51 addresses: no address is over its own count.
+    const guesses = await Promise.all(
+      Array.from({ length: 51 }, (_, i) => loginFrom(`127.0.1.${i + 1}`, "spread", `guess-${i}`)),
+    );
+    expect((guesses as ConnectError[]).every((e) => e.code === Code.Unauthenticated)).toBe(true);
+    // A new address is refused, even with the right password...
+    const fresh = (await loginFrom("127.0.2.1", "spread", "the-right-one")) as ConnectError;
+    expect(fresh.code).toBe(Code.ResourceExhausted);
+    expect(fresh.findDetails(ErrorInfoSchema)[0]?.reason).toBe("LOGIN_THROTTLED");
+    // ...the user's own address is not, and other users are not touched.
+    expect(typeof (await loginFrom("127.0.0.9", "spread", "the-right-one"))).toBe("string");
+    expect(typeof (await loginFrom("127.0.2.1", "admin", ctl.adminPassword))).toBe("string");
+    expect(ctl.output()).toContain("login throttled for this user from every untrusted address");
   }, 60_000);
 });
 
@@ -280,6 +283,7 @@ describe("charm archives that lie", () => {
     const models = clientFor(ctl, ModelService, token);
     const bomb = lyingArchive();
     const { result: err, slowestMs } = await healthDuring(
+      ctl,
       models.uploadCharm(upload(bomb)).then(
         () => undefined,
         (e: unknown) => ConnectError.from(e),
