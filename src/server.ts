@@ -26,6 +26,7 @@ import { createControllerService } from "./services/controller-service.js";
 import { createMigrationTargetService } from "./services/migration-target-service.js";
 import { createMigrationService, migrationSummaryOf } from "./services/migration-service.js";
 import { createModelService, createSimulator } from "./services/model-service.js";
+import { cleanSpoolDir } from "./services/upload-spool.js";
 import { AgentProvisioner } from "./services/provisioner.js";
 import { openStore, type Store } from "./store/index.js";
 import { serviceRegistration, startServer, type Logger, type RunningServer } from "./transport/index.js";
@@ -102,6 +103,9 @@ async function secureDataDir(dir: string, logger: Logger): Promise<void> {
 export async function startController(opts: StartOptions): Promise<RunningController> {
   const { config, logger } = opts;
   await secureDataDir(config.dataDir, logger);
+  const spoolDir = join(config.dataDir, "uploads");
+  const leftovers = await cleanSpoolDir(spoolDir);
+  if (leftovers) logger.info("removed uploads left unfinished by the last run", { files: leftovers });
   const { host } = hostOf(config.listen);
   const certNames = [...new Set([...config.hostnames, ...(host && host !== "0.0.0.0" && host !== "::" ? [host] : [])])];
 
@@ -229,6 +233,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
           simulator,
           log: logger,
           migrationSummary: migrationSummaryOf,
+          spoolDir,
         }),
       ),
       serviceRegistration(
@@ -237,7 +242,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       ),
       serviceRegistration(
         MigrationTargetService,
-        createMigrationTargetService({ store, controller: identity, simulator, log: logger }),
+        createMigrationTargetService({ store, controller: identity, simulator, log: logger, spoolDir }),
       ),
       serviceRegistration(
         AgentService,

@@ -18,6 +18,7 @@ import { importStageOf } from "../domain/import-stages.js";
 import { ModelImporter, type ModelRow, type Repos, type Store, type TransferredLog } from "../store/index.js";
 import { badField, ferryError, notFound, permissionDenied } from "./errors.js";
 import { lifeOf } from "./model-mapping.js";
+import { UploadSpool } from "./upload-spool.js";
 import {
   checkChunk,
   checkMigrationId,
@@ -36,6 +37,8 @@ export interface MigrationTargetServiceDeps {
   /** Activated models start living here: their pending work resumes. */
   simulator: { schedule(modelUuid: string): void };
   log?: LogSink;
+  /** Where binaries are spooled while they arrive; a private temporary directory when unset. */
+  spoolDir?: string;
 }
 
 type Stage = ReturnType<typeof importStageOf>;
@@ -199,27 +202,35 @@ export function createMigrationTargetService(
           `charm ${h.name}: the model description records SHA-256 ${want.sha256} and ${want.size} bytes`,
         );
       }
-      // Charm archives are bounded (64 MiB): collect, verify, store in one write.
-      const parts: Uint8Array[] = [];
-      let got = 0;
-      for await (const msg of { [Symbol.asyncIterator]: () => it }) {
-        if (msg.data.case !== "chunk") throw badField("chunk", "only the first message may be a header");
-        checkChunk(msg.data.value);
-        got += msg.data.value.length;
-        if (got > size) throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: more than ${size} bytes`);
-        parts.push(msg.data.value);
-      }
-      const bytes = Buffer.concat(parts);
-      if (bytes.length !== size) {
-        throw ferryError(
-          Code.DataLoss,
-          "BINARY_MISMATCH",
-          `charm ${h.name}: received ${bytes.length} of ${size} bytes`,
-        );
-      }
-      const sha = createHash("sha256").update(bytes).digest("hex");
-      if (sha !== h.sha256) {
-        throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: SHA-256 mismatch (received ${sha})`);
+      // Charm archives are bounded (64 MiB): spooled to disk as they arrive
+      // (a stalled stream holds no memory), verified, then stored in one write.
+      const spool = await UploadSpool.create(deps.spoolDir);
+      let bytes: Buffer;
+      try {
+        const hash = createHash("sha256");
+        for await (const msg of { [Symbol.asyncIterator]: () => it }) {
+          if (msg.data.case !== "chunk") throw badField("chunk", "only the first message may be a header");
+          checkChunk(msg.data.value);
+          if (spool.size + msg.data.value.length > size) {
+            throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: more than ${size} bytes`);
+          }
+          hash.update(msg.data.value);
+          await spool.append(msg.data.value);
+        }
+        if (spool.size !== size) {
+          throw ferryError(
+            Code.DataLoss,
+            "BINARY_MISMATCH",
+            `charm ${h.name}: received ${spool.size} of ${size} bytes`,
+          );
+        }
+        const sha = hash.digest("hex");
+        if (sha !== h.sha256) {
+          throw ferryError(Code.DataLoss, "BINARY_MISMATCH", `charm ${h.name}: SHA-256 mismatch (received ${sha})`);
+        }
+        bytes = await spool.contents();
+      } finally {
+        await spool.discard();
       }
       await locks.run(h.modelUuid, () =>
         store.write(async (tx) => {

@@ -20,6 +20,7 @@ import type { CharmInfoRow, Repos } from "../store/index.js";
 import { badField, ferryError, notFound, unavailable } from "./errors.js";
 import { toCharm, type CharmFacts } from "./model-mapping.js";
 import { clock, invalidWithReason, liveModel, modelFor, type ModelServiceDeps } from "./model-service-support.js";
+import { UploadSpool } from "./upload-spool.js";
 
 const MAX_CHUNK = 1024 * 1024;
 
@@ -120,7 +121,9 @@ type CharmHandlers = Pick<ServiceImpl<typeof ModelService>, "listCharms" | "uplo
 /**
  * Bytes of charm uploads this process may be receiving at once (declared
  * sizes, reserved when an upload starts, released when it ends however it
- * ends). More is refused with UNAVAILABLE + RetryInfo, UPLOADS_BUSY.
+ * ends). More is refused with UNAVAILABLE + RetryInfo, UPLOADS_BUSY. The
+ * bytes arrive in a spool file (upload-spool.ts), so this bounds the disk
+ * they take and the archives that can be read back and checked at once.
  */
 export const MAX_UPLOAD_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
 let uploadsInFlight = 0;
@@ -144,10 +147,10 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
       let model: Awaited<ReturnType<typeof modelFor>>["model"] | undefined;
       let size = 0;
       let reserved = 0;
+      let spool: UploadSpool | undefined;
       try {
         let expected = "";
         const hash = createHash("sha256");
-        const chunks: Uint8Array[] = [];
         let received = 0;
         for await (const msg of requests) {
           if (!model) {
@@ -175,6 +178,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
             }
             uploadsInFlight += size;
             reserved = size;
+            spool = await UploadSpool.create(deps.spoolDir);
             continue;
           }
           if (msg.data.case !== "chunk") throw badField("metadata", "metadata may only be sent once, first");
@@ -186,7 +190,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
             throw badField("metadata.size", `received more than the declared ${size} bytes`);
           }
           hash.update(chunk);
-          chunks.push(chunk);
+          await spool!.append(chunk);
         }
         if (!model) throw badField("metadata", "the upload was empty: send the metadata, then the archive in chunks");
         if (received !== size) {
@@ -200,7 +204,8 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
             `SHA-256 mismatch: declared ${expected}, received archive has ${actual}; the archive was corrupted or the checksum is wrong`,
           );
         }
-        const archive = Buffer.concat(chunks, size);
+        // Read back only now that it is complete and its digest checked.
+        const archive = await spool!.contents();
         const parsed = await verifyCharmArchive(archive);
         if ("error" in parsed)
           throw invalidWithReason("INVALID_CHARM", "chunk", `invalid charm archive: ${parsed.error}`);
@@ -236,6 +241,7 @@ export function charmHandlers(deps: ModelServiceDeps): CharmHandlers {
         return { charm: toCharm(facts) };
       } finally {
         uploadsInFlight -= reserved;
+        await spool?.discard();
       }
     },
   };

@@ -31,6 +31,8 @@ export interface ModelServiceDeps {
   watchIntervalMs?: number;
   /** Clock (ms); injectable for tests. */
   now?: () => number;
+  /** Where uploads are spooled while they arrive (the data dir's "uploads"); a private temporary directory when unset. */
+  spoolDir?: string;
 }
 
 export const MAX_COUNT = 1000;

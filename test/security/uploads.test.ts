@@ -1,7 +1,10 @@
 // Issue 11 item 6: uploads that never finish. Open uploads hold a share of a
 // per-controller budget (their declared sizes); past it new ones are refused
 // with UNAVAILABLE + RetryInfo, and a client stream that goes quiet is closed
-// (DEADLINE_EXCEEDED, STREAM_IDLE), which gives its share back.
+// (DEADLINE_EXCEEDED, STREAM_IDLE), which gives its share back. What they
+// sent waits in spool files on disk, not in the controller's memory.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
@@ -43,14 +46,33 @@ function stalledUpload(release: Promise<void>): Promise<ConnectError | undefined
     );
 }
 
+const parts = () => {
+  try {
+    return readdirSync(join(ctl.dataDir, "uploads")).filter((f) => f.endsWith(".part"));
+  } catch {
+    return [];
+  }
+};
+
+/** Waits for `check` to give a value (checking every 20 ms, for at most 10 s). */
+async function until<T>(check: () => T | false): Promise<T> {
+  for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    const v = check();
+    if (v) return v;
+  }
+  throw new Error("timed out waiting");
+}
+
 describe("uploads left open", () => {
   it("are refused past the budget with RetryInfo, and closed when idle, giving the budget back", async () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const started = Date.now();
     const open = [1, 2, 3, 4].map(() => stalledUpload(released));
-    // Wait until the controller has taken all four (the fifth is the one over).
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the controller has taken all four (the fifth is the one
+    // over): each has a spool file, on disk rather than in memory, 0600.
+    const spools = await until(() => parts().length === 4 && parts());
+    for (const f of spools) expect(statSync(join(ctl.dataDir, "uploads", f)).mode & 0o777).toBe(0o600);
     const fifth = await stalledUpload(released);
     expect(fifth?.code).toBe(Code.Unavailable);
     expect(fifth!.findDetails(ErrorInfoSchema)[0]?.reason).toBe("UPLOADS_BUSY");
@@ -64,6 +86,8 @@ describe("uploads left open", () => {
       expect(e!.findDetails(ErrorInfoSchema)[0]?.reason).toBe("STREAM_IDLE");
     }
     expect(took).toBeLessThan(IDLE_MS * 4);
+    // Ended uploads leave no file behind.
+    expect(parts()).toEqual([]);
     release();
     // The budget is back: a new upload is taken (and then refused for its content, not for room).
     const again = await stalledUpload(Promise.resolve());
