@@ -13,8 +13,24 @@
 // archive bytes (they travel as binaries, verified by SHA-256) and log entries
 // (LOGTRANSFER copies those).
 
-/** Version of the line format; an importer refuses documents of another format. */
+/**
+ * Version of the line format this release writes. The policy (ARCHITECTURE.md,
+ * "Versions"): a release imports its own format and every earlier one back to
+ * MIN_DESCRIPTION_FORMAT, and refuses a newer one in the prechecks, before
+ * anything moves. A change to the line format bumps DESCRIPTION_FORMAT and
+ * keeps a decoder for the format before it; test/upgrade proves an older
+ * release's export still imports.
+ */
 export const DESCRIPTION_FORMAT = 2;
+/** The oldest format this release still imports. */
+export const MIN_DESCRIPTION_FORMAT = 2;
+/** What a source that does not say its format sends: every release before the field existed wrote 2. */
+export const UNSTATED_DESCRIPTION_FORMAT = 2;
+
+/** Whether this release can import documents of `format`. */
+export function importableFormat(format: number): boolean {
+  return format >= MIN_DESCRIPTION_FORMAT && format <= DESCRIPTION_FORMAT;
+}
 
 /** s: string, s?: string or null, i: integer, i?: integer or null, b: boolean (0/1 in SQLite). */
 export type FieldType = "s" | "s?" | "i" | "i?" | "b";

@@ -4,6 +4,12 @@
 // an operator fixes all problems in one go (the reference stops at the first).
 // The message texts are part of the product contract: tests and users grep
 // them, so change them only together with the spec.
+import {
+  DESCRIPTION_FORMAT,
+  importableFormat,
+  MIN_DESCRIPTION_FORMAT,
+  UNSTATED_DESCRIPTION_FORMAT,
+} from "./description.js";
 
 /** One failed check: stable code, the entity it concerns, the spec message. */
 export interface PrecheckFailure {
@@ -22,6 +28,7 @@ export const PRECHECK = {
   uuidMismatch: "TARGET_UUID_MISMATCH",
   tokenRejected: "TARGET_TOKEN_REJECTED",
   version: "TARGET_VERSION_OLDER",
+  descriptionFormat: "DESCRIPTION_FORMAT_UNSUPPORTED",
   cloud: "CLOUD_MISMATCH",
   cloudType: "CLOUD_TYPE_MISMATCH",
   region: "REGION_NOT_AVAILABLE",
@@ -165,6 +172,8 @@ export interface MigratingModel {
   agentVersion: string;
   controllerVersion: string;
   users: string[];
+  /** The description format the source will send; 0 when it does not say (older sources). */
+  descriptionFormat?: number;
 }
 
 /** The advisory the spec prescribes, listing every missing user. */
@@ -223,6 +232,17 @@ export function versionPrechecks(
 /** Every destination-side check (for MigrationTargetService.Prechecks). */
 export function targetPrechecks(d: DestinationFacts, m: MigratingModel): PrecheckFailure[] {
   const out = versionPrechecks(d.controllerVersion, m);
+  const format = m.descriptionFormat || UNSTATED_DESCRIPTION_FORMAT;
+  if (!importableFormat(format)) {
+    out.push({
+      code: PRECHECK.descriptionFormat,
+      subject: "destination",
+      message:
+        format > DESCRIPTION_FORMAT
+          ? `source controller version ${m.controllerVersion} sends model description format ${format}, newer than destination controller version ${d.controllerVersion} imports (formats ${MIN_DESCRIPTION_FORMAT} to ${DESCRIPTION_FORMAT}); upgrade the destination first`
+          : `source controller version ${m.controllerVersion} sends model description format ${format}, which destination controller version ${d.controllerVersion} no longer imports (formats ${MIN_DESCRIPTION_FORMAT} to ${DESCRIPTION_FORMAT}); upgrade the source first`,
+    });
+  }
   const subject = `${m.owner}/${m.name}`;
   if (d.cloud !== m.cloud) {
     out.push({

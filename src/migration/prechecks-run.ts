@@ -4,6 +4,7 @@
 // StartMigration (and its dry run) and again by the worker in QUIESCE.
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { DESCRIPTION_FORMAT } from "../domain/description.js";
 import { MigratingModelInfoSchema, type MigratingModelInfo } from "../../gen/ts/ferry/v1/migration_target_pb.js";
 import type { ControllerIdentity } from "../domain/controller.js";
 import {
@@ -54,6 +55,7 @@ async function modelInfoOf(tx: Repos, controller: ControllerIdentity, m: ModelRo
     controllerVersion: controller.version,
     controllerUuid: controller.uuid,
     users: (await tx.models.users(m.uuid)).map((u) => u.user),
+    descriptionFormat: DESCRIPTION_FORMAT,
   };
   return create(MigratingModelInfoSchema, info);
 }

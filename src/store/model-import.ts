@@ -10,6 +10,8 @@ import { createHash, randomBytes, type Hash } from "node:crypto";
 import {
   DescriptionError,
   DESCRIPTION_FORMAT,
+  importableFormat,
+  MIN_DESCRIPTION_FORMAT,
   decodeLine,
   emptyCounts,
   LineSplitter,
@@ -144,8 +146,11 @@ export class ModelImporter {
   /** The model line: replaces a leftover import of this model, then creates the importing model. */
   private async createModel(tx: Repos, v: unknown[]): Promise<void> {
     const f = Object.fromEntries(MODEL_SPEC.fields.map(([k], i) => [k, v[i]])) as Record<string, unknown>;
-    if (f.format !== DESCRIPTION_FORMAT) {
-      throw new DescriptionError("invalid", `unsupported model description format ${String(f.format)}`);
+    if (typeof f.format !== "number" || !importableFormat(f.format)) {
+      throw new DescriptionError(
+        "invalid",
+        `unsupported model description format ${String(f.format)} (this release imports ${MIN_DESCRIPTION_FORMAT} to ${DESCRIPTION_FORMAT})`,
+      );
     }
     if (f.uuid !== this.plan.modelUuid) {
       throw new DescriptionError(

@@ -1,3 +1,4 @@
+import { DESCRIPTION_FORMAT, MIN_DESCRIPTION_FORMAT } from "../../src/domain/description.js";
 import { describe, expect, it } from "vitest";
 import {
   collapseMissingUsers,
@@ -154,6 +155,23 @@ describe("destination prechecks", () => {
       'model named "migrate" already exists on destination controller',
       "model with same UUID already exists",
     ]);
+  });
+
+  it("refuses a description format this release cannot import, naming both versions", () => {
+    const newer = targetPrechecks(dest({ controllerVersion: "1.0.0" }), {
+      ...model,
+      controllerVersion: "1.0.0",
+      descriptionFormat: DESCRIPTION_FORMAT + 1,
+    });
+    expect(newer.map((f) => f.code)).toEqual([PRECHECK.descriptionFormat]);
+    expect(newer[0]!.message).toBe(
+      `source controller version 1.0.0 sends model description format ${DESCRIPTION_FORMAT + 1}, newer than destination controller version 1.0.0 imports (formats ${MIN_DESCRIPTION_FORMAT} to ${DESCRIPTION_FORMAT}); upgrade the destination first`,
+    );
+    const older = targetPrechecks(dest(), { ...model, descriptionFormat: MIN_DESCRIPTION_FORMAT - 1 });
+    expect(older[0]!.message).toMatch(/no longer imports .*upgrade the source first$/);
+    // A source that does not say (older than the field) sends format 2, which is importable.
+    expect(targetPrechecks(dest(), { ...model, descriptionFormat: 0 })).toEqual([]);
+    expect(targetPrechecks(dest(), { ...model, descriptionFormat: DESCRIPTION_FORMAT })).toEqual([]);
   });
 
   it("checks the region only within the same cloud", () => {

@@ -65,6 +65,8 @@ export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Another build's CLI (an older release, for the upgrade test); this checkout's by default. */
+  cli?: string;
 }
 
 export function ferry(home: string, args: string[], opts: RunOptions = {}): Promise<Result> {
@@ -73,7 +75,7 @@ export function ferry(home: string, args: string[], opts: RunOptions = {}): Prom
     const env: Record<string, string | undefined> = { ...process.env, FERRY_HOME: home, NO_COLOR: "1", ...opts.env };
     delete env.FERRY_ADMIN_PASSWORD;
     if (opts.env?.FERRY_ADMIN_PASSWORD) env.FERRY_ADMIN_PASSWORD = opts.env.FERRY_ADMIN_PASSWORD;
-    const child = spawn(process.execPath, [FERRY, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [opts.cli ?? FERRY, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

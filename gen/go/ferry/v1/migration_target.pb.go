@@ -44,9 +44,14 @@ type MigratingModelInfo struct {
 	// Source controller UUID.
 	ControllerUuid string `protobuf:"bytes,9,opt,name=controller_uuid,json=controllerUuid,proto3" json:"controller_uuid,omitempty"`
 	// Users with access to the model.
-	Users         []string `protobuf:"bytes,10,rep,name=users,proto3" json:"users,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Users []string `protobuf:"bytes,10,rep,name=users,proto3" json:"users,omitempty"`
+	// Format of the model description the source will send (ARCHITECTURE.md,
+	// "Versions"). A destination refuses, in its prechecks, a format it cannot
+	// import (DESCRIPTION_FORMAT_UNSUPPORTED). 0: a source from before this
+	// field, all of which send format 2.
+	DescriptionFormat uint32 `protobuf:"varint,11,opt,name=description_format,json=descriptionFormat,proto3" json:"description_format,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *MigratingModelInfo) Reset() {
@@ -147,6 +152,13 @@ func (x *MigratingModelInfo) GetUsers() []string {
 		return x.Users
 	}
 	return nil
+}
+
+func (x *MigratingModelInfo) GetDescriptionFormat() uint32 {
+	if x != nil {
+		return x.DescriptionFormat
+	}
+	return 0
 }
 
 // Request for Prechecks.
@@ -1512,7 +1524,7 @@ var File_ferry_v1_migration_target_proto protoreflect.FileDescriptor
 
 const file_ferry_v1_migration_target_proto_rawDesc = "" +
 	"\n" +
-	"\x1fferry/v1/migration_target.proto\x12\bferry.v1\x1a\x18ferry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x02\n" +
+	"\x1fferry/v1/migration_target.proto\x12\bferry.v1\x1a\x18ferry/v1/resources.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x02\n" +
 	"\x12MigratingModelInfo\x12\x12\n" +
 	"\x04uuid\x18\x01 \x01(\tR\x04uuid\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1525,7 +1537,8 @@ const file_ferry_v1_migration_target_proto_rawDesc = "" +
 	"\x12controller_version\x18\b \x01(\tR\x11controllerVersion\x12'\n" +
 	"\x0fcontroller_uuid\x18\t \x01(\tR\x0econtrollerUuid\x12\x14\n" +
 	"\x05users\x18\n" +
-	" \x03(\tR\x05users\"F\n" +
+	" \x03(\tR\x05users\x12-\n" +
+	"\x12description_format\x18\v \x01(\rR\x11descriptionFormat\"F\n" +
 	"\x10PrechecksRequest\x122\n" +
 	"\x05model\x18\x01 \x01(\v2\x1c.ferry.v1.MigratingModelInfoR\x05model\"\xa8\x01\n" +
 	"\x11PrechecksResponse\x12'\n" +

@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class MigratingModelInfo(_message.Message):
-    __slots__ = ("uuid", "name", "owner", "cloud", "cloud_type", "region", "agent_version", "controller_version", "controller_uuid", "users")
+    __slots__ = ("uuid", "name", "owner", "cloud", "cloud_type", "region", "agent_version", "controller_version", "controller_uuid", "users", "description_format")
     UUID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class MigratingModelInfo(_message.Message):
     CONTROLLER_VERSION_FIELD_NUMBER: _ClassVar[int]
     CONTROLLER_UUID_FIELD_NUMBER: _ClassVar[int]
     USERS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FORMAT_FIELD_NUMBER: _ClassVar[int]
     uuid: str
     name: str
     owner: str
@@ -32,7 +33,8 @@ class MigratingModelInfo(_message.Message):
     controller_version: str
     controller_uuid: str
     users: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, uuid: _Optional[str] = ..., name: _Optional[str] = ..., owner: _Optional[str] = ..., cloud: _Optional[str] = ..., cloud_type: _Optional[str] = ..., region: _Optional[str] = ..., agent_version: _Optional[str] = ..., controller_version: _Optional[str] = ..., controller_uuid: _Optional[str] = ..., users: _Optional[_Iterable[str]] = ...) -> None: ...
+    description_format: int
+    def __init__(self, uuid: _Optional[str] = ..., name: _Optional[str] = ..., owner: _Optional[str] = ..., cloud: _Optional[str] = ..., cloud_type: _Optional[str] = ..., region: _Optional[str] = ..., agent_version: _Optional[str] = ..., controller_version: _Optional[str] = ..., controller_uuid: _Optional[str] = ..., users: _Optional[_Iterable[str]] = ..., description_format: _Optional[int] = ...) -> None: ...
 
 class PrechecksRequest(_message.Message):
     __slots__ = ("model",)
