@@ -50,7 +50,7 @@ const ID = `${MODEL_UUID}:0`;
 describe("ferry migrate", () => {
   it("gets a token from the destination, starts the migration on the source and returns", async () => {
     const f = await setup({ steps: [], stepMs: 1000 });
-    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]));
     expect(r).toEqual({ stdout: `Migration started with ID "${ID}"\n`, stderr: "", code: 0 });
     const dst = (await f.store.controller("dst"))!;
     expect(f.started).toHaveLength(1);
@@ -69,7 +69,7 @@ describe("ferry migrate", () => {
 
   it("--wait prints each phase message once and exits 0 on DONE", async () => {
     const f = await setup({ steps: HAPPY });
-    const r = await run(f, (ctx) => migrate(ctx, { wait: true }, "src:web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, { wait: true }, ["src:web", "dst"]));
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")).toEqual([
       `Migration started with ID "${ID}"`,
@@ -95,7 +95,7 @@ describe("ferry migrate", () => {
   it("--wait exits non-zero on ABORTDONE with the root cause", async () => {
     const cause = "destination controller stopped answering during IMPORT";
     const f = await setup({ steps: HAPPY.slice(0, 3), abortCause: cause });
-    const r = await run(f, (ctx) => migrate(ctx, { wait: true }, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, { wait: true }, ["web", "dst"]));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`ABORT: aborted, removing model from destination controller: ${cause}\n`);
     expect(r.stderr).toBe(`ERROR migration "${ID}" aborted: ${cause}\nModel "web" is unchanged on controller "src".\n`);
@@ -103,7 +103,7 @@ describe("ferry migrate", () => {
 
   it("says how to add a destination it does not know", async () => {
     const f = await setup({ steps: [] });
-    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "elsewhere"));
+    const r = await run(f, (ctx) => migrate(ctx, {}, ["web", "elsewhere"]));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'ERROR controller "elsewhere" is not known to this client\n' +
@@ -115,7 +115,7 @@ describe("ferry migrate", () => {
   it("needs superuser on the destination for the token", async () => {
     const f = await setup({ steps: [] });
     await f.store.putAccount("dst", { user: "bob", token: "dst-bob" });
-    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ERROR cannot get a migration token from controller "dst": permission denied/);
     expect(r.stderr).toContain("'ferry login -c dst -u <user>'");
@@ -130,7 +130,7 @@ describe("ferry migrate", () => {
 
   it("prints every precheck failure, the advisory verbatim", async () => {
     const f = await setup({ steps: [], failures });
-    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
@@ -150,13 +150,13 @@ describe("ferry migrate", () => {
 
   it("a single failure is the error itself", async () => {
     const f = await setup({ steps: [], failures: [failures[1]!] });
-    const r = await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]));
     expect(r.stderr).toBe(`ERROR ${missingUsersAdvisory(["bob", "carol"])}\n`);
   });
 
   it("--dry-run prints every failure, then that nothing changed; starts nothing, exits non-zero", async () => {
     const f = await setup({ steps: [], failures });
-    const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, ["web", "dst"]));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^ERROR 3 prechecks failed/);
@@ -170,26 +170,26 @@ describe("ferry migrate", () => {
 
   it("revokes the token after a definite refusal, keeps it when the start may have happened", async () => {
     const refused = await setup({ steps: [], failures });
-    expect((await run(refused, (ctx) => migrate(ctx, {}, "web", "dst"))).code).toBe(1);
+    expect((await run(refused, (ctx) => migrate(ctx, {}, ["web", "dst"]))).code).toBe(1);
     expect(refused.revoked).toEqual([{ token: refused.tokens[0], migrationId: "" }]);
     await refused.close();
     fakes = undefined;
     for (const code of [Code.Unavailable, Code.DeadlineExceeded, Code.Internal]) {
       const f = await setup({ steps: [], startError: new ConnectError("source went away", code) });
-      expect((await run(f, (ctx) => migrate(ctx, {}, "web", "dst"))).code).toBe(1);
+      expect((await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]))).code).toBe(1);
       expect(f.tokens).toHaveLength(1);
       expect(f.revoked).toEqual([]);
       await f.close();
       fakes = undefined;
     }
     const started = await setup({ steps: [], stepMs: 1000 });
-    expect((await run(started, (ctx) => migrate(ctx, {}, "web", "dst"))).code).toBe(0);
+    expect((await run(started, (ctx) => migrate(ctx, {}, ["web", "dst"]))).code).toBe(0);
     expect(started.revoked).toEqual([]);
   });
 
   it("--dry-run without failures exits 0", async () => {
     const f = await setup({ steps: [] });
-    const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, "web", "dst"));
+    const r = await run(f, (ctx) => migrate(ctx, { dryRun: true }, ["web", "dst"]));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("All prechecks passed. Run 'ferry migrate web dst' to start the migration.");
     expect(f.revoked).toEqual([{ token: f.tokens[0], migrationId: "" }]);
@@ -199,7 +199,7 @@ describe("ferry migrate", () => {
 describe("ferry show-migration", () => {
   it("shows phase, progress, timings and the target as this client knows it", async () => {
     const f = await setup({ steps: HAPPY.slice(0, 4), stepMs: 5 });
-    await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]));
     while (f.migration!.statusMessage !== HAPPY[3]![1]) await new Promise((r) => setTimeout(r, 10));
     const m = f.migration!;
     m.phaseTimings = [
@@ -249,7 +249,7 @@ describe("ferry show-migration", () => {
 describe("ferry abort-migration", () => {
   it("aborts before the point of no return and --wait sees ABORTDONE", async () => {
     const f = await setup({ steps: HAPPY, stepMs: 500 });
-    await run(f, (ctx) => migrate(ctx, {}, "web", "dst"));
+    await run(f, (ctx) => migrate(ctx, {}, ["web", "dst"]));
     const r = await run(f, (ctx) => abortMigration(ctx, { wait: true }, "web"));
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(
@@ -261,7 +261,7 @@ describe("ferry abort-migration", () => {
 
   it("refuses clearly once past SUCCESS", async () => {
     const f = await setup({ steps: HAPPY, stepMs: 1 });
-    await run(f, (ctx) => migrate(ctx, { wait: true }, "web", "dst"));
+    await run(f, (ctx) => migrate(ctx, { wait: true }, ["web", "dst"]));
     const r = await run(f, (ctx) => abortMigration(ctx, {}, "web"));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(

@@ -32,7 +32,7 @@ const MIGRATION_ID = /^(?:([^:]+):)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
  * commands) names the source controller of a model given without one; one
  * given both ways must agree.
  */
-function onController(arg: string | undefined, controller: string | undefined): string | undefined {
+export function onController(arg: string | undefined, controller: string | undefined): string | undefined {
   if (!controller) return arg;
   const m = arg ? MIGRATION_ID.exec(arg) : null;
   const named = m ? m[1] : arg?.includes(":") ? arg.slice(0, arg.indexOf(":")) : undefined;
@@ -52,7 +52,7 @@ async function migrationRef(
   return { controller: target.controller, id: target.model, display: target.display };
 }
 
-function failuresOf(err: PreconditionError): PrecheckItem[] {
+export function failuresOf(err: PreconditionError): PrecheckItem[] {
   return err.violations.map((v) => ({ message: v.description }));
 }
 
@@ -64,7 +64,7 @@ function precheckError(failures: PrecheckItem[], model: string, destination: str
   return new CliError(message, [detail, after].filter(Boolean).join("\n") || undefined);
 }
 
-async function migrationToken(dst: Session, modelUuid: string, sourceUuid: string): Promise<string> {
+export async function migrationToken(dst: Session, modelUuid: string, sourceUuid: string): Promise<string> {
   try {
     return (await dst.clients.controller.createMigrationToken({ modelUuid, sourceControllerUuid: sourceUuid })).token;
   } catch (err) {
@@ -79,7 +79,7 @@ async function migrationToken(dst: Session, modelUuid: string, sourceUuid: strin
 }
 
 /** Codes by which the source definitely refused to start (nothing used the token). */
-const DEFINITE_REFUSALS = new Set<Code>([
+export const DEFINITE_REFUSALS = new Set<Code>([
   Code.InvalidArgument,
   Code.FailedPrecondition,
   Code.PermissionDenied,
@@ -91,7 +91,7 @@ const DEFINITE_REFUSALS = new Set<Code>([
 ]);
 
 /** Ends an unused migration token on the destination (no migration id: only this token). */
-async function revokeToken(address: string, caPem: string, modelUuid: string, token: string): Promise<void> {
+export async function revokeToken(address: string, caPem: string, modelUuid: string, token: string): Promise<void> {
   try {
     await connect({ address, caPem, token }).migrationTarget.completeMigration({ modelUuid });
   } catch {
@@ -99,7 +99,25 @@ async function revokeToken(address: string, caPem: string, modelUuid: string, to
   }
 }
 
-export async function migrate(ctx: CliContext, opts: Opts, model: string, destination: string): Promise<void> {
+/** `ferry migrate <model>... <destination>` and `ferry migrate --all <destination>`. */
+export async function migrate(ctx: CliContext, opts: Opts, args: string[]): Promise<void> {
+  const destination = args.at(-1)!;
+  const models = args.slice(0, -1);
+  if (opts.all && models.length) {
+    throw new CliError("give either models or --all, not both", "ferry migrate -c <source> --all <destination>");
+  }
+  if (!opts.all && !models.length) {
+    throw new CliError(
+      "name the models to move and then the destination controller",
+      "ferry migrate <model>... <destination>, or ferry migrate -c <source> --all <destination>",
+    );
+  }
+  if (!opts.all && models.length === 1) return migrateOne(ctx, opts, models[0]!, destination);
+  const { migrateMany } = await import("./migrate-many.js");
+  return migrateMany(ctx, opts, models, destination);
+}
+
+async function migrateOne(ctx: CliContext, opts: Opts, model: string, destination: string): Promise<void> {
   const target = await ctx.modelTarget(onController(model, opts.controller));
   const dstRecord = await ctx.store.controller(destination);
   if (!dstRecord) {
@@ -176,12 +194,16 @@ interface WaitLabels {
  * count, e.g. "(12 sent)"): plain lines when stderr is not a terminal, a
  * spinner with the phase and progress counts when it is.
  */
-function phasePrinter(ctx: CliContext): {
+export function phasePrinter(
+  ctx: CliContext,
+  prefix = "",
+): {
   update(m: Migration): void;
   stop(ok: boolean): void;
   interrupt(): void;
 } {
-  const tty = canRedraw(process.stderr);
+  // Several migrations at once print plain lines, each with its model first.
+  const tty = !prefix && canRedraw(process.stderr);
   const seen = new Set<string>();
   let spinner: Progress | undefined;
   let currentKey = "";
@@ -198,7 +220,7 @@ function phasePrinter(ctx: CliContext): {
     // even when the last "(n sent)" message was never seen.
     const logs = next?.progress?.logsDone;
     if (logs !== undefined && logs > 0n) final = final.replace(/\(\d+ sent\)$/, `(${logs} sent)`);
-    if (final !== lastPrinted) ctx.out(final);
+    if (final !== lastPrinted) ctx.out(prefix + final);
     lastPrinted = final;
   };
   return {
@@ -210,7 +232,7 @@ function phasePrinter(ctx: CliContext): {
         // Agent waits print their first count and their last (all reported).
         const all = /\((\d+) of \1 agents reported\)$/.test(line);
         if (!seen.has(key) || (all && !seen.has(line))) {
-          ctx.out(line);
+          ctx.out(prefix + line);
           lastPrinted = line;
         }
         seen.add(key);

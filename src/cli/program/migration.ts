@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { examples, lazy } from "../run.js";
+import { count, examples, lazy } from "../run.js";
 
 const migration = () => import("../commands/migration.js");
 const backup = () => import("../commands/backup.js");
@@ -7,20 +7,32 @@ const backup = () => import("../commands/backup.js");
 export function registerMigrationCommands(program: Command): void {
   program
     .command("migrate")
-    .argument("<model>", "[<controller>:]<model> to move (default controller: the current one)")
-    .argument("<destination-controller>", "the destination, as named in this client's store")
-    .summary("move a model to another controller")
+    .argument(
+      "<models-and-destination...>",
+      "[<controller>:]<model>... to move (default controller: the current one), then the destination controller",
+    )
+    .summary("move models to another controller")
     .description(
-      "Start migrating a model to another controller and return; the migration runs on the source controller. " +
-        "You need admin on the model and superuser on both controllers; the destination must be in the client " +
+      "Start migrating one or more models to another controller; each migration runs on its source controller. " +
+        "With several models (or --all), every model's prechecks run first and every failure is reported before " +
+        "anything starts; then at most --parallel of them run at once. " +
+        "You need admin on the models and superuser on both controllers; the destination must be in the client " +
         "store ('ferry login <host:port> -c <name>'). Take a backup of both controllers first ('ferry create-backup').",
     )
     .option("-c, --controller <name>", "the source controller (default: the model's, else the current one)")
+    .option("--all", "every model of the source controller but the controller model (upgrading a controller)")
+    .option("--parallel <n>", "with several models: how many migrate at once (default 2)", count)
     .option("--dry-run", "only run the prechecks and print the plan; change nothing")
-    .option("--wait", "follow the migration to its end; exit 0 when it is done, non-zero when aborted")
+    .option("--wait", "follow the migrations to their end; exit 0 when all are done, non-zero when any aborted")
     .addHelpText(
       "after",
-      examples("ferry migrate web dst", "ferry migrate src:web dst --dry-run", "ferry migrate -c src web dst --wait"),
+      examples(
+        "ferry migrate web dst",
+        "ferry migrate src:web dst --dry-run",
+        "ferry migrate -c src web dst --wait",
+        "ferry migrate web shop blog dst --parallel 3 --wait",
+        "ferry migrate -c old --all new --wait",
+      ),
     )
     .action(lazy(migration, "migrate"));
 
