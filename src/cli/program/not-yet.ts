@@ -19,7 +19,8 @@ export const NOT_YET: Record<string, string> = {
   consume: "cross-model relations are not supported",
   "model-defaults": "set each model's config with 'ferry model-config'",
   "controller-config": "controller settings are ferryd flags and environment variables (ferryd --help)",
-  "upgrade-controller": "upgrade by migrating models to a controller of the new version ('ferry migrate -c <old> --all <new>')",
+  "upgrade-controller":
+    "upgrade by migrating models to a controller of the new version ('ferry migrate -c <old> --all <new>')",
   "add-cloud": "clouds are named at bootstrap ('ferry bootstrap <cloud>[/<region>] <name>')",
   clouds: "clouds are named at bootstrap; 'ferry show-controller' shows a controller's",
   register: "log in to a controller with 'ferry login <host:port> -c <name>'",
