@@ -18,6 +18,8 @@ export interface ControllerConfig {
   agentVersion: string;
   /** host:port to listen on; port 0 picks a free one. */
   listen: string;
+  /** host:port for Prometheus metrics at /metrics; off when unset. */
+  metricsListen?: string;
   dataDir: string;
   /** The store: the embedded SQLite file in the data dir, or a PostgreSQL database several nodes share. */
   store: StoreSpec;
@@ -151,6 +153,7 @@ export function resolveConfig(flags: RawOptions, env: NodeJS.ProcessEnv = proces
     regions,
     agentVersion: str(flags.agentVersion) ?? str(env.FERRY_AGENT_VERSION) ?? FERRY_VERSION,
     listen: str(flags.listen) ?? str(env.FERRY_LISTEN) ?? "127.0.0.1:17070",
+    metricsListen: str(flags.metricsListen) ?? str(env.FERRY_METRICS_LISTEN),
     dataDir,
     store: parseStoreSpec(str(flags.store) ?? str(env.FERRY_STORE), dataDir),
     hostnames: list(flags.hostname ?? env.FERRY_HOSTNAMES),

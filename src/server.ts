@@ -29,7 +29,23 @@ import { createModelService, createSimulator } from "./services/model-service.js
 import { cleanSpoolDir } from "./services/upload-spool.js";
 import { AgentProvisioner } from "./services/provisioner.js";
 import { openStore, type Store } from "./store/index.js";
-import { serviceRegistration, startServer, type Logger, type RunningServer } from "./transport/index.js";
+import {
+  loggingCallHook,
+  serviceRegistration,
+  startServer,
+  type CallLogHook,
+  type Logger,
+  type RunningServer,
+} from "./transport/index.js";
+import { Metrics, serveMetrics, setProcessMetrics } from "./metrics.js";
+
+/** The call log line, and the RPC metrics. */
+function withMetrics(log: CallLogHook, metrics: Metrics): CallLogHook {
+  return (r) => {
+    log(r);
+    metrics.onCall(r);
+  };
+}
 
 export interface RunningController {
   identity: ControllerIdentity;
@@ -197,7 +213,23 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     // Agents watching their model's migration status (on any node): the worker waits for their reports.
     // Agents' small writes share transactions (see group-commit.ts).
     const agentWrites = new GroupCommit(store);
-    const agents = createStorePresence(store, cluster, logger, agentWrites);
+    const presence = createStorePresence(store, cluster, logger, agentWrites);
+    const metrics = config.metricsListen ? new Metrics({ store, controller: config.name }) : undefined;
+    setProcessMetrics(metrics);
+    // With metrics on, the agents connected to this node are counted as their streams open and end.
+    const agents: typeof presence = metrics
+      ? {
+          connected: (m) => presence.connected(m),
+          connect: async (m, tag) => {
+            const release = await presence.connect(m, tag);
+            const counted = metrics.agentConnected();
+            return async () => {
+              counted();
+              await release();
+            };
+          },
+        }
+      : presence;
     const worker = new MigrationWorker({
       store,
       controller: identity,
@@ -268,7 +300,11 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       },
       logger,
       descriptorImage: await loadDescriptorImage(),
+      ...(metrics ? { onCall: withMetrics(loggingCallHook(logger), metrics) } : {}),
     });
+    const metricsServer =
+      metrics && config.metricsListen ? await serveMetrics(metrics, config.metricsListen) : undefined;
+    if (metricsServer) logger.info("metrics listening", { address: `http://${metricsServer.address}/metrics` });
     const own = apiAddresses(host, server.port, config.hostnames);
     await cluster.start(own);
     // Every live node's addresses, this one's first (GetControllerInfo, redirects).
@@ -291,7 +327,12 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     if (config.portFile) {
       await writeFileAtomic(
         config.portFile,
-        JSON.stringify({ address: own[0], pid: process.pid, node: cluster.nodeId }) + "\n",
+        JSON.stringify({
+          address: own[0],
+          pid: process.pid,
+          node: cluster.nodeId,
+          ...(metricsServer ? { metrics: metricsServer.address } : {}),
+        }) + "\n",
         0o644,
       );
     }
@@ -309,6 +350,8 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     const stop = () =>
       (stopping ??= (async () => {
         clearInterval(sweep);
+        metricsServer?.server.close();
+        metricsServer?.server.closeAllConnections();
         // The worker stops where it is (its phase is in the store) while
         // in-flight calls finish; both before the store closes.
         await Promise.all([server.shutdown(config.shutdownGraceMs), worker.stop()]);

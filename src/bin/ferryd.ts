@@ -23,6 +23,10 @@ const program = new Command("ferryd")
   .option("--regions <list>", "comma-separated regions the cloud offers (FERRY_REGIONS)")
   .option("--agent-version <v>", `agent version (FERRY_AGENT_VERSION; default ${FERRY_VERSION})`)
   .option("--listen <host:port>", "API listen address; port 0 picks one (FERRY_LISTEN; default 127.0.0.1:17070)")
+  .option(
+    "--metrics-listen <host:port>",
+    "serve Prometheus metrics at http://<host:port>/metrics; port 0 picks one (FERRY_METRICS_LISTEN; default off)",
+  )
   .option("--data-dir <dir>", "data directory (FERRY_DATA_DIR; default ~/.local/share/ferryd/<name>)")
   .option(
     "--store <store>",

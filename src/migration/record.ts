@@ -2,6 +2,7 @@
 // migration row and the model's status line together and must run inside the
 // write of the work it records, so what users see and what the worker
 // resumes from never disagree with what was done.
+import { processMetrics } from "../metrics.js";
 import {
   activationStage,
   checkActivationTransition,
@@ -62,6 +63,24 @@ export async function migrationLog(
     message: `migration ${id}: ${message}`,
     time: now,
   });
+}
+
+/**
+ * Metrics for a phase change that committed (`next` is what enterPhase
+ * returned): the phase it closed, and the outcome when it ended the migration.
+ */
+export function observeEntered(next: MigrationRow): void {
+  const m = processMetrics;
+  if (!m) return;
+  const timings = parseTimings(next);
+  const closed = timings[timings.length - 2];
+  if (closed?.end !== undefined) m.phaseEnded(closed.phase, (closed.end - closed.start) / 1000);
+  const outcome = { DONE: "done", ABORTDONE: "aborted", REAPFAILED: "reap_failed" } as const;
+  const ended = outcome[next.phase as keyof typeof outcome];
+  if (ended) {
+    const p = parseProgress(next);
+    m.migrationEnded({ outcome: ended, bytes: p.bytesTotal ?? 0, entities: p.entitiesTotal ?? 0 });
+  }
 }
 
 export async function enterPhase(

@@ -8,7 +8,7 @@ import { activationStage, MESSAGES, type ActivePhase } from "../domain/phases.js
 import { collapseMissingUsers, sourcePrechecks, versionPrechecks } from "../domain/prechecks.js";
 import { LeaseLost, type MigrationRow } from "../store/index.js";
 import { readModelInfo, readSourceFacts } from "./prechecks-run.js";
-import { enterPhase } from "./record.js";
+import { enterPhase, observeEntered } from "./record.js";
 import { describeError, errorReason, isPermanentRefusal, isRetryable } from "./target-client.js";
 import { waitForAgents } from "./agents.js";
 import { sleep, StepFailed, Stopping, Unreachable, type MigrationTask } from "./task.js";
@@ -283,7 +283,7 @@ const reap: Step = async (t, row) => {
   await t.pause("REAP").catch(() => undefined);
   for (let attempt = 1; ; attempt++) {
     try {
-      await t.tx(async (tx) => {
+      const done = await t.tx(async (tx) => {
         await tx.lockModel(row.modelUuid);
         const users = (await tx.models.users(row.modelUuid)).map((u) => u.user);
         await tx.redirects.put({
@@ -300,8 +300,9 @@ const reap: Step = async (t, row) => {
         });
         await tx.models.deleteAll(row.modelUuid);
         // The token stays until CompleteMigration revoked it (worker finalize).
-        await enterPhase(tx, row.id, "DONE", { message: MESSAGES.reaping }, t.now());
+        return enterPhase(tx, row.id, "DONE", { message: MESSAGES.reaping }, t.now());
       });
+      observeEntered(done);
       return;
     } catch (err) {
       if (err instanceof Stopping || err instanceof LeaseLost) throw err;
@@ -358,13 +359,14 @@ const abort: Step = async (t, row) => {
       error: describeError(err),
     });
   }
-  await t.tx(async (tx) => {
+  const aborted = await t.tx(async (tx) => {
     await tx.lockModel(row.modelUuid);
     await tx.models.setMigrationMode(row.modelUuid, "none", "exporting");
     // "available again when it ends, keeping the last message after an abort".
     await tx.models.setStatus(row.modelUuid, { status: "available", message: MESSAGES.abortDone(cause) }, t.now());
-    await enterPhase(tx, row.id, "ABORTDONE", { message: MESSAGES.abortDone(cause) }, t.now());
+    return enterPhase(tx, row.id, "ABORTDONE", { message: MESSAGES.abortDone(cause) }, t.now());
   });
+  observeEntered(aborted);
   t.deps.simulator.schedule(row.modelUuid);
 };
 

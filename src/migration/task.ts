@@ -10,6 +10,7 @@ import type { AgentPresence } from "../services/agent-service.js";
 import type { LogSink, Simulator } from "../services/simulator.js";
 import {
   enterPhase,
+  observeEntered,
   markActivationSent,
   setMessage,
   setProgress,
@@ -159,7 +160,9 @@ export class MigrationTask {
 
   async enter(to: Phase, change: PhaseChange): Promise<MigrationRow> {
     await this.flushProgress();
-    return this.tx((tx) => enterPhase(tx, this.id, to, change, this.now()));
+    const next = await this.tx((tx) => enterPhase(tx, this.id, to, change, this.now()));
+    observeEntered(next);
+    return next;
   }
 
   /** A line in the model's log (debug-log on the source, and on the destination once logs are transferred). */

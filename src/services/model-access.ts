@@ -4,6 +4,7 @@
 // little, UNAVAILABLE (MODEL_MIGRATING) for writes while it is migrating away,
 // and FAILED_PRECONDITION (MODEL_MIGRATED) saying where it went, for a model
 // that migrated away, to the users who had access to it.
+import { processMetrics } from "../metrics.js";
 import { create } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { ModelMigratingSchema, ModelRedirectSchema } from "../../gen/ts/ferry/v1/errors_pb.js";
@@ -107,6 +108,7 @@ function caFingerprint(pem: string): string {
 
 /** FAILED_PRECONDITION + ErrorInfo MODEL_MIGRATED + ferry.v1.ModelRedirect. */
 export function redirectError(r: RedirectRow): ConnectError {
+  processMetrics?.redirectServed(`${r.modelOwner}/${r.modelName}`);
   const redirect = create(ModelRedirectSchema, {
     modelName: r.modelName,
     modelOwner: r.modelOwner,

@@ -2,6 +2,7 @@
 // wake on ChangeHub notifications rather than polling, coalesce bursts, end
 // when the caller goes away (ctx.signal) or the model is deleted, and always
 // unsubscribe on the way out.
+import { processMetrics } from "../metrics.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { FullStatus, ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
@@ -232,18 +233,22 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
    * time (access may have been revoked, or the model migrated away: the
    * caller then gets the redirect error).
    */
-  function resolvedEntry(p: Principal, ref: string): Promise<CachedStatus | undefined> {
+  async function resolvedEntry(p: Principal, ref: string): Promise<CachedStatus | undefined> {
     // On a cache hit this is one statement (the model and the caller's
     // access); a miss builds the status, and then the store runs it again
-    // in one snapshot.
-    return store.read(
+    // in one snapshot (so the call is counted once, after).
+    let seen: ModelRow | undefined;
+    const entry = await store.read(
       async (tx) => {
         const { model, access } = await resolveModel(tx, p, ref, "read");
+        seen = model;
         if (p.kind === "user") recordConnection(deps, model, p.user);
         return entryOf(tx, p, model, access);
       },
       { oneStatement: true },
     );
+    if (seen) processMetrics?.load.record(seen.uuid, `${seen.owner}/${seen.name}`, "read");
+    return entry;
   }
 
   /** The model's full status as the principal may see it; undefined once it is gone. */

@@ -15,6 +15,7 @@ import { ferryError, invalidArgument, notFound } from "./errors.js";
 import { toModel } from "./model-mapping.js";
 import { migratingError, resolveIn, type ResolvedModel } from "./model-access.js";
 import type { LogSink, Simulator } from "./simulator.js";
+import { processMetrics } from "../metrics.js";
 
 export interface ModelServiceDeps {
   store: Store;
@@ -52,6 +53,8 @@ export async function modelFor(
   const principal = principalOf(ctx);
   const resolved = await resolveIn(deps.store, principal, ref, need, { write });
   if (principal.kind === "user") recordConnection(deps, resolved.model, principal.user);
+  const m = resolved.model;
+  processMetrics?.load.record(m.uuid, `${m.owner}/${m.name}`, write ? "write" : "read");
   return { ...resolved, principal };
 }
 

@@ -1,7 +1,9 @@
 // End to end (issue 12 item 2): several models migrated at once, and --all,
 // the upgrade recipe. Every precheck of every model runs before anything
 // starts; then a bounded number migrate at a time.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { scrape } from "../helpers/prometheus.js";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOnce, eventually, ferry, ok, tempHome } from "./harness.js";
@@ -17,7 +19,10 @@ const modelsOn = async (c: string) =>
 beforeAll(async () => {
   buildOnce();
   home = tempHome("ferry-many-");
-  await ok(home, ["bootstrap", "localhost", "src", "--api-port", "0"], asAdmin);
+  // The source serves metrics: the migrations below move its counters.
+  await ok(home, ["bootstrap", "localhost", "src", "--api-port", "0"], {
+    env: { ...asAdmin.env, FERRY_METRICS_LISTEN: "127.0.0.1:0" },
+  });
   await ok(home, ["bootstrap", "localhost", "dst", "--api-port", "0"], asAdmin);
   await ok(home, ["add-user", "zed", "-c", "src"], { input: "zed-pass-12345\n" });
   for (const m of ["alpha", "beta", "gamma"]) {
@@ -99,6 +104,18 @@ describe("ferry migrate with several models", () => {
     );
     expect(await modelsOn("dst")).toEqual(["alpha", "beta", "controller", "gamma"]);
     expect(await modelsOn("src")).toEqual(["controller"]);
+    // The source's metrics saw them: three migrations done, each phase timed,
+    // what they moved, and (after a stale request) a redirect served.
+    const src = parse(readFileSync(join(home, "controllers.yaml"), "utf8")).controllers.src;
+    const metrics = (JSON.parse(readFileSync(src["pid-file"], "utf8")) as { metrics: string }).metrics;
+    await ferry(home, ["status", "-m", "src:alpha"]);
+    const m = await scrape(metrics);
+    expect(m.value("ferry_migrations_ended_total", { outcome: "done" })).toBe(3);
+    expect(m.value("ferry_migrations", { phase: "DONE" })).toBe(3);
+    expect(m.value("ferry_migration_phase_duration_seconds_count", { phase: "IMPORT" })).toBe(3);
+    expect(m.value("ferry_migration_bytes_total")).toBeGreaterThan(0);
+    expect(m.value("ferry_migration_entities_total")).toBeGreaterThan(0);
+    expect(m.value("ferry_redirects_served_total", { model: "admin/alpha" })).toBeGreaterThanOrEqual(1);
     // Nothing left to move.
     expect((await ok(home, ["migrate", "-c", "src", "--all", "dst"])).stdout).toBe(
       'No models to migrate on controller "src" (only the controller model).\n',

@@ -1,7 +1,8 @@
 // Builds the pinned older release (test/upgrade/PIN) from this repository's
-// own history, once per machine: `git archive` of the commit into a cache
-// directory, its dependencies (this checkout's node_modules when the lock
-// files agree, else its own `npm ci`), then its own tsc build. Later runs
+// own history, once per checkout: `git archive` of the commit into a cache
+// directory, its dependencies (this checkout's node_modules when it has
+// every package the old lock file names at the same version, else its own
+// `npm ci`), then its own tsc build. Later runs
 // (the same suite on another Node.js, or the next test run) reuse it. The
 // cache lives in this checkout's node_modules, so it goes with the checkout.
 import { execFileSync } from "node:child_process";
@@ -24,6 +25,20 @@ export interface OldBuild {
 
 function git(args: string[], opts: { cwd?: string; input?: Buffer } = {}): Buffer {
   return execFileSync("git", args, { cwd: opts.cwd ?? ROOT, input: opts.input, maxBuffer: 1 << 30 });
+}
+
+type Lock = { packages: Record<string, { version?: string }> };
+
+/**
+ * Whether every package the old release's lock file names is installed here
+ * at the same version (this checkout may have more): then the old build can
+ * run on this checkout's node_modules, native modules included, on whichever
+ * Node.js this run uses.
+ */
+function installedHere(oldLockFile: string): boolean {
+  const old = JSON.parse(readFileSync(oldLockFile, "utf8")) as Lock;
+  const here = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as Lock;
+  return Object.entries(old.packages).every(([path, p]) => path === "" || here.packages[path]?.version === p.version);
 }
 
 export function buildOld(): OldBuild {
@@ -49,9 +64,7 @@ export function buildOld(): OldBuild {
   mkdirSync(tmp, { recursive: true });
   execFileSync("tar", ["-x", "-C", tmp], { input: git(["archive", "--format=tar", PIN]), maxBuffer: 1 << 30 });
 
-  const sameLock =
-    readFileSync(join(tmp, "package-lock.json"), "utf8") === readFileSync(join(ROOT, "package-lock.json"), "utf8");
-  if (sameLock) {
+  if (installedHere(join(tmp, "package-lock.json"))) {
     symlinkSync(join(ROOT, "node_modules"), join(tmp, "node_modules"), "dir");
   } else {
     execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts=false"], {

@@ -131,6 +131,16 @@ export class MigrationRepo extends Repo {
       .orderBy(migrations.startedAt);
   }
 
+  /** How many migrations (this controller's, as the source) are in each phase: for metrics. */
+  async countByPhase(): Promise<Record<string, number>> {
+    const { migrations } = this.t;
+    const rows = await this.db
+      .select({ phase: migrations.phase, n: count() })
+      .from(migrations)
+      .groupBy(migrations.phase);
+    return Object.fromEntries(rows.map((r: { phase: string; n: number }) => [r.phase, Number(r.n)]));
+  }
+
   /** Updates a migration's columns (the model's watchers hear of it). */
   async update(row: Pick<MigrationRow, "id" | "modelUuid">, set: Partial<Omit<MigrationRow, "id">>): Promise<void> {
     const { migrations } = this.t;
