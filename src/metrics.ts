@@ -195,10 +195,27 @@ export class Metrics {
     });
   }
 
+  // Label lookups hash the label set on every call; the children are cached
+  // per method (and code), which keeps a call's accounting to a map lookup.
+  private readonly rpcChildren = new Map<string, { inc(): void }>();
+  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+
   onCall(r: CallRecord): void {
-    const method = methodLabel(r.method);
-    this.rpcs.inc({ method, code: r.status });
-    this.rpcSeconds.observe({ method }, r.durationMs / 1000);
+    const key = `${r.method} ${r.status}`;
+    let counter = this.rpcChildren.get(key);
+    let latency = this.latencyChildren.get(r.method);
+    if (!counter || !latency) {
+      const method = methodLabel(r.method);
+      counter ??= this.rpcs.labels({ method, code: r.status });
+      latency ??= this.rpcSeconds.labels({ method });
+      // Unknown paths share one label, and so one child, without growing the maps.
+      if (method !== "unknown" && this.rpcChildren.size < 5000) {
+        this.rpcChildren.set(key, counter);
+        this.latencyChildren.set(r.method, latency);
+      }
+    }
+    counter.inc();
+    latency.observe(r.durationMs / 1000);
   }
 
   redirectServed(model: string): void {

@@ -137,9 +137,11 @@ async function main(): Promise<void> {
   const quiet = { FERRY_LOG_LEVEL: "warn", FERRY_PROVISION_DELAY_MS: "20" };
   const pgServer: BenchPostgres | undefined = STORE ? await benchPostgres(STORE) : undefined;
   const pgUrl = pgServer ? await pgServer.database("api") : undefined;
-  const [ctl, dst, onPg] = await startFerryds(
+  const [ctl, dst, metered, onPg] = await startFerryds(
     { name: "bench", env: quiet },
     { name: "bench-dst", env: quiet },
+    // The same controller with load accounting and Prometheus metrics on.
+    { name: "bench-metrics", env: { ...quiet, FERRY_METRICS_LISTEN: "127.0.0.1:0" } },
     ...(pgUrl ? [{ name: "bench-pg", env: quiet, store: pgUrl }] : []),
   );
   const work = mkdtempSync(join(tmpdir(), "ferry-bench-"));
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     for (const o of open) o.close();
     bare?.kill("SIGTERM");
-    await stopAll([ctl, dst, onPg]);
+    await stopAll([ctl, dst, metered, onPg]);
     await pgServer?.stop().catch((e: Error) => console.error(`dropping the bench's databases: ${e.message}`));
     rmSync(work, { recursive: true, force: true });
   };
@@ -163,6 +165,9 @@ async function main(): Promise<void> {
     open.push(c, d);
     await fill(c, "bench");
     await fill(c, "moved");
+    const m = await login(metered!);
+    open.push(m.c);
+    await fill(m.c, "bench");
     if (onPg) {
       const p = await login(onPg);
       open.push(p.c);
@@ -209,6 +214,15 @@ async function main(): Promise<void> {
       {
         name: "GetStatus",
         address: ctl.address,
+        call: "ferry.v1.ModelService.GetStatus",
+        data: { model: "bench" },
+        expect: "OK",
+      },
+      {
+        name: "GetStatus metrics",
+        address: metered!.address,
+        ca: join(metered!.dataDir, "ca.pem"),
+        token: m.token,
         call: "ferry.v1.ModelService.GetStatus",
         data: { model: "bench" },
         expect: "OK",
@@ -267,17 +281,20 @@ async function main(): Promise<void> {
       `ghz ${REQUESTS} requests x ${ROUNDS} rounds (best shown), concurrency ${CONCURRENCY}, ${CONNECTIONS} connection(s), TLS; ` +
         `GetStatus response ${bytes.length} bytes`,
     );
-    console.log(`${"target".padEnd(14)} ${"req/s".padStart(8)} ${"p50".padStart(9)} ${"p99".padStart(9)}`);
+    console.log(`${"target".padEnd(18)} ${"req/s".padStart(8)} ${"p50".padStart(9)} ${"p99".padStart(9)}`);
     for (const t of targets) {
       const r = best.get(t.name)!;
       console.log(
-        `${t.name.padEnd(14)} ${r.rps.toFixed(0).padStart(8)} ${`${r.p50ms.toFixed(2)} ms`.padStart(9)} ${`${r.p99ms.toFixed(2)} ms`.padStart(9)}`,
+        `${t.name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} ${`${r.p50ms.toFixed(2)} ms`.padStart(9)} ${`${r.p99ms.toFixed(2)} ms`.padStart(9)}`,
       );
     }
     if (ONLY) return;
     const rps = (name: string) => best.get(name)!.rps;
     const p50 = (name: string) => best.get(name)!.p50ms;
     console.log(`GetStatus / bare grpc-js:  ${(rps("GetStatus") / rps("bare grpc-js")).toFixed(2)}  (goal >= 0.6)`);
+    console.log(
+      `GetStatus with metrics / without: ${(rps("GetStatus metrics") / rps("GetStatus")).toFixed(3)} req/s, p50 ${(p50("GetStatus metrics") / p50("GetStatus")).toFixed(3)}x  (goal: req/s >= 0.95)`,
+    );
     if (onPg) {
       console.log(
         `GetStatus on PostgreSQL / bare grpc-js: ${(rps("GetStatus pg") / rps("bare grpc-js")).toFixed(2)}  (goal >= 0.4)`,
