@@ -16,78 +16,9 @@ import type { AddressInfo } from "node:net";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Store } from "./store/index.js";
 import type { CallRecord } from "./transport/calllog.js";
+import { processLoad, type ModelLoad } from "./load.js";
 
-/** 10 s buckets over 15 minutes: the 1, 5 and 15 minute windows. */
-const BUCKET_MS = 10_000;
-const BUCKETS = 90;
 const TOP_MODELS = 10;
-
-export type LoadKind = "read" | "write" | "report";
-
-interface ModelCounts {
-  name: string;
-  /** Per kind, a ring of per-bucket counts. */
-  rings: Record<LoadKind, number[]>;
-  /** The bucket (time / BUCKET_MS) the rings were last advanced to. */
-  at: number;
-}
-
-/** Per-model call counts over sliding windows, in this process. */
-export class ModelLoad {
-  private readonly models = new Map<string, ModelCounts>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  private advance(m: ModelCounts, bucket: number): void {
-    const steps = Math.min(BUCKETS, bucket - m.at);
-    for (let i = 1; i <= steps; i++) {
-      for (const r of Object.values(m.rings)) r[(m.at + i) % BUCKETS] = 0;
-    }
-    m.at = Math.max(m.at, bucket);
-  }
-
-  record(modelUuid: string, name: string, kind: LoadKind): void {
-    const bucket = Math.floor(this.now() / BUCKET_MS);
-    let m = this.models.get(modelUuid);
-    if (!m) {
-      const ring = () => new Array<number>(BUCKETS).fill(0);
-      m = { name, rings: { read: ring(), write: ring(), report: ring() }, at: bucket };
-      this.models.set(modelUuid, m);
-    }
-    this.advance(m, bucket);
-    m.name = name;
-    m.rings[kind][bucket % BUCKETS]! += 1;
-  }
-
-  /** Calls per second of each kind over the last `windowMs`, per model seen in the last 15 minutes. */
-  rates(windowMs: number): { uuid: string; name: string; read: number; write: number; report: number }[] {
-    const bucket = Math.floor(this.now() / BUCKET_MS);
-    const n = Math.max(1, Math.min(BUCKETS, Math.round(windowMs / BUCKET_MS)));
-    const out = [];
-    for (const [uuid, m] of this.models) {
-      this.advance(m, bucket);
-      if (bucket - m.at >= BUCKETS) {
-        this.models.delete(uuid);
-        continue;
-      }
-      const sum = (r: number[]) => {
-        let s = 0;
-        for (let i = 0; i < n; i++) s += r[(bucket - i + BUCKETS * 2) % BUCKETS]!;
-        return s / ((n * BUCKET_MS) / 1000);
-      };
-      const rate = {
-        uuid,
-        name: m.name,
-        read: sum(m.rings.read),
-        write: sum(m.rings.write),
-        report: sum(m.rings.report),
-      };
-      if (rate.read || rate.write || rate.report) out.push(rate);
-      else if (bucket - m.at >= BUCKETS - 1) this.models.delete(uuid);
-    }
-    return out.sort((a, b) => b.read + b.write + b.report - (a.read + a.write + a.report));
-  }
-}
 
 /** "/ferry.v1.ModelService/GetStatus" -> "ferry.v1.ModelService/GetStatus"; unknown paths as one label. */
 function methodLabel(path: string): string {
@@ -116,7 +47,7 @@ export class Metrics {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ controller: deps.controller });
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
-    this.load = deps.load ?? new ModelLoad();
+    this.load = deps.load ?? processLoad.models;
     this.rpcs = new Counter({
       name: "ferry_rpc_requests_total",
       help: "RPCs answered, by method and gRPC status code.",

@@ -38,12 +38,14 @@ import {
   type RunningServer,
 } from "./transport/index.js";
 import { Metrics, serveMetrics, setProcessMetrics } from "./metrics.js";
+import { processLoad } from "./load.js";
 
-/** The call log line, and the RPC metrics. */
-function withMetrics(log: CallLogHook, metrics: Metrics): CallLogHook {
+/** The call log line, the controller's call rate, and the RPC metrics when on. */
+function withLoad(log: CallLogHook, metrics: Metrics | undefined): CallLogHook {
   return (r) => {
     log(r);
-    metrics.onCall(r);
+    processLoad.call();
+    metrics?.onCall(r);
   };
 }
 
@@ -248,6 +250,8 @@ export async function startController(opts: StartOptions): Promise<RunningContro
         createControllerService({
           store,
           nodes: () => cluster!.currentNodes(),
+          agentsConnected: (m) => presence.connected(m),
+          nodeId: () => cluster!.nodeId,
           dataDir: config.dataDir,
           controller: identity,
           tokenTtlMs: config.tokenTtlMs,
@@ -300,7 +304,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       },
       logger,
       descriptorImage: await loadDescriptorImage(),
-      ...(metrics ? { onCall: withMetrics(loggingCallHook(logger), metrics) } : {}),
+      onCall: withLoad(loggingCallHook(logger), metrics),
     });
     const metricsServer =
       metrics && config.metricsListen ? await serveMetrics(metrics, config.metricsListen) : undefined;

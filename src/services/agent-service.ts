@@ -29,7 +29,7 @@ import { migratingError, redirectError } from "./model-access.js";
 import { unitTag } from "./model-mapping.js";
 import { ChangeWaiter } from "./model-service-streams.js";
 import type { GroupCommit } from "./group-commit.js";
-import { processMetrics } from "../metrics.js";
+import { processLoad } from "../load.js";
 
 /**
  * Which agents have an open WatchMigrationStatus stream, per model (kept in
@@ -272,7 +272,7 @@ export function createAgentService(deps: AgentServiceDeps): Partial<ServiceImpl<
         if (workload && unit?.kind === "unit")
           await tx.units.setStatus(p.modelUuid, unit.name, "workload", workload, now());
         await tx.agents.seen(p.modelUuid, [p.user], now());
-        processMetrics?.load.record(model.uuid, `${model.owner}/${model.name}`, "report");
+        processLoad.models.record(model.uuid, `${model.owner}/${model.name}`, "report");
       });
       return {};
     },

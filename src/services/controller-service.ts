@@ -19,6 +19,7 @@ import { validateUserName } from "../domain/names.js";
 import { isUniqueViolation, type Store, type UserRow } from "../store/index.js";
 import { createBackupHandler } from "./backup-service.js";
 import { principalOf, superuserOf, userOf } from "./context.js";
+import { processLoad, WINDOWS_MS } from "../load.js";
 import {
   alreadyExists,
   badField,
@@ -51,6 +52,10 @@ export interface ControllerServiceDeps {
   nodes?: () => Promise<NodeView[]>;
   /** The controller's data dir (backups carry its PKI and secrets). */
   dataDir: string;
+  /** Agents connected to a model, on any node (GetControllerLoad). */
+  agentsConnected?: (modelUuid: string) => Promise<string[]>;
+  /** This node's id (GetControllerLoad). */
+  nodeId?: () => string;
   controller: ControllerIdentity;
   /** Lifetime of login tokens. */
   tokenTtlMs: number;
@@ -155,6 +160,81 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
             answering: n.self,
           })),
         },
+      };
+    },
+
+    async getControllerLoad(_req, ctx) {
+      superuserOf(ctx);
+      const rows: { uuid: string; name: string; owner: string; entities: number }[] = [];
+      let after: { owner: string; name: string } | undefined;
+      for (;;) {
+        const page = await store.read(async (tx) => {
+          const models = await tx.models.listPage({ user: "", all: true, limit: 1000, after });
+          const counts = await tx.models.counts(models.slice(0, 1000).map((m) => m.uuid));
+          return { models, counts };
+        });
+        for (const m of page.models.slice(0, 1000)) {
+          const c = page.counts.get(m.uuid);
+          rows.push({ uuid: m.uuid, name: m.name, owner: m.owner, entities: (c?.machines ?? 0) + (c?.units ?? 0) });
+        }
+        if (page.models.length <= 1000) break;
+        const last = page.models[999]!;
+        after = { owner: last.owner, name: last.name };
+      }
+      const rates = {
+        one: new Map(processLoad.models.rates(WINDOWS_MS.oneMinute).map((r) => [r.uuid, r])),
+        five: new Map(processLoad.models.rates(WINDOWS_MS.fiveMinutes).map((r) => [r.uuid, r])),
+        fifteen: new Map(processLoad.models.rates(WINDOWS_MS.fifteenMinutes).map((r) => [r.uuid, r])),
+      };
+      const of = (uuid: string, kind: "read" | "write" | "report") => ({
+        oneMinute: rates.one.get(uuid)?.[kind] ?? 0,
+        fiveMinutes: rates.five.get(uuid)?.[kind] ?? 0,
+        fifteenMinutes: rates.fifteen.get(uuid)?.[kind] ?? 0,
+      });
+      let agentsTotal = 0;
+      type Rates = { oneMinute: number; fiveMinutes: number; fifteenMinutes: number };
+      const models: {
+        modelUuid: string;
+        modelName: string;
+        modelOwner: string;
+        reads: Rates;
+        writes: Rates;
+        statusReports: Rates;
+        watchStreams: number;
+        agentsConnected: number;
+        entities: bigint;
+      }[] = [];
+      for (const r of rows) {
+        const agents = deps.agentsConnected ? (await deps.agentsConnected(r.uuid)).length : 0;
+        agentsTotal += agents;
+        models.push({
+          modelUuid: r.uuid,
+          modelName: r.name,
+          modelOwner: r.owner,
+          reads: of(r.uuid, "read"),
+          writes: of(r.uuid, "write"),
+          statusReports: of(r.uuid, "report"),
+          watchStreams: processLoad.streamsOpen(r.uuid),
+          agentsConnected: agents,
+          entities: BigInt(r.entities),
+        });
+      }
+      const busy = (m: (typeof models)[number]) => m.reads.oneMinute + m.writes.oneMinute + m.statusReports.oneMinute;
+      models.sort(
+        (a, b) => busy(b) - busy(a) || `${a.modelOwner}/${a.modelName}`.localeCompare(`${b.modelOwner}/${b.modelName}`),
+      );
+      const fig = processLoad.figures();
+      return {
+        node: {
+          nodeId: deps.nodeId?.() ?? "",
+          calls: processLoad.callRates(),
+          eventLoopLagP99Seconds: processLoad.lagP99Seconds(),
+          rssBytes: BigInt(fig.rssBytes),
+          cpuPercent: fig.cpuPercent,
+          models: rows.length,
+          agentsConnected: agentsTotal,
+        },
+        models,
       };
     },
 

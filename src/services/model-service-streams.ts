@@ -2,7 +2,7 @@
 // wake on ChangeHub notifications rather than polling, coalesce bursts, end
 // when the caller goes away (ctx.signal) or the model is deleted, and always
 // unsubscribe on the way out.
-import { processMetrics } from "../metrics.js";
+import { processLoad } from "../load.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { FullStatus, ModelService } from "../../gen/ts/ferry/v1/model_pb.js";
@@ -247,7 +247,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       },
       { oneStatement: true },
     );
-    if (seen) processMetrics?.load.record(seen.uuid, `${seen.owner}/${seen.name}`, "read");
+    if (seen) processLoad.models.record(seen.uuid, `${seen.owner}/${seen.name}`, "read");
     return entry;
   }
 
@@ -286,6 +286,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
       const { model, principal } = await modelFor(deps, ctx, req.model, "read");
       // Subscribe before the first read, so no change between them is lost.
       const waiter = new ChangeWaiter(deps.changes, model.uuid, ["status", "workload", "config"], ctx.signal);
+      const counted = processLoad.streamOpened(model.uuid);
       try {
         let status = await fullStatus(principal, model.uuid);
         if (!status) return;
@@ -309,6 +310,7 @@ export function streamHandlers(deps: ModelServiceDeps): StreamHandlers {
           if (moved) throw redirectError(moved);
         }
       } finally {
+        counted();
         waiter.close();
       }
     },

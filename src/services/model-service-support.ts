@@ -15,7 +15,7 @@ import { ferryError, invalidArgument, notFound } from "./errors.js";
 import { toModel } from "./model-mapping.js";
 import { migratingError, resolveIn, type ResolvedModel } from "./model-access.js";
 import type { LogSink, Simulator } from "./simulator.js";
-import { processMetrics } from "../metrics.js";
+import { processLoad } from "../load.js";
 
 export interface ModelServiceDeps {
   store: Store;
@@ -54,7 +54,7 @@ export async function modelFor(
   const resolved = await resolveIn(deps.store, principal, ref, need, { write });
   if (principal.kind === "user") recordConnection(deps, resolved.model, principal.user);
   const m = resolved.model;
-  processMetrics?.load.record(m.uuid, `${m.owner}/${m.name}`, write ? "write" : "read");
+  processLoad.models.record(m.uuid, `${m.owner}/${m.name}`, write ? "write" : "read");
   return { ...resolved, principal };
 }
 

@@ -2,7 +2,10 @@
 // parsed by a Prometheus text parser, with the counters moving as calls are
 // made. Migrations, redirects and phase durations are checked in
 // migrate-many.test.ts, where models move.
-import { readFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
+import { parse } from "yaml";
+import { ok, tempHome } from "./harness.js";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerService } from "../../gen/ts/ferry/v1/controller_pb.js";
@@ -64,6 +67,37 @@ describe("/metrics", () => {
     expect(s.value("process_resident_memory_bytes")).toBeGreaterThan(0);
     expect(s.value("ferry_agents_connected")).toBe(0);
   });
+
+  it("ferry models --load orders the models by load, and show-controller shows the node's", async () => {
+    const home = tempHome("ferry-load-");
+    try {
+      const fingerprint = new X509Certificate(ctl.caPem).fingerprint256;
+      await ok(home, ["login", ctl.address, "-c", "m", "-u", "admin", "--fingerprint", fingerprint], {
+        input: `${ctl.adminPassword}\n`,
+      });
+      // More load on quiet than the earlier test put on busy would reorder them: keep busy ahead.
+      const models = clientFor(ctl, ModelService, token);
+      for (let i = 0; i < 20; i++) await models.getStatus({ model: "admin/busy" });
+      const doc = JSON.parse((await ok(home, ["models", "-c", "m", "--load", "--format", "json"])).stdout);
+      const names = doc.models.map((m: { model: string }) => m.model);
+      expect(names.slice(0, 2)).toEqual(["busy", "quiet"]);
+      const [busy, quiet] = doc.models as { "calls-per-second": Record<string, number>; "reads-per-second": number }[];
+      expect(busy!["calls-per-second"]["1m"]).toBeGreaterThan(quiet!["calls-per-second"]["1m"]!);
+      expect(busy!["reads-per-second"]).toBeGreaterThan(0);
+      const table = (await ok(home, ["models", "-c", "m", "--load"])).stdout;
+      expect(table).toMatch(
+        /Model\s+Calls\/s 1m\s+5m\s+15m\s+Reads\/s\s+Writes\/s\s+Reports\/s\s+Watches\s+Agents\s+Entities/,
+      );
+      expect(table.indexOf("busy")).toBeLessThan(table.indexOf("quiet"));
+      const shown = parse((await ok(home, ["show-controller", "m"])).stdout).m;
+      expect(shown.load["calls-per-second"]["1m"]).toBeGreaterThan(0);
+      expect(shown.load["rss-mib"]).toBeGreaterThan(10);
+      expect(shown.load.models).toBe(3);
+      expect(shown.load).toHaveProperty("event-loop-lag-p99-ms");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("answers 404 anywhere else", async () => {
     const res = await fetch(`http://${metrics}/other`);

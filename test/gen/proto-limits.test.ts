@@ -30,7 +30,10 @@ describe("proto Limits paragraphs", () => {
     const path = join(root, "proto", `${name}.proto`);
     const text = readFileSync(path, "utf8");
     const want = withLimitComments(text, file.services);
-    if (write && want !== text) writeFileSync(path, want);
+    if (write && want !== text) {
+      writeFileSync(path, want);
+      return;
+    }
     expect(text, `${path} is stale: run npm run proto:limits`).toBe(want);
     const rpcs = file.services.flatMap((s) => s.methods);
     expect(rpcs.length).toBeGreaterThan(0);

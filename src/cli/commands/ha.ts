@@ -188,6 +188,31 @@ async function modelCount(ctx: CliContext, name: string): Promise<number | undef
   }
 }
 
+/** The answering node's own load, for superusers (absent when it cannot be had). */
+async function nodeLoad(ctx: CliContext, name: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const session = await ctx.session(name);
+    const node = (await session.clients.controller.getControllerLoad({}, { timeoutMs: 10_000 })).node;
+    if (!node) return undefined;
+    const r = (x: number) => Math.round(x * 100) / 100;
+    return {
+      node: node.nodeId,
+      "calls-per-second": {
+        "1m": r(node.calls?.oneMinute ?? 0),
+        "5m": r(node.calls?.fiveMinutes ?? 0),
+        "15m": r(node.calls?.fifteenMinutes ?? 0),
+      },
+      "event-loop-lag-p99-ms": r(node.eventLoopLagP99Seconds * 1000),
+      "rss-mib": r(Number(node.rssBytes) / 1048576),
+      "cpu-percent": r(node.cpuPercent),
+      models: node.models,
+      agents: node.agentsConnected,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function showController(ctx: CliContext, opts: Opts, nameArg?: string): Promise<void> {
   const format = parseFormat(opts.format, ["yaml", "json"], "yaml") as "yaml" | "json";
   const name = nameArg ?? (await ctx.controllerName(opts.controller));
@@ -208,6 +233,7 @@ export async function showController(ctx: CliContext, opts: Opts, nameArg?: stri
     : undefined;
   const models = info ? await modelCount(ctx, name) : undefined;
   const kept = await ctx.store.account(name);
+  const load = info && kept?.access === "superuser" ? await nodeLoad(ctx, name) : undefined;
   const account = kept
     ? {
         user: kept.user,
@@ -232,6 +258,7 @@ export async function showController(ctx: CliContext, opts: Opts, nameArg?: stri
       ...(models !== undefined ? { models } : {}),
       ...(upSeconds !== undefined ? { uptime: formatUptime(upSeconds), "uptime-seconds": upSeconds } : {}),
       nodes,
+      ...(load ? { load } : {}),
       ...(account ? { account } : {}),
       ...(rec.dataDir ? { "data-dir": rec.dataDir } : {}),
       ...(error ? { error: `cannot reach the controller: ${error}` } : {}),

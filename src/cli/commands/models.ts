@@ -1,5 +1,5 @@
 // add-model, models, show-model, destroy-model.
-import type { CliContext } from "../context.js";
+import type { CliContext, Session } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseFormat, structured } from "../output/format.js";
 import { showModelDoc } from "../output/model-doc.js";
@@ -35,6 +35,7 @@ export async function listModels(ctx: CliContext, opts: Opts): Promise<void> {
   const format = parseFormat(opts.format, ["tabular", "yaml", "json"], "tabular");
   const controller = await ctx.controllerName(opts.controller);
   const session = await ctx.session(controller);
+  if (opts.load) return listLoad(ctx, session, controller, format);
   const models = await listAllModels(session, Boolean(opts.all));
   await cacheModels(ctx, controller, models);
   const { currentModel } = await ctx.store.models(controller);
@@ -93,4 +94,60 @@ export async function destroyModel(ctx: CliContext, opts: Opts, model: string): 
     if (c.currentModel === target.model || c.currentModel === key) delete c.currentModel;
   });
   ctx.out(`Model "${target.display}" destroyed.`);
+}
+
+const rate = (x: number | undefined) => Math.round((x ?? 0) * 100) / 100;
+
+/** `ferry models --load`: every model's load on the answering node, busiest first. */
+async function listLoad(ctx: CliContext, session: Session, controller: string, format: string): Promise<void> {
+  const res = await session.clients.controller.getControllerLoad({});
+  const user = session.account?.user;
+  const rows = res.models.map((m) => ({
+    model: displayModelName(`${m.modelOwner}/${m.modelName}`, user),
+    "calls-per-second": {
+      "1m": rate((m.reads?.oneMinute ?? 0) + (m.writes?.oneMinute ?? 0) + (m.statusReports?.oneMinute ?? 0)),
+      "5m": rate((m.reads?.fiveMinutes ?? 0) + (m.writes?.fiveMinutes ?? 0) + (m.statusReports?.fiveMinutes ?? 0)),
+      "15m": rate(
+        (m.reads?.fifteenMinutes ?? 0) + (m.writes?.fifteenMinutes ?? 0) + (m.statusReports?.fifteenMinutes ?? 0),
+      ),
+    },
+    "reads-per-second": rate(m.reads?.oneMinute),
+    "writes-per-second": rate(m.writes?.oneMinute),
+    "reports-per-second": rate(m.statusReports?.oneMinute),
+    "watch-streams": m.watchStreams,
+    agents: m.agentsConnected,
+    entities: Number(m.entities),
+  }));
+  if (format !== "tabular") {
+    ctx.out(structured({ controller, node: res.node?.nodeId ?? "", models: rows }, format as "yaml" | "json"));
+    return;
+  }
+  const header = [
+    "Model",
+    "Calls/s 1m",
+    "5m",
+    "15m",
+    "Reads/s",
+    "Writes/s",
+    "Reports/s",
+    "Watches",
+    "Agents",
+    "Entities",
+  ];
+  const table = rows.map((r) => [
+    r.model,
+    r["calls-per-second"]["1m"].toFixed(2),
+    r["calls-per-second"]["5m"].toFixed(2),
+    r["calls-per-second"]["15m"].toFixed(2),
+    r["reads-per-second"].toFixed(2),
+    r["writes-per-second"].toFixed(2),
+    r["reports-per-second"].toFixed(2),
+    String(r["watch-streams"]),
+    String(r.agents),
+    String(r.entities),
+  ]);
+  ctx.out(
+    `Controller: ${controller} (node ${res.node?.nodeId ?? "?"}; figures are this node's)\n\n` +
+      formatTable([header, ...table], { rightAlign: [1, 2, 3, 4, 5, 6, 7, 8, 9] }),
+  );
 }

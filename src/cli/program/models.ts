@@ -21,8 +21,9 @@ export function registerModelCommands(program: Command): void {
     .description("List the models you can see on a controller; '*' marks the current one.")
     .option("-c, --controller <name>", "controller (default: current)")
     .option("--all", "superusers: every model on the controller")
+    .option("--load", "superusers: each model's load (calls per second over 1, 5 and 15 minutes), busiest first")
     .option("--format <format>", "tabular, yaml or json", "tabular")
-    .addHelpText("after", examples("ferry models", "ferry models -c dst --format json"))
+    .addHelpText("after", examples("ferry models", "ferry models -c dst --format json", "ferry models --load"))
     .action(lazy(models, "listModels"));
 
   program

@@ -364,6 +364,380 @@ func (x *GetControllerInfoResponse) GetController() *Controller {
 	return nil
 }
 
+// Request for GetControllerLoad.
+type GetControllerLoadRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetControllerLoadRequest) Reset() {
+	*x = GetControllerLoadRequest{}
+	mi := &file_ferry_v1_controller_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetControllerLoadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetControllerLoadRequest) ProtoMessage() {}
+
+func (x *GetControllerLoadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_controller_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetControllerLoadRequest.ProtoReflect.Descriptor instead.
+func (*GetControllerLoadRequest) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{4}
+}
+
+// A rate per second over three sliding windows.
+type LoadRates struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Over the last minute.
+	OneMinute float64 `protobuf:"fixed64,1,opt,name=one_minute,json=oneMinute,proto3" json:"one_minute,omitempty"`
+	// Over the last 5 minutes.
+	FiveMinutes float64 `protobuf:"fixed64,2,opt,name=five_minutes,json=fiveMinutes,proto3" json:"five_minutes,omitempty"`
+	// Over the last 15 minutes.
+	FifteenMinutes float64 `protobuf:"fixed64,3,opt,name=fifteen_minutes,json=fifteenMinutes,proto3" json:"fifteen_minutes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LoadRates) Reset() {
+	*x = LoadRates{}
+	mi := &file_ferry_v1_controller_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadRates) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadRates) ProtoMessage() {}
+
+func (x *LoadRates) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_controller_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadRates.ProtoReflect.Descriptor instead.
+func (*LoadRates) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LoadRates) GetOneMinute() float64 {
+	if x != nil {
+		return x.OneMinute
+	}
+	return 0
+}
+
+func (x *LoadRates) GetFiveMinutes() float64 {
+	if x != nil {
+		return x.FiveMinutes
+	}
+	return 0
+}
+
+func (x *LoadRates) GetFifteenMinutes() float64 {
+	if x != nil {
+		return x.FifteenMinutes
+	}
+	return 0
+}
+
+// One model's load.
+type ModelLoad struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model UUID.
+	ModelUuid string `protobuf:"bytes,1,opt,name=model_uuid,json=modelUuid,proto3" json:"model_uuid,omitempty"`
+	// Model name.
+	ModelName string `protobuf:"bytes,2,opt,name=model_name,json=modelName,proto3" json:"model_name,omitempty"`
+	// Model owner.
+	ModelOwner string `protobuf:"bytes,3,opt,name=model_owner,json=modelOwner,proto3" json:"model_owner,omitempty"`
+	// Read calls per second.
+	Reads *LoadRates `protobuf:"bytes,4,opt,name=reads,proto3" json:"reads,omitempty"`
+	// Write calls per second.
+	Writes *LoadRates `protobuf:"bytes,5,opt,name=writes,proto3" json:"writes,omitempty"`
+	// Agent status reports per second.
+	StatusReports *LoadRates `protobuf:"bytes,6,opt,name=status_reports,json=statusReports,proto3" json:"status_reports,omitempty"`
+	// WatchStatus streams open on the answering node.
+	WatchStreams int32 `protobuf:"varint,7,opt,name=watch_streams,json=watchStreams,proto3" json:"watch_streams,omitempty"`
+	// Agents connected (to any node).
+	AgentsConnected int32 `protobuf:"varint,8,opt,name=agents_connected,json=agentsConnected,proto3" json:"agents_connected,omitempty"`
+	// Machines and units.
+	Entities      int64 `protobuf:"varint,9,opt,name=entities,proto3" json:"entities,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelLoad) Reset() {
+	*x = ModelLoad{}
+	mi := &file_ferry_v1_controller_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelLoad) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelLoad) ProtoMessage() {}
+
+func (x *ModelLoad) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_controller_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelLoad.ProtoReflect.Descriptor instead.
+func (*ModelLoad) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ModelLoad) GetModelUuid() string {
+	if x != nil {
+		return x.ModelUuid
+	}
+	return ""
+}
+
+func (x *ModelLoad) GetModelName() string {
+	if x != nil {
+		return x.ModelName
+	}
+	return ""
+}
+
+func (x *ModelLoad) GetModelOwner() string {
+	if x != nil {
+		return x.ModelOwner
+	}
+	return ""
+}
+
+func (x *ModelLoad) GetReads() *LoadRates {
+	if x != nil {
+		return x.Reads
+	}
+	return nil
+}
+
+func (x *ModelLoad) GetWrites() *LoadRates {
+	if x != nil {
+		return x.Writes
+	}
+	return nil
+}
+
+func (x *ModelLoad) GetStatusReports() *LoadRates {
+	if x != nil {
+		return x.StatusReports
+	}
+	return nil
+}
+
+func (x *ModelLoad) GetWatchStreams() int32 {
+	if x != nil {
+		return x.WatchStreams
+	}
+	return 0
+}
+
+func (x *ModelLoad) GetAgentsConnected() int32 {
+	if x != nil {
+		return x.AgentsConnected
+	}
+	return 0
+}
+
+func (x *ModelLoad) GetEntities() int64 {
+	if x != nil {
+		return x.Entities
+	}
+	return 0
+}
+
+// The answering node's own load.
+type NodeLoad struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The node's id.
+	NodeId string `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// API calls per second, every method.
+	Calls *LoadRates `protobuf:"bytes,2,opt,name=calls,proto3" json:"calls,omitempty"`
+	// Event-loop lag, 99th percentile over about the last minute, in seconds.
+	EventLoopLagP99Seconds float64 `protobuf:"fixed64,3,opt,name=event_loop_lag_p99_seconds,json=eventLoopLagP99Seconds,proto3" json:"event_loop_lag_p99_seconds,omitempty"`
+	// Resident set size in bytes.
+	RssBytes int64 `protobuf:"varint,4,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes,omitempty"`
+	// CPU used, percent of one core, over about the last minute.
+	CpuPercent float64 `protobuf:"fixed64,5,opt,name=cpu_percent,json=cpuPercent,proto3" json:"cpu_percent,omitempty"`
+	// Models on the controller.
+	Models int32 `protobuf:"varint,6,opt,name=models,proto3" json:"models,omitempty"`
+	// Agents connected to the controller.
+	AgentsConnected int32 `protobuf:"varint,7,opt,name=agents_connected,json=agentsConnected,proto3" json:"agents_connected,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *NodeLoad) Reset() {
+	*x = NodeLoad{}
+	mi := &file_ferry_v1_controller_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeLoad) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeLoad) ProtoMessage() {}
+
+func (x *NodeLoad) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_controller_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeLoad.ProtoReflect.Descriptor instead.
+func (*NodeLoad) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *NodeLoad) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *NodeLoad) GetCalls() *LoadRates {
+	if x != nil {
+		return x.Calls
+	}
+	return nil
+}
+
+func (x *NodeLoad) GetEventLoopLagP99Seconds() float64 {
+	if x != nil {
+		return x.EventLoopLagP99Seconds
+	}
+	return 0
+}
+
+func (x *NodeLoad) GetRssBytes() int64 {
+	if x != nil {
+		return x.RssBytes
+	}
+	return 0
+}
+
+func (x *NodeLoad) GetCpuPercent() float64 {
+	if x != nil {
+		return x.CpuPercent
+	}
+	return 0
+}
+
+func (x *NodeLoad) GetModels() int32 {
+	if x != nil {
+		return x.Models
+	}
+	return 0
+}
+
+func (x *NodeLoad) GetAgentsConnected() int32 {
+	if x != nil {
+		return x.AgentsConnected
+	}
+	return 0
+}
+
+// Response of GetControllerLoad.
+type GetControllerLoadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The answering node.
+	Node *NodeLoad `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	// Every model, busiest first (calls per second over the last minute).
+	Models        []*ModelLoad `protobuf:"bytes,2,rep,name=models,proto3" json:"models,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetControllerLoadResponse) Reset() {
+	*x = GetControllerLoadResponse{}
+	mi := &file_ferry_v1_controller_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetControllerLoadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetControllerLoadResponse) ProtoMessage() {}
+
+func (x *GetControllerLoadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ferry_v1_controller_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetControllerLoadResponse.ProtoReflect.Descriptor instead.
+func (*GetControllerLoadResponse) Descriptor() ([]byte, []int) {
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetControllerLoadResponse) GetNode() *NodeLoad {
+	if x != nil {
+		return x.Node
+	}
+	return nil
+}
+
+func (x *GetControllerLoadResponse) GetModels() []*ModelLoad {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
 // Request for Login.
 type LoginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -378,7 +752,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[4]
+	mi := &file_ferry_v1_controller_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +764,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[4]
+	mi := &file_ferry_v1_controller_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +777,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{4}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LoginRequest) GetUser() string {
@@ -435,7 +809,7 @@ type LoginResponse struct {
 
 func (x *LoginResponse) Reset() {
 	*x = LoginResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[5]
+	mi := &file_ferry_v1_controller_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +821,7 @@ func (x *LoginResponse) String() string {
 func (*LoginResponse) ProtoMessage() {}
 
 func (x *LoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[5]
+	mi := &file_ferry_v1_controller_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +834,7 @@ func (x *LoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginResponse.ProtoReflect.Descriptor instead.
 func (*LoginResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{5}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LoginResponse) GetToken() string {
@@ -493,7 +867,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[6]
+	mi := &file_ferry_v1_controller_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -505,7 +879,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[6]
+	mi := &file_ferry_v1_controller_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -518,7 +892,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{6}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{11}
 }
 
 // Response of Logout.
@@ -530,7 +904,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[7]
+	mi := &file_ferry_v1_controller_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +916,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[7]
+	mi := &file_ferry_v1_controller_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +929,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{7}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{12}
 }
 
 // A controller user.
@@ -581,7 +955,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[8]
+	mi := &file_ferry_v1_controller_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +967,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[8]
+	mi := &file_ferry_v1_controller_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +980,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{8}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *User) GetName() string {
@@ -667,7 +1041,7 @@ type WhoAmIRequest struct {
 
 func (x *WhoAmIRequest) Reset() {
 	*x = WhoAmIRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[9]
+	mi := &file_ferry_v1_controller_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -679,7 +1053,7 @@ func (x *WhoAmIRequest) String() string {
 func (*WhoAmIRequest) ProtoMessage() {}
 
 func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[9]
+	mi := &file_ferry_v1_controller_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -692,7 +1066,7 @@ func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
 func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{9}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{14}
 }
 
 // Response of WhoAmI.
@@ -708,7 +1082,7 @@ type WhoAmIResponse struct {
 
 func (x *WhoAmIResponse) Reset() {
 	*x = WhoAmIResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[10]
+	mi := &file_ferry_v1_controller_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +1094,7 @@ func (x *WhoAmIResponse) String() string {
 func (*WhoAmIResponse) ProtoMessage() {}
 
 func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[10]
+	mi := &file_ferry_v1_controller_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +1107,7 @@ func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
 func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{10}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WhoAmIResponse) GetUser() *User {
@@ -773,7 +1147,7 @@ type CreateUserRequest struct {
 
 func (x *CreateUserRequest) Reset() {
 	*x = CreateUserRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[11]
+	mi := &file_ferry_v1_controller_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -785,7 +1159,7 @@ func (x *CreateUserRequest) String() string {
 func (*CreateUserRequest) ProtoMessage() {}
 
 func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[11]
+	mi := &file_ferry_v1_controller_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -798,7 +1172,7 @@ func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
 func (*CreateUserRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{11}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateUserRequest) GetName() string {
@@ -847,7 +1221,7 @@ type CreateUserResponse struct {
 
 func (x *CreateUserResponse) Reset() {
 	*x = CreateUserResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[12]
+	mi := &file_ferry_v1_controller_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -859,7 +1233,7 @@ func (x *CreateUserResponse) String() string {
 func (*CreateUserResponse) ProtoMessage() {}
 
 func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[12]
+	mi := &file_ferry_v1_controller_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -872,7 +1246,7 @@ func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
 func (*CreateUserResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{12}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateUserResponse) GetUser() *User {
@@ -895,7 +1269,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[13]
+	mi := &file_ferry_v1_controller_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1281,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[13]
+	mi := &file_ferry_v1_controller_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1294,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{13}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListUsersRequest) GetPageSize() int32 {
@@ -950,7 +1324,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[14]
+	mi := &file_ferry_v1_controller_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -962,7 +1336,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[14]
+	mi := &file_ferry_v1_controller_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1349,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{14}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListUsersResponse) GetUsers() []*User {
@@ -1005,7 +1379,7 @@ type SetUserPasswordRequest struct {
 
 func (x *SetUserPasswordRequest) Reset() {
 	*x = SetUserPasswordRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[15]
+	mi := &file_ferry_v1_controller_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1391,7 @@ func (x *SetUserPasswordRequest) String() string {
 func (*SetUserPasswordRequest) ProtoMessage() {}
 
 func (x *SetUserPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[15]
+	mi := &file_ferry_v1_controller_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1404,7 @@ func (x *SetUserPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserPasswordRequest.ProtoReflect.Descriptor instead.
 func (*SetUserPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{15}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SetUserPasswordRequest) GetUser() string {
@@ -1056,7 +1430,7 @@ type SetUserPasswordResponse struct {
 
 func (x *SetUserPasswordResponse) Reset() {
 	*x = SetUserPasswordResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[16]
+	mi := &file_ferry_v1_controller_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1442,7 @@ func (x *SetUserPasswordResponse) String() string {
 func (*SetUserPasswordResponse) ProtoMessage() {}
 
 func (x *SetUserPasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[16]
+	mi := &file_ferry_v1_controller_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1455,7 @@ func (x *SetUserPasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserPasswordResponse.ProtoReflect.Descriptor instead.
 func (*SetUserPasswordResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{16}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{21}
 }
 
 // Request for GrantModelAccess.
@@ -1099,7 +1473,7 @@ type GrantModelAccessRequest struct {
 
 func (x *GrantModelAccessRequest) Reset() {
 	*x = GrantModelAccessRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[17]
+	mi := &file_ferry_v1_controller_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1111,7 +1485,7 @@ func (x *GrantModelAccessRequest) String() string {
 func (*GrantModelAccessRequest) ProtoMessage() {}
 
 func (x *GrantModelAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[17]
+	mi := &file_ferry_v1_controller_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1124,7 +1498,7 @@ func (x *GrantModelAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantModelAccessRequest.ProtoReflect.Descriptor instead.
 func (*GrantModelAccessRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{17}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GrantModelAccessRequest) GetUser() string {
@@ -1159,7 +1533,7 @@ type GrantModelAccessResponse struct {
 
 func (x *GrantModelAccessResponse) Reset() {
 	*x = GrantModelAccessResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[18]
+	mi := &file_ferry_v1_controller_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1545,7 @@ func (x *GrantModelAccessResponse) String() string {
 func (*GrantModelAccessResponse) ProtoMessage() {}
 
 func (x *GrantModelAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[18]
+	mi := &file_ferry_v1_controller_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,7 +1558,7 @@ func (x *GrantModelAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantModelAccessResponse.ProtoReflect.Descriptor instead.
 func (*GrantModelAccessResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{18}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GrantModelAccessResponse) GetAccess() ModelAccess {
@@ -1209,7 +1583,7 @@ type RevokeModelAccessRequest struct {
 
 func (x *RevokeModelAccessRequest) Reset() {
 	*x = RevokeModelAccessRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[19]
+	mi := &file_ferry_v1_controller_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1595,7 @@ func (x *RevokeModelAccessRequest) String() string {
 func (*RevokeModelAccessRequest) ProtoMessage() {}
 
 func (x *RevokeModelAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[19]
+	mi := &file_ferry_v1_controller_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1608,7 @@ func (x *RevokeModelAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeModelAccessRequest.ProtoReflect.Descriptor instead.
 func (*RevokeModelAccessRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{19}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RevokeModelAccessRequest) GetUser() string {
@@ -1269,7 +1643,7 @@ type RevokeModelAccessResponse struct {
 
 func (x *RevokeModelAccessResponse) Reset() {
 	*x = RevokeModelAccessResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[20]
+	mi := &file_ferry_v1_controller_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1281,7 +1655,7 @@ func (x *RevokeModelAccessResponse) String() string {
 func (*RevokeModelAccessResponse) ProtoMessage() {}
 
 func (x *RevokeModelAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[20]
+	mi := &file_ferry_v1_controller_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1294,7 +1668,7 @@ func (x *RevokeModelAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeModelAccessResponse.ProtoReflect.Descriptor instead.
 func (*RevokeModelAccessResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{20}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RevokeModelAccessResponse) GetAccess() ModelAccess {
@@ -1317,7 +1691,7 @@ type SetControllerAccessRequest struct {
 
 func (x *SetControllerAccessRequest) Reset() {
 	*x = SetControllerAccessRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[21]
+	mi := &file_ferry_v1_controller_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1329,7 +1703,7 @@ func (x *SetControllerAccessRequest) String() string {
 func (*SetControllerAccessRequest) ProtoMessage() {}
 
 func (x *SetControllerAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[21]
+	mi := &file_ferry_v1_controller_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1342,7 +1716,7 @@ func (x *SetControllerAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetControllerAccessRequest.ProtoReflect.Descriptor instead.
 func (*SetControllerAccessRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{21}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SetControllerAccessRequest) GetUser() string {
@@ -1368,7 +1742,7 @@ type SetControllerAccessResponse struct {
 
 func (x *SetControllerAccessResponse) Reset() {
 	*x = SetControllerAccessResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[22]
+	mi := &file_ferry_v1_controller_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1754,7 @@ func (x *SetControllerAccessResponse) String() string {
 func (*SetControllerAccessResponse) ProtoMessage() {}
 
 func (x *SetControllerAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[22]
+	mi := &file_ferry_v1_controller_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1767,7 @@ func (x *SetControllerAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetControllerAccessResponse.ProtoReflect.Descriptor instead.
 func (*SetControllerAccessResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{22}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{27}
 }
 
 // Request for CreateMigrationToken.
@@ -1409,7 +1783,7 @@ type CreateMigrationTokenRequest struct {
 
 func (x *CreateMigrationTokenRequest) Reset() {
 	*x = CreateMigrationTokenRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[23]
+	mi := &file_ferry_v1_controller_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1421,7 +1795,7 @@ func (x *CreateMigrationTokenRequest) String() string {
 func (*CreateMigrationTokenRequest) ProtoMessage() {}
 
 func (x *CreateMigrationTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[23]
+	mi := &file_ferry_v1_controller_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1434,7 +1808,7 @@ func (x *CreateMigrationTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMigrationTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateMigrationTokenRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{23}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateMigrationTokenRequest) GetModelUuid() string {
@@ -1464,7 +1838,7 @@ type CreateMigrationTokenResponse struct {
 
 func (x *CreateMigrationTokenResponse) Reset() {
 	*x = CreateMigrationTokenResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[24]
+	mi := &file_ferry_v1_controller_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1850,7 @@ func (x *CreateMigrationTokenResponse) String() string {
 func (*CreateMigrationTokenResponse) ProtoMessage() {}
 
 func (x *CreateMigrationTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[24]
+	mi := &file_ferry_v1_controller_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1863,7 @@ func (x *CreateMigrationTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMigrationTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateMigrationTokenResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{24}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateMigrationTokenResponse) GetToken() string {
@@ -1515,7 +1889,7 @@ type CreateBackupRequest struct {
 
 func (x *CreateBackupRequest) Reset() {
 	*x = CreateBackupRequest{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[25]
+	mi := &file_ferry_v1_controller_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1527,7 +1901,7 @@ func (x *CreateBackupRequest) String() string {
 func (*CreateBackupRequest) ProtoMessage() {}
 
 func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[25]
+	mi := &file_ferry_v1_controller_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1540,7 +1914,7 @@ func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBackupRequest.ProtoReflect.Descriptor instead.
 func (*CreateBackupRequest) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{25}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{30}
 }
 
 // One chunk of a backup archive.
@@ -1558,7 +1932,7 @@ type CreateBackupResponse struct {
 
 func (x *CreateBackupResponse) Reset() {
 	*x = CreateBackupResponse{}
-	mi := &file_ferry_v1_controller_proto_msgTypes[26]
+	mi := &file_ferry_v1_controller_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +1944,7 @@ func (x *CreateBackupResponse) String() string {
 func (*CreateBackupResponse) ProtoMessage() {}
 
 func (x *CreateBackupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ferry_v1_controller_proto_msgTypes[26]
+	mi := &file_ferry_v1_controller_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +1957,7 @@ func (x *CreateBackupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBackupResponse.ProtoReflect.Descriptor instead.
 func (*CreateBackupResponse) Descriptor() ([]byte, []int) {
-	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{26}
+	return file_ferry_v1_controller_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateBackupResponse) GetChunk() []byte {
@@ -1642,7 +2016,38 @@ const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\x19GetControllerInfoResponse\x124\n" +
 	"\n" +
 	"controller\x18\x01 \x01(\v2\x14.ferry.v1.ControllerR\n" +
-	"controller\">\n" +
+	"controller\"\x1a\n" +
+	"\x18GetControllerLoadRequest\"v\n" +
+	"\tLoadRates\x12\x1d\n" +
+	"\n" +
+	"one_minute\x18\x01 \x01(\x01R\toneMinute\x12!\n" +
+	"\ffive_minutes\x18\x02 \x01(\x01R\vfiveMinutes\x12'\n" +
+	"\x0ffifteen_minutes\x18\x03 \x01(\x01R\x0efifteenMinutes\"\xea\x02\n" +
+	"\tModelLoad\x12\x1d\n" +
+	"\n" +
+	"model_uuid\x18\x01 \x01(\tR\tmodelUuid\x12\x1d\n" +
+	"\n" +
+	"model_name\x18\x02 \x01(\tR\tmodelName\x12\x1f\n" +
+	"\vmodel_owner\x18\x03 \x01(\tR\n" +
+	"modelOwner\x12)\n" +
+	"\x05reads\x18\x04 \x01(\v2\x13.ferry.v1.LoadRatesR\x05reads\x12+\n" +
+	"\x06writes\x18\x05 \x01(\v2\x13.ferry.v1.LoadRatesR\x06writes\x12:\n" +
+	"\x0estatus_reports\x18\x06 \x01(\v2\x13.ferry.v1.LoadRatesR\rstatusReports\x12#\n" +
+	"\rwatch_streams\x18\a \x01(\x05R\fwatchStreams\x12)\n" +
+	"\x10agents_connected\x18\b \x01(\x05R\x0fagentsConnected\x12\x1a\n" +
+	"\bentities\x18\t \x01(\x03R\bentities\"\x8b\x02\n" +
+	"\bNodeLoad\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12)\n" +
+	"\x05calls\x18\x02 \x01(\v2\x13.ferry.v1.LoadRatesR\x05calls\x12:\n" +
+	"\x1aevent_loop_lag_p99_seconds\x18\x03 \x01(\x01R\x16eventLoopLagP99Seconds\x12\x1b\n" +
+	"\trss_bytes\x18\x04 \x01(\x03R\brssBytes\x12\x1f\n" +
+	"\vcpu_percent\x18\x05 \x01(\x01R\n" +
+	"cpuPercent\x12\x16\n" +
+	"\x06models\x18\x06 \x01(\x05R\x06models\x12)\n" +
+	"\x10agents_connected\x18\a \x01(\x05R\x0fagentsConnected\"p\n" +
+	"\x19GetControllerLoadResponse\x12&\n" +
+	"\x04node\x18\x01 \x01(\v2\x12.ferry.v1.NodeLoadR\x04node\x12+\n" +
+	"\x06models\x18\x02 \x03(\v2\x13.ferry.v1.ModelLoadR\x06models\">\n" +
 	"\fLoginRequest\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\"\x86\x01\n" +
@@ -1715,9 +2120,10 @@ const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\x05chunk\x18\x01 \x01(\fR\x05chunk\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x02 \x01(\x03R\ttotalSize\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\tR\x06sha2562\xe1\a\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha2562\xbf\b\n" +
 	"\x11ControllerService\x12\\\n" +
-	"\x11GetControllerInfo\x12\".ferry.v1.GetControllerInfoRequest\x1a#.ferry.v1.GetControllerInfoResponse\x128\n" +
+	"\x11GetControllerInfo\x12\".ferry.v1.GetControllerInfoRequest\x1a#.ferry.v1.GetControllerInfoResponse\x12\\\n" +
+	"\x11GetControllerLoad\x12\".ferry.v1.GetControllerLoadRequest\x1a#.ferry.v1.GetControllerLoadResponse\x128\n" +
 	"\x05Login\x12\x16.ferry.v1.LoginRequest\x1a\x17.ferry.v1.LoginResponse\x12;\n" +
 	"\x06Logout\x12\x17.ferry.v1.LogoutRequest\x1a\x18.ferry.v1.LogoutResponse\x12;\n" +
 	"\x06WhoAmI\x12\x17.ferry.v1.WhoAmIRequest\x1a\x18.ferry.v1.WhoAmIResponse\x12G\n" +
@@ -1744,88 +2150,101 @@ func file_ferry_v1_controller_proto_rawDescGZIP() []byte {
 	return file_ferry_v1_controller_proto_rawDescData
 }
 
-var file_ferry_v1_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_ferry_v1_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_ferry_v1_controller_proto_goTypes = []any{
 	(*Controller)(nil),                   // 0: ferry.v1.Controller
 	(*ControllerNode)(nil),               // 1: ferry.v1.ControllerNode
 	(*GetControllerInfoRequest)(nil),     // 2: ferry.v1.GetControllerInfoRequest
 	(*GetControllerInfoResponse)(nil),    // 3: ferry.v1.GetControllerInfoResponse
-	(*LoginRequest)(nil),                 // 4: ferry.v1.LoginRequest
-	(*LoginResponse)(nil),                // 5: ferry.v1.LoginResponse
-	(*LogoutRequest)(nil),                // 6: ferry.v1.LogoutRequest
-	(*LogoutResponse)(nil),               // 7: ferry.v1.LogoutResponse
-	(*User)(nil),                         // 8: ferry.v1.User
-	(*WhoAmIRequest)(nil),                // 9: ferry.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),               // 10: ferry.v1.WhoAmIResponse
-	(*CreateUserRequest)(nil),            // 11: ferry.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),           // 12: ferry.v1.CreateUserResponse
-	(*ListUsersRequest)(nil),             // 13: ferry.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),            // 14: ferry.v1.ListUsersResponse
-	(*SetUserPasswordRequest)(nil),       // 15: ferry.v1.SetUserPasswordRequest
-	(*SetUserPasswordResponse)(nil),      // 16: ferry.v1.SetUserPasswordResponse
-	(*GrantModelAccessRequest)(nil),      // 17: ferry.v1.GrantModelAccessRequest
-	(*GrantModelAccessResponse)(nil),     // 18: ferry.v1.GrantModelAccessResponse
-	(*RevokeModelAccessRequest)(nil),     // 19: ferry.v1.RevokeModelAccessRequest
-	(*RevokeModelAccessResponse)(nil),    // 20: ferry.v1.RevokeModelAccessResponse
-	(*SetControllerAccessRequest)(nil),   // 21: ferry.v1.SetControllerAccessRequest
-	(*SetControllerAccessResponse)(nil),  // 22: ferry.v1.SetControllerAccessResponse
-	(*CreateMigrationTokenRequest)(nil),  // 23: ferry.v1.CreateMigrationTokenRequest
-	(*CreateMigrationTokenResponse)(nil), // 24: ferry.v1.CreateMigrationTokenResponse
-	(*CreateBackupRequest)(nil),          // 25: ferry.v1.CreateBackupRequest
-	(*CreateBackupResponse)(nil),         // 26: ferry.v1.CreateBackupResponse
-	(*timestamppb.Timestamp)(nil),        // 27: google.protobuf.Timestamp
-	(ControllerAccess)(0),                // 28: ferry.v1.ControllerAccess
-	(ModelAccess)(0),                     // 29: ferry.v1.ModelAccess
+	(*GetControllerLoadRequest)(nil),     // 4: ferry.v1.GetControllerLoadRequest
+	(*LoadRates)(nil),                    // 5: ferry.v1.LoadRates
+	(*ModelLoad)(nil),                    // 6: ferry.v1.ModelLoad
+	(*NodeLoad)(nil),                     // 7: ferry.v1.NodeLoad
+	(*GetControllerLoadResponse)(nil),    // 8: ferry.v1.GetControllerLoadResponse
+	(*LoginRequest)(nil),                 // 9: ferry.v1.LoginRequest
+	(*LoginResponse)(nil),                // 10: ferry.v1.LoginResponse
+	(*LogoutRequest)(nil),                // 11: ferry.v1.LogoutRequest
+	(*LogoutResponse)(nil),               // 12: ferry.v1.LogoutResponse
+	(*User)(nil),                         // 13: ferry.v1.User
+	(*WhoAmIRequest)(nil),                // 14: ferry.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),               // 15: ferry.v1.WhoAmIResponse
+	(*CreateUserRequest)(nil),            // 16: ferry.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),           // 17: ferry.v1.CreateUserResponse
+	(*ListUsersRequest)(nil),             // 18: ferry.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),            // 19: ferry.v1.ListUsersResponse
+	(*SetUserPasswordRequest)(nil),       // 20: ferry.v1.SetUserPasswordRequest
+	(*SetUserPasswordResponse)(nil),      // 21: ferry.v1.SetUserPasswordResponse
+	(*GrantModelAccessRequest)(nil),      // 22: ferry.v1.GrantModelAccessRequest
+	(*GrantModelAccessResponse)(nil),     // 23: ferry.v1.GrantModelAccessResponse
+	(*RevokeModelAccessRequest)(nil),     // 24: ferry.v1.RevokeModelAccessRequest
+	(*RevokeModelAccessResponse)(nil),    // 25: ferry.v1.RevokeModelAccessResponse
+	(*SetControllerAccessRequest)(nil),   // 26: ferry.v1.SetControllerAccessRequest
+	(*SetControllerAccessResponse)(nil),  // 27: ferry.v1.SetControllerAccessResponse
+	(*CreateMigrationTokenRequest)(nil),  // 28: ferry.v1.CreateMigrationTokenRequest
+	(*CreateMigrationTokenResponse)(nil), // 29: ferry.v1.CreateMigrationTokenResponse
+	(*CreateBackupRequest)(nil),          // 30: ferry.v1.CreateBackupRequest
+	(*CreateBackupResponse)(nil),         // 31: ferry.v1.CreateBackupResponse
+	(*timestamppb.Timestamp)(nil),        // 32: google.protobuf.Timestamp
+	(ControllerAccess)(0),                // 33: ferry.v1.ControllerAccess
+	(ModelAccess)(0),                     // 34: ferry.v1.ModelAccess
 }
 var file_ferry_v1_controller_proto_depIdxs = []int32{
 	1,  // 0: ferry.v1.Controller.nodes:type_name -> ferry.v1.ControllerNode
-	27, // 1: ferry.v1.ControllerNode.start_time:type_name -> google.protobuf.Timestamp
-	27, // 2: ferry.v1.ControllerNode.heartbeat_time:type_name -> google.protobuf.Timestamp
+	32, // 1: ferry.v1.ControllerNode.start_time:type_name -> google.protobuf.Timestamp
+	32, // 2: ferry.v1.ControllerNode.heartbeat_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: ferry.v1.GetControllerInfoResponse.controller:type_name -> ferry.v1.Controller
-	27, // 4: ferry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
-	8,  // 5: ferry.v1.LoginResponse.user:type_name -> ferry.v1.User
-	28, // 6: ferry.v1.User.access:type_name -> ferry.v1.ControllerAccess
-	27, // 7: ferry.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	27, // 8: ferry.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
-	8,  // 9: ferry.v1.WhoAmIResponse.user:type_name -> ferry.v1.User
-	28, // 10: ferry.v1.CreateUserRequest.access:type_name -> ferry.v1.ControllerAccess
-	8,  // 11: ferry.v1.CreateUserResponse.user:type_name -> ferry.v1.User
-	8,  // 12: ferry.v1.ListUsersResponse.users:type_name -> ferry.v1.User
-	29, // 13: ferry.v1.GrantModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
-	29, // 14: ferry.v1.GrantModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
-	29, // 15: ferry.v1.RevokeModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
-	29, // 16: ferry.v1.RevokeModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
-	28, // 17: ferry.v1.SetControllerAccessRequest.access:type_name -> ferry.v1.ControllerAccess
-	27, // 18: ferry.v1.CreateMigrationTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
-	2,  // 19: ferry.v1.ControllerService.GetControllerInfo:input_type -> ferry.v1.GetControllerInfoRequest
-	4,  // 20: ferry.v1.ControllerService.Login:input_type -> ferry.v1.LoginRequest
-	6,  // 21: ferry.v1.ControllerService.Logout:input_type -> ferry.v1.LogoutRequest
-	9,  // 22: ferry.v1.ControllerService.WhoAmI:input_type -> ferry.v1.WhoAmIRequest
-	11, // 23: ferry.v1.ControllerService.CreateUser:input_type -> ferry.v1.CreateUserRequest
-	13, // 24: ferry.v1.ControllerService.ListUsers:input_type -> ferry.v1.ListUsersRequest
-	15, // 25: ferry.v1.ControllerService.SetUserPassword:input_type -> ferry.v1.SetUserPasswordRequest
-	17, // 26: ferry.v1.ControllerService.GrantModelAccess:input_type -> ferry.v1.GrantModelAccessRequest
-	19, // 27: ferry.v1.ControllerService.RevokeModelAccess:input_type -> ferry.v1.RevokeModelAccessRequest
-	21, // 28: ferry.v1.ControllerService.SetControllerAccess:input_type -> ferry.v1.SetControllerAccessRequest
-	23, // 29: ferry.v1.ControllerService.CreateMigrationToken:input_type -> ferry.v1.CreateMigrationTokenRequest
-	25, // 30: ferry.v1.ControllerService.CreateBackup:input_type -> ferry.v1.CreateBackupRequest
-	3,  // 31: ferry.v1.ControllerService.GetControllerInfo:output_type -> ferry.v1.GetControllerInfoResponse
-	5,  // 32: ferry.v1.ControllerService.Login:output_type -> ferry.v1.LoginResponse
-	7,  // 33: ferry.v1.ControllerService.Logout:output_type -> ferry.v1.LogoutResponse
-	10, // 34: ferry.v1.ControllerService.WhoAmI:output_type -> ferry.v1.WhoAmIResponse
-	12, // 35: ferry.v1.ControllerService.CreateUser:output_type -> ferry.v1.CreateUserResponse
-	14, // 36: ferry.v1.ControllerService.ListUsers:output_type -> ferry.v1.ListUsersResponse
-	16, // 37: ferry.v1.ControllerService.SetUserPassword:output_type -> ferry.v1.SetUserPasswordResponse
-	18, // 38: ferry.v1.ControllerService.GrantModelAccess:output_type -> ferry.v1.GrantModelAccessResponse
-	20, // 39: ferry.v1.ControllerService.RevokeModelAccess:output_type -> ferry.v1.RevokeModelAccessResponse
-	22, // 40: ferry.v1.ControllerService.SetControllerAccess:output_type -> ferry.v1.SetControllerAccessResponse
-	24, // 41: ferry.v1.ControllerService.CreateMigrationToken:output_type -> ferry.v1.CreateMigrationTokenResponse
-	26, // 42: ferry.v1.ControllerService.CreateBackup:output_type -> ferry.v1.CreateBackupResponse
-	31, // [31:43] is the sub-list for method output_type
-	19, // [19:31] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	5,  // 4: ferry.v1.ModelLoad.reads:type_name -> ferry.v1.LoadRates
+	5,  // 5: ferry.v1.ModelLoad.writes:type_name -> ferry.v1.LoadRates
+	5,  // 6: ferry.v1.ModelLoad.status_reports:type_name -> ferry.v1.LoadRates
+	5,  // 7: ferry.v1.NodeLoad.calls:type_name -> ferry.v1.LoadRates
+	7,  // 8: ferry.v1.GetControllerLoadResponse.node:type_name -> ferry.v1.NodeLoad
+	6,  // 9: ferry.v1.GetControllerLoadResponse.models:type_name -> ferry.v1.ModelLoad
+	32, // 10: ferry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
+	13, // 11: ferry.v1.LoginResponse.user:type_name -> ferry.v1.User
+	33, // 12: ferry.v1.User.access:type_name -> ferry.v1.ControllerAccess
+	32, // 13: ferry.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	32, // 14: ferry.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
+	13, // 15: ferry.v1.WhoAmIResponse.user:type_name -> ferry.v1.User
+	33, // 16: ferry.v1.CreateUserRequest.access:type_name -> ferry.v1.ControllerAccess
+	13, // 17: ferry.v1.CreateUserResponse.user:type_name -> ferry.v1.User
+	13, // 18: ferry.v1.ListUsersResponse.users:type_name -> ferry.v1.User
+	34, // 19: ferry.v1.GrantModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
+	34, // 20: ferry.v1.GrantModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
+	34, // 21: ferry.v1.RevokeModelAccessRequest.access:type_name -> ferry.v1.ModelAccess
+	34, // 22: ferry.v1.RevokeModelAccessResponse.access:type_name -> ferry.v1.ModelAccess
+	33, // 23: ferry.v1.SetControllerAccessRequest.access:type_name -> ferry.v1.ControllerAccess
+	32, // 24: ferry.v1.CreateMigrationTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
+	2,  // 25: ferry.v1.ControllerService.GetControllerInfo:input_type -> ferry.v1.GetControllerInfoRequest
+	4,  // 26: ferry.v1.ControllerService.GetControllerLoad:input_type -> ferry.v1.GetControllerLoadRequest
+	9,  // 27: ferry.v1.ControllerService.Login:input_type -> ferry.v1.LoginRequest
+	11, // 28: ferry.v1.ControllerService.Logout:input_type -> ferry.v1.LogoutRequest
+	14, // 29: ferry.v1.ControllerService.WhoAmI:input_type -> ferry.v1.WhoAmIRequest
+	16, // 30: ferry.v1.ControllerService.CreateUser:input_type -> ferry.v1.CreateUserRequest
+	18, // 31: ferry.v1.ControllerService.ListUsers:input_type -> ferry.v1.ListUsersRequest
+	20, // 32: ferry.v1.ControllerService.SetUserPassword:input_type -> ferry.v1.SetUserPasswordRequest
+	22, // 33: ferry.v1.ControllerService.GrantModelAccess:input_type -> ferry.v1.GrantModelAccessRequest
+	24, // 34: ferry.v1.ControllerService.RevokeModelAccess:input_type -> ferry.v1.RevokeModelAccessRequest
+	26, // 35: ferry.v1.ControllerService.SetControllerAccess:input_type -> ferry.v1.SetControllerAccessRequest
+	28, // 36: ferry.v1.ControllerService.CreateMigrationToken:input_type -> ferry.v1.CreateMigrationTokenRequest
+	30, // 37: ferry.v1.ControllerService.CreateBackup:input_type -> ferry.v1.CreateBackupRequest
+	3,  // 38: ferry.v1.ControllerService.GetControllerInfo:output_type -> ferry.v1.GetControllerInfoResponse
+	8,  // 39: ferry.v1.ControllerService.GetControllerLoad:output_type -> ferry.v1.GetControllerLoadResponse
+	10, // 40: ferry.v1.ControllerService.Login:output_type -> ferry.v1.LoginResponse
+	12, // 41: ferry.v1.ControllerService.Logout:output_type -> ferry.v1.LogoutResponse
+	15, // 42: ferry.v1.ControllerService.WhoAmI:output_type -> ferry.v1.WhoAmIResponse
+	17, // 43: ferry.v1.ControllerService.CreateUser:output_type -> ferry.v1.CreateUserResponse
+	19, // 44: ferry.v1.ControllerService.ListUsers:output_type -> ferry.v1.ListUsersResponse
+	21, // 45: ferry.v1.ControllerService.SetUserPassword:output_type -> ferry.v1.SetUserPasswordResponse
+	23, // 46: ferry.v1.ControllerService.GrantModelAccess:output_type -> ferry.v1.GrantModelAccessResponse
+	25, // 47: ferry.v1.ControllerService.RevokeModelAccess:output_type -> ferry.v1.RevokeModelAccessResponse
+	27, // 48: ferry.v1.ControllerService.SetControllerAccess:output_type -> ferry.v1.SetControllerAccessResponse
+	29, // 49: ferry.v1.ControllerService.CreateMigrationToken:output_type -> ferry.v1.CreateMigrationTokenResponse
+	31, // 50: ferry.v1.ControllerService.CreateBackup:output_type -> ferry.v1.CreateBackupResponse
+	38, // [38:51] is the sub-list for method output_type
+	25, // [25:38] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_ferry_v1_controller_proto_init() }
@@ -1840,7 +2259,7 @@ func file_ferry_v1_controller_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ferry_v1_controller_proto_rawDesc), len(file_ferry_v1_controller_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	ControllerService_GetControllerInfo_FullMethodName    = "/ferry.v1.ControllerService/GetControllerInfo"
+	ControllerService_GetControllerLoad_FullMethodName    = "/ferry.v1.ControllerService/GetControllerLoad"
 	ControllerService_Login_FullMethodName                = "/ferry.v1.ControllerService/Login"
 	ControllerService_Logout_FullMethodName               = "/ferry.v1.ControllerService/Logout"
 	ControllerService_WhoAmI_FullMethodName               = "/ferry.v1.ControllerService/WhoAmI"
@@ -45,6 +46,14 @@ type ControllerServiceClient interface {
 	// controller's CA fingerprint before it logs in.
 	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetControllerInfo(ctx context.Context, in *GetControllerInfoRequest, opts ...grpc.CallOption) (*GetControllerInfoResponse, error)
+	// The load on the node answering and on each of its models, busiest first
+	// (superusers): API calls per second over 1, 5 and 15 minutes split into
+	// reads, writes and agent status reports, watch streams open, agents
+	// connected, entities; and the node's own calls per second, event-loop
+	// lag, RSS and CPU. Figures are the answering node's (agents connected are
+	// the controller's).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
+	GetControllerLoad(ctx context.Context, in *GetControllerLoadRequest, opts ...grpc.CallOption) (*GetControllerLoadResponse, error)
 	// Exchanges a user name and password for a bearer token. The only RPC of
 	// this service callable without a token.
 	// Limits: the request at most 4 MiB; any string field at most 64 KiB;
@@ -102,6 +111,16 @@ func (c *controllerServiceClient) GetControllerInfo(ctx context.Context, in *Get
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetControllerInfoResponse)
 	err := c.cc.Invoke(ctx, ControllerService_GetControllerInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *controllerServiceClient) GetControllerLoad(ctx context.Context, in *GetControllerLoadRequest, opts ...grpc.CallOption) (*GetControllerLoadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetControllerLoadResponse)
+	err := c.cc.Invoke(ctx, ControllerService_GetControllerLoad_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -239,6 +258,14 @@ type ControllerServiceServer interface {
 	// controller's CA fingerprint before it logs in.
 	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
 	GetControllerInfo(context.Context, *GetControllerInfoRequest) (*GetControllerInfoResponse, error)
+	// The load on the node answering and on each of its models, busiest first
+	// (superusers): API calls per second over 1, 5 and 15 minutes split into
+	// reads, writes and agent status reports, watch streams open, agents
+	// connected, entities; and the node's own calls per second, event-loop
+	// lag, RSS and CPU. Figures are the answering node's (agents connected are
+	// the controller's).
+	// Limits: the request at most 4 MiB; any string field at most 64 KiB.
+	GetControllerLoad(context.Context, *GetControllerLoadRequest) (*GetControllerLoadResponse, error)
 	// Exchanges a user name and password for a bearer token. The only RPC of
 	// this service callable without a token.
 	// Limits: the request at most 4 MiB; any string field at most 64 KiB;
@@ -294,6 +321,9 @@ type UnimplementedControllerServiceServer struct{}
 
 func (UnimplementedControllerServiceServer) GetControllerInfo(context.Context, *GetControllerInfoRequest) (*GetControllerInfoResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetControllerInfo not implemented")
+}
+func (UnimplementedControllerServiceServer) GetControllerLoad(context.Context, *GetControllerLoadRequest) (*GetControllerLoadResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetControllerLoad not implemented")
 }
 func (UnimplementedControllerServiceServer) Login(context.Context, *LoginRequest) (*LoginResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Login not implemented")
@@ -363,6 +393,24 @@ func _ControllerService_GetControllerInfo_Handler(srv interface{}, ctx context.C
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ControllerServiceServer).GetControllerInfo(ctx, req.(*GetControllerInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ControllerService_GetControllerLoad_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetControllerLoadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ControllerServiceServer).GetControllerLoad(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ControllerService_GetControllerLoad_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ControllerServiceServer).GetControllerLoad(ctx, req.(*GetControllerLoadRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -568,6 +616,10 @@ var ControllerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetControllerInfo",
 			Handler:    _ControllerService_GetControllerInfo_Handler,
+		},
+		{
+			MethodName: "GetControllerLoad",
+			Handler:    _ControllerService_GetControllerLoad_Handler,
 		},
 		{
 			MethodName: "Login",

@@ -68,6 +68,68 @@ class GetControllerInfoResponse(_message.Message):
     controller: Controller
     def __init__(self, controller: _Optional[_Union[Controller, _Mapping]] = ...) -> None: ...
 
+class GetControllerLoadRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LoadRates(_message.Message):
+    __slots__ = ("one_minute", "five_minutes", "fifteen_minutes")
+    ONE_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    FIVE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FIFTEEN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    one_minute: float
+    five_minutes: float
+    fifteen_minutes: float
+    def __init__(self, one_minute: _Optional[float] = ..., five_minutes: _Optional[float] = ..., fifteen_minutes: _Optional[float] = ...) -> None: ...
+
+class ModelLoad(_message.Message):
+    __slots__ = ("model_uuid", "model_name", "model_owner", "reads", "writes", "status_reports", "watch_streams", "agents_connected", "entities")
+    MODEL_UUID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    MODEL_OWNER_FIELD_NUMBER: _ClassVar[int]
+    READS_FIELD_NUMBER: _ClassVar[int]
+    WRITES_FIELD_NUMBER: _ClassVar[int]
+    STATUS_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    WATCH_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    model_uuid: str
+    model_name: str
+    model_owner: str
+    reads: LoadRates
+    writes: LoadRates
+    status_reports: LoadRates
+    watch_streams: int
+    agents_connected: int
+    entities: int
+    def __init__(self, model_uuid: _Optional[str] = ..., model_name: _Optional[str] = ..., model_owner: _Optional[str] = ..., reads: _Optional[_Union[LoadRates, _Mapping]] = ..., writes: _Optional[_Union[LoadRates, _Mapping]] = ..., status_reports: _Optional[_Union[LoadRates, _Mapping]] = ..., watch_streams: _Optional[int] = ..., agents_connected: _Optional[int] = ..., entities: _Optional[int] = ...) -> None: ...
+
+class NodeLoad(_message.Message):
+    __slots__ = ("node_id", "calls", "event_loop_lag_p99_seconds", "rss_bytes", "cpu_percent", "models", "agents_connected")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_LOOP_LAG_P99_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    calls: LoadRates
+    event_loop_lag_p99_seconds: float
+    rss_bytes: int
+    cpu_percent: float
+    models: int
+    agents_connected: int
+    def __init__(self, node_id: _Optional[str] = ..., calls: _Optional[_Union[LoadRates, _Mapping]] = ..., event_loop_lag_p99_seconds: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., models: _Optional[int] = ..., agents_connected: _Optional[int] = ...) -> None: ...
+
+class GetControllerLoadResponse(_message.Message):
+    __slots__ = ("node", "models")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    node: NodeLoad
+    models: _containers.RepeatedCompositeFieldContainer[ModelLoad]
+    def __init__(self, node: _Optional[_Union[NodeLoad, _Mapping]] = ..., models: _Optional[_Iterable[_Union[ModelLoad, _Mapping]]] = ...) -> None: ...
+
 class LoginRequest(_message.Message):
     __slots__ = ("user", "password")
     USER_FIELD_NUMBER: _ClassVar[int]

@@ -41,6 +41,11 @@ class ControllerServiceStub:
                 request_serializer=ferry_dot_v1_dot_controller__pb2.GetControllerInfoRequest.SerializeToString,
                 response_deserializer=ferry_dot_v1_dot_controller__pb2.GetControllerInfoResponse.FromString,
                 _registered_method=True)
+        self.GetControllerLoad = channel.unary_unary(
+                '/ferry.v1.ControllerService/GetControllerLoad',
+                request_serializer=ferry_dot_v1_dot_controller__pb2.GetControllerLoadRequest.SerializeToString,
+                response_deserializer=ferry_dot_v1_dot_controller__pb2.GetControllerLoadResponse.FromString,
+                _registered_method=True)
         self.Login = channel.unary_unary(
                 '/ferry.v1.ControllerService/Login',
                 request_serializer=ferry_dot_v1_dot_controller__pb2.LoginRequest.SerializeToString,
@@ -107,6 +112,19 @@ class ControllerServiceServicer:
         """Returns the controller's identity: name, UUID, version, cloud, API
         addresses and CA. Needs no authentication, so a client can verify a
         controller's CA fingerprint before it logs in.
+        Limits: the request at most 4 MiB; any string field at most 64 KiB.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetControllerLoad(self, request, context):
+        """The load on the node answering and on each of its models, busiest first
+        (superusers): API calls per second over 1, 5 and 15 minutes split into
+        reads, writes and agent status reports, watch streams open, agents
+        connected, entities; and the node's own calls per second, event-loop
+        lag, RSS and CPU. Figures are the answering node's (agents connected are
+        the controller's).
         Limits: the request at most 4 MiB; any string field at most 64 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -218,6 +236,11 @@ def add_ControllerServiceServicer_to_server(servicer, server):
                     request_deserializer=ferry_dot_v1_dot_controller__pb2.GetControllerInfoRequest.FromString,
                     response_serializer=ferry_dot_v1_dot_controller__pb2.GetControllerInfoResponse.SerializeToString,
             ),
+            'GetControllerLoad': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetControllerLoad,
+                    request_deserializer=ferry_dot_v1_dot_controller__pb2.GetControllerLoadRequest.FromString,
+                    response_serializer=ferry_dot_v1_dot_controller__pb2.GetControllerLoadResponse.SerializeToString,
+            ),
             'Login': grpc.unary_unary_rpc_method_handler(
                     servicer.Login,
                     request_deserializer=ferry_dot_v1_dot_controller__pb2.LoginRequest.FromString,
@@ -303,6 +326,33 @@ class ControllerService:
             '/ferry.v1.ControllerService/GetControllerInfo',
             ferry_dot_v1_dot_controller__pb2.GetControllerInfoRequest.SerializeToString,
             ferry_dot_v1_dot_controller__pb2.GetControllerInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetControllerLoad(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ferry.v1.ControllerService/GetControllerLoad',
+            ferry_dot_v1_dot_controller__pb2.GetControllerLoadRequest.SerializeToString,
+            ferry_dot_v1_dot_controller__pb2.GetControllerLoadResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ferry/v1/controller.proto.
  */
 export const file_ferry_v1_controller: GenFile = /*@__PURE__*/
-  fileDesc("ChlmZXJyeS92MS9jb250cm9sbGVyLnByb3RvEghmZXJyeS52MSKbAgoKQ29udHJvbGxlchIMCgRuYW1lGAEgASgJEgwKBHV1aWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRINCgVjbG91ZBgEIAEoCRISCgpjbG91ZF90eXBlGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRIVCg1hcGlfYWRkcmVzc2VzGAcgAygJEg8KB2NhX2NlcnQYCCABKAkSFgoOY2FfZmluZ2VycHJpbnQYCSABKAkSHQoVY29udHJvbGxlcl9tb2RlbF91dWlkGAogASgJEg8KB3JlZ2lvbnMYCyADKAkSJwoFbm9kZXMYDCADKAsyGC5mZXJyeS52MS5Db250cm9sbGVyTm9kZRIUCgxzdG9yZV9lbmdpbmUYDSABKAkiyQEKDkNvbnRyb2xsZXJOb2RlEgoKAmlkGAEgASgJEhUKDWFwaV9hZGRyZXNzZXMYAiADKAkSDwoHdmVyc2lvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5oZWFydGJlYXRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbGl2ZRgGIAEoCBIRCglhbnN3ZXJpbmcYByABKAgiGgoYR2V0Q29udHJvbGxlckluZm9SZXF1ZXN0IkUKGUdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USKAoKY29udHJvbGxlchgBIAEoCzIULmZlcnJ5LnYxLkNvbnRyb2xsZXIiLgoMTG9naW5SZXF1ZXN0EgwKBHVzZXIYASABKAkSEAoIcGFzc3dvcmQYAiABKAkibQoNTG9naW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoEdXNlchgDIAEoCzIOLmZlcnJ5LnYxLlVzZXIiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSLiAQoEVXNlchIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIqCgZhY2Nlc3MYAyABKA4yGi5mZXJyeS52MS5Db250cm9sbGVyQWNjZXNzEhIKCmNyZWF0ZWRfYnkYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfbG9naW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZGlzYWJsZWQYByABKAgiDwoNV2hvQW1JUmVxdWVzdCJHCg5XaG9BbUlSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uZmVycnkudjEuVXNlchIXCg9jb250cm9sbGVyX25hbWUYAiABKAkijAEKEUNyZWF0ZVVzZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJEioKBmFjY2VzcxgEIAEoDjIaLmZlcnJ5LnYxLkNvbnRyb2xsZXJBY2Nlc3MSFQoNdmFsaWRhdGVfb25seRgFIAEoCCIyChJDcmVhdGVVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmZlcnJ5LnYxLlVzZXIiOQoQTGlzdFVzZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJLChFMaXN0VXNlcnNSZXNwb25zZRIdCgV1c2VycxgBIAMoCzIOLmZlcnJ5LnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjgKFlNldFVzZXJQYXNzd29yZFJlcXVlc3QSDAoEdXNlchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIZChdTZXRVc2VyUGFzc3dvcmRSZXNwb25zZSJdChdHcmFudE1vZGVsQWNjZXNzUmVxdWVzdBIMCgR1c2VyGAEgASgJEg0KBW1vZGVsGAIgASgJEiUKBmFjY2VzcxgDIAEoDjIVLmZlcnJ5LnYxLk1vZGVsQWNjZXNzIkEKGEdyYW50TW9kZWxBY2Nlc3NSZXNwb25zZRIlCgZhY2Nlc3MYASABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJeChhSZXZva2VNb2RlbEFjY2Vzc1JlcXVlc3QSDAoEdXNlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIlCgZhY2Nlc3MYAyABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJCChlSZXZva2VNb2RlbEFjY2Vzc1Jlc3BvbnNlEiUKBmFjY2VzcxgBIAEoDjIVLmZlcnJ5LnYxLk1vZGVsQWNjZXNzIlYKGlNldENvbnRyb2xsZXJBY2Nlc3NSZXF1ZXN0EgwKBHVzZXIYASABKAkSKgoGYWNjZXNzGAIgASgOMhouZmVycnkudjEuQ29udHJvbGxlckFjY2VzcyIdChtTZXRDb250cm9sbGVyQWNjZXNzUmVzcG9uc2UiUQobQ3JlYXRlTWlncmF0aW9uVG9rZW5SZXF1ZXN0EhIKCm1vZGVsX3V1aWQYASABKAkSHgoWc291cmNlX2NvbnRyb2xsZXJfdXVpZBgCIAEoCSJeChxDcmVhdGVNaWdyYXRpb25Ub2tlblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIVChNDcmVhdGVCYWNrdXBSZXF1ZXN0IkkKFENyZWF0ZUJhY2t1cFJlc3BvbnNlEg0KBWNodW5rGAEgASgMEhIKCnRvdGFsX3NpemUYAiABKAMSDgoGc2hhMjU2GAMgASgJMuEHChFDb250cm9sbGVyU2VydmljZRJcChFHZXRDb250cm9sbGVySW5mbxIiLmZlcnJ5LnYxLkdldENvbnRyb2xsZXJJbmZvUmVxdWVzdBojLmZlcnJ5LnYxLkdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USOAoFTG9naW4SFi5mZXJyeS52MS5Mb2dpblJlcXVlc3QaFy5mZXJyeS52MS5Mb2dpblJlc3BvbnNlEjsKBkxvZ291dBIXLmZlcnJ5LnYxLkxvZ291dFJlcXVlc3QaGC5mZXJyeS52MS5Mb2dvdXRSZXNwb25zZRI7CgZXaG9BbUkSFy5mZXJyeS52MS5XaG9BbUlSZXF1ZXN0GhguZmVycnkudjEuV2hvQW1JUmVzcG9uc2USRwoKQ3JlYXRlVXNlchIbLmZlcnJ5LnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GhwuZmVycnkudjEuQ3JlYXRlVXNlclJlc3BvbnNlEkQKCUxpc3RVc2VycxIaLmZlcnJ5LnYxLkxpc3RVc2Vyc1JlcXVlc3QaGy5mZXJyeS52MS5MaXN0VXNlcnNSZXNwb25zZRJWCg9TZXRVc2VyUGFzc3dvcmQSIC5mZXJyeS52MS5TZXRVc2VyUGFzc3dvcmRSZXF1ZXN0GiEuZmVycnkudjEuU2V0VXNlclBhc3N3b3JkUmVzcG9uc2USWQoQR3JhbnRNb2RlbEFjY2VzcxIhLmZlcnJ5LnYxLkdyYW50TW9kZWxBY2Nlc3NSZXF1ZXN0GiIuZmVycnkudjEuR3JhbnRNb2RlbEFjY2Vzc1Jlc3BvbnNlElwKEVJldm9rZU1vZGVsQWNjZXNzEiIuZmVycnkudjEuUmV2b2tlTW9kZWxBY2Nlc3NSZXF1ZXN0GiMuZmVycnkudjEuUmV2b2tlTW9kZWxBY2Nlc3NSZXNwb25zZRJiChNTZXRDb250cm9sbGVyQWNjZXNzEiQuZmVycnkudjEuU2V0Q29udHJvbGxlckFjY2Vzc1JlcXVlc3QaJS5mZXJyeS52MS5TZXRDb250cm9sbGVyQWNjZXNzUmVzcG9uc2USZQoUQ3JlYXRlTWlncmF0aW9uVG9rZW4SJS5mZXJyeS52MS5DcmVhdGVNaWdyYXRpb25Ub2tlblJlcXVlc3QaJi5mZXJyeS52MS5DcmVhdGVNaWdyYXRpb25Ub2tlblJlc3BvbnNlEk8KDENyZWF0ZUJhY2t1cBIdLmZlcnJ5LnYxLkNyZWF0ZUJhY2t1cFJlcXVlc3QaHi5mZXJyeS52MS5DcmVhdGVCYWNrdXBSZXNwb25zZTABYgZwcm90bzM", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
+  fileDesc("ChlmZXJyeS92MS9jb250cm9sbGVyLnByb3RvEghmZXJyeS52MSKbAgoKQ29udHJvbGxlchIMCgRuYW1lGAEgASgJEgwKBHV1aWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRINCgVjbG91ZBgEIAEoCRISCgpjbG91ZF90eXBlGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRIVCg1hcGlfYWRkcmVzc2VzGAcgAygJEg8KB2NhX2NlcnQYCCABKAkSFgoOY2FfZmluZ2VycHJpbnQYCSABKAkSHQoVY29udHJvbGxlcl9tb2RlbF91dWlkGAogASgJEg8KB3JlZ2lvbnMYCyADKAkSJwoFbm9kZXMYDCADKAsyGC5mZXJyeS52MS5Db250cm9sbGVyTm9kZRIUCgxzdG9yZV9lbmdpbmUYDSABKAkiyQEKDkNvbnRyb2xsZXJOb2RlEgoKAmlkGAEgASgJEhUKDWFwaV9hZGRyZXNzZXMYAiADKAkSDwoHdmVyc2lvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5oZWFydGJlYXRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbGl2ZRgGIAEoCBIRCglhbnN3ZXJpbmcYByABKAgiGgoYR2V0Q29udHJvbGxlckluZm9SZXF1ZXN0IkUKGUdldENvbnRyb2xsZXJJbmZvUmVzcG9uc2USKAoKY29udHJvbGxlchgBIAEoCzIULmZlcnJ5LnYxLkNvbnRyb2xsZXIiGgoYR2V0Q29udHJvbGxlckxvYWRSZXF1ZXN0Ik4KCUxvYWRSYXRlcxISCgpvbmVfbWludXRlGAEgASgBEhQKDGZpdmVfbWludXRlcxgCIAEoARIXCg9maWZ0ZWVuX21pbnV0ZXMYAyABKAEigQIKCU1vZGVsTG9hZBISCgptb2RlbF91dWlkGAEgASgJEhIKCm1vZGVsX25hbWUYAiABKAkSEwoLbW9kZWxfb3duZXIYAyABKAkSIgoFcmVhZHMYBCABKAsyEy5mZXJyeS52MS5Mb2FkUmF0ZXMSIwoGd3JpdGVzGAUgASgLMhMuZmVycnkudjEuTG9hZFJhdGVzEisKDnN0YXR1c19yZXBvcnRzGAYgASgLMhMuZmVycnkudjEuTG9hZFJhdGVzEhUKDXdhdGNoX3N0cmVhbXMYByABKAUSGAoQYWdlbnRzX2Nvbm5lY3RlZBgIIAEoBRIQCghlbnRpdGllcxgJIAEoAyK1AQoITm9kZUxvYWQSDwoHbm9kZV9pZBgBIAEoCRIiCgVjYWxscxgCIAEoCzITLmZlcnJ5LnYxLkxvYWRSYXRlcxIiChpldmVudF9sb29wX2xhZ19wOTlfc2Vjb25kcxgDIAEoARIRCglyc3NfYnl0ZXMYBCABKAMSEwoLY3B1X3BlcmNlbnQYBSABKAESDgoGbW9kZWxzGAYgASgFEhgKEGFnZW50c19jb25uZWN0ZWQYByABKAUiYgoZR2V0Q29udHJvbGxlckxvYWRSZXNwb25zZRIgCgRub2RlGAEgASgLMhIuZmVycnkudjEuTm9kZUxvYWQSIwoGbW9kZWxzGAIgAygLMhMuZmVycnkudjEuTW9kZWxMb2FkIi4KDExvZ2luUmVxdWVzdBIMCgR1c2VyGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIm0KDUxvZ2luUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKBHVzZXIYAyABKAsyDi5mZXJyeS52MS5Vc2VyIg8KDUxvZ291dFJlcXVlc3QiEAoOTG9nb3V0UmVzcG9uc2Ui4gEKBFVzZXISDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSKgoGYWNjZXNzGAMgASgOMhouZmVycnkudjEuQ29udHJvbGxlckFjY2VzcxISCgpjcmVhdGVkX2J5GAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X2xvZ2luX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGRpc2FibGVkGAcgASgIIg8KDVdob0FtSVJlcXVlc3QiRwoOV2hvQW1JUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmZlcnJ5LnYxLlVzZXISFwoPY29udHJvbGxlcl9uYW1lGAIgASgJIowBChFDcmVhdGVVc2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIQCghwYXNzd29yZBgDIAEoCRIqCgZhY2Nlc3MYBCABKA4yGi5mZXJyeS52MS5Db250cm9sbGVyQWNjZXNzEhUKDXZhbGlkYXRlX29ubHkYBSABKAgiMgoSQ3JlYXRlVXNlclJlc3BvbnNlEhwKBHVzZXIYASABKAsyDi5mZXJyeS52MS5Vc2VyIjkKEExpc3RVc2Vyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiSwoRTGlzdFVzZXJzUmVzcG9uc2USHQoFdXNlcnMYASADKAsyDi5mZXJyeS52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI4ChZTZXRVc2VyUGFzc3dvcmRSZXF1ZXN0EgwKBHVzZXIYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiGQoXU2V0VXNlclBhc3N3b3JkUmVzcG9uc2UiXQoXR3JhbnRNb2RlbEFjY2Vzc1JlcXVlc3QSDAoEdXNlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIlCgZhY2Nlc3MYAyABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJBChhHcmFudE1vZGVsQWNjZXNzUmVzcG9uc2USJQoGYWNjZXNzGAEgASgOMhUuZmVycnkudjEuTW9kZWxBY2Nlc3MiXgoYUmV2b2tlTW9kZWxBY2Nlc3NSZXF1ZXN0EgwKBHVzZXIYASABKAkSDQoFbW9kZWwYAiABKAkSJQoGYWNjZXNzGAMgASgOMhUuZmVycnkudjEuTW9kZWxBY2Nlc3MiQgoZUmV2b2tlTW9kZWxBY2Nlc3NSZXNwb25zZRIlCgZhY2Nlc3MYASABKA4yFS5mZXJyeS52MS5Nb2RlbEFjY2VzcyJWChpTZXRDb250cm9sbGVyQWNjZXNzUmVxdWVzdBIMCgR1c2VyGAEgASgJEioKBmFjY2VzcxgCIAEoDjIaLmZlcnJ5LnYxLkNvbnRyb2xsZXJBY2Nlc3MiHQobU2V0Q29udHJvbGxlckFjY2Vzc1Jlc3BvbnNlIlEKG0NyZWF0ZU1pZ3JhdGlvblRva2VuUmVxdWVzdBISCgptb2RlbF91dWlkGAEgASgJEh4KFnNvdXJjZV9jb250cm9sbGVyX3V1aWQYAiABKAkiXgocQ3JlYXRlTWlncmF0aW9uVG9rZW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiFQoTQ3JlYXRlQmFja3VwUmVxdWVzdCJJChRDcmVhdGVCYWNrdXBSZXNwb25zZRINCgVjaHVuaxgBIAEoDBISCgp0b3RhbF9zaXplGAIgASgDEg4KBnNoYTI1NhgDIAEoCTK/CAoRQ29udHJvbGxlclNlcnZpY2USXAoRR2V0Q29udHJvbGxlckluZm8SIi5mZXJyeS52MS5HZXRDb250cm9sbGVySW5mb1JlcXVlc3QaIy5mZXJyeS52MS5HZXRDb250cm9sbGVySW5mb1Jlc3BvbnNlElwKEUdldENvbnRyb2xsZXJMb2FkEiIuZmVycnkudjEuR2V0Q29udHJvbGxlckxvYWRSZXF1ZXN0GiMuZmVycnkudjEuR2V0Q29udHJvbGxlckxvYWRSZXNwb25zZRI4CgVMb2dpbhIWLmZlcnJ5LnYxLkxvZ2luUmVxdWVzdBoXLmZlcnJ5LnYxLkxvZ2luUmVzcG9uc2USOwoGTG9nb3V0EhcuZmVycnkudjEuTG9nb3V0UmVxdWVzdBoYLmZlcnJ5LnYxLkxvZ291dFJlc3BvbnNlEjsKBldob0FtSRIXLmZlcnJ5LnYxLldob0FtSVJlcXVlc3QaGC5mZXJyeS52MS5XaG9BbUlSZXNwb25zZRJHCgpDcmVhdGVVc2VyEhsuZmVycnkudjEuQ3JlYXRlVXNlclJlcXVlc3QaHC5mZXJyeS52MS5DcmVhdGVVc2VyUmVzcG9uc2USRAoJTGlzdFVzZXJzEhouZmVycnkudjEuTGlzdFVzZXJzUmVxdWVzdBobLmZlcnJ5LnYxLkxpc3RVc2Vyc1Jlc3BvbnNlElYKD1NldFVzZXJQYXNzd29yZBIgLmZlcnJ5LnYxLlNldFVzZXJQYXNzd29yZFJlcXVlc3QaIS5mZXJyeS52MS5TZXRVc2VyUGFzc3dvcmRSZXNwb25zZRJZChBHcmFudE1vZGVsQWNjZXNzEiEuZmVycnkudjEuR3JhbnRNb2RlbEFjY2Vzc1JlcXVlc3QaIi5mZXJyeS52MS5HcmFudE1vZGVsQWNjZXNzUmVzcG9uc2USXAoRUmV2b2tlTW9kZWxBY2Nlc3MSIi5mZXJyeS52MS5SZXZva2VNb2RlbEFjY2Vzc1JlcXVlc3QaIy5mZXJyeS52MS5SZXZva2VNb2RlbEFjY2Vzc1Jlc3BvbnNlEmIKE1NldENvbnRyb2xsZXJBY2Nlc3MSJC5mZXJyeS52MS5TZXRDb250cm9sbGVyQWNjZXNzUmVxdWVzdBolLmZlcnJ5LnYxLlNldENvbnRyb2xsZXJBY2Nlc3NSZXNwb25zZRJlChRDcmVhdGVNaWdyYXRpb25Ub2tlbhIlLmZlcnJ5LnYxLkNyZWF0ZU1pZ3JhdGlvblRva2VuUmVxdWVzdBomLmZlcnJ5LnYxLkNyZWF0ZU1pZ3JhdGlvblRva2VuUmVzcG9uc2USTwoMQ3JlYXRlQmFja3VwEh0uZmVycnkudjEuQ3JlYXRlQmFja3VwUmVxdWVzdBoeLmZlcnJ5LnYxLkNyZWF0ZUJhY2t1cFJlc3BvbnNlMAFiBnByb3RvMw", [file_ferry_v1_resources, file_google_protobuf_timestamp]);
 
 /**
  * Identity of a controller.
@@ -226,6 +226,224 @@ export const GetControllerInfoResponseSchema: GenMessage<GetControllerInfoRespon
   messageDesc(file_ferry_v1_controller, 3);
 
 /**
+ * Request for GetControllerLoad.
+ *
+ * @generated from message ferry.v1.GetControllerLoadRequest
+ */
+export type GetControllerLoadRequest = Message<"ferry.v1.GetControllerLoadRequest"> & {
+};
+
+/**
+ * Describes the message ferry.v1.GetControllerLoadRequest.
+ * Use `create(GetControllerLoadRequestSchema)` to create a new message.
+ */
+export const GetControllerLoadRequestSchema: GenMessage<GetControllerLoadRequest> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_controller, 4);
+
+/**
+ * A rate per second over three sliding windows.
+ *
+ * @generated from message ferry.v1.LoadRates
+ */
+export type LoadRates = Message<"ferry.v1.LoadRates"> & {
+  /**
+   * Over the last minute.
+   *
+   * @generated from field: double one_minute = 1;
+   */
+  oneMinute: number;
+
+  /**
+   * Over the last 5 minutes.
+   *
+   * @generated from field: double five_minutes = 2;
+   */
+  fiveMinutes: number;
+
+  /**
+   * Over the last 15 minutes.
+   *
+   * @generated from field: double fifteen_minutes = 3;
+   */
+  fifteenMinutes: number;
+};
+
+/**
+ * Describes the message ferry.v1.LoadRates.
+ * Use `create(LoadRatesSchema)` to create a new message.
+ */
+export const LoadRatesSchema: GenMessage<LoadRates> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_controller, 5);
+
+/**
+ * One model's load.
+ *
+ * @generated from message ferry.v1.ModelLoad
+ */
+export type ModelLoad = Message<"ferry.v1.ModelLoad"> & {
+  /**
+   * Model UUID.
+   *
+   * @generated from field: string model_uuid = 1;
+   */
+  modelUuid: string;
+
+  /**
+   * Model name.
+   *
+   * @generated from field: string model_name = 2;
+   */
+  modelName: string;
+
+  /**
+   * Model owner.
+   *
+   * @generated from field: string model_owner = 3;
+   */
+  modelOwner: string;
+
+  /**
+   * Read calls per second.
+   *
+   * @generated from field: ferry.v1.LoadRates reads = 4;
+   */
+  reads?: LoadRates | undefined;
+
+  /**
+   * Write calls per second.
+   *
+   * @generated from field: ferry.v1.LoadRates writes = 5;
+   */
+  writes?: LoadRates | undefined;
+
+  /**
+   * Agent status reports per second.
+   *
+   * @generated from field: ferry.v1.LoadRates status_reports = 6;
+   */
+  statusReports?: LoadRates | undefined;
+
+  /**
+   * WatchStatus streams open on the answering node.
+   *
+   * @generated from field: int32 watch_streams = 7;
+   */
+  watchStreams: number;
+
+  /**
+   * Agents connected (to any node).
+   *
+   * @generated from field: int32 agents_connected = 8;
+   */
+  agentsConnected: number;
+
+  /**
+   * Machines and units.
+   *
+   * @generated from field: int64 entities = 9;
+   */
+  entities: bigint;
+};
+
+/**
+ * Describes the message ferry.v1.ModelLoad.
+ * Use `create(ModelLoadSchema)` to create a new message.
+ */
+export const ModelLoadSchema: GenMessage<ModelLoad> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_controller, 6);
+
+/**
+ * The answering node's own load.
+ *
+ * @generated from message ferry.v1.NodeLoad
+ */
+export type NodeLoad = Message<"ferry.v1.NodeLoad"> & {
+  /**
+   * The node's id.
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * API calls per second, every method.
+   *
+   * @generated from field: ferry.v1.LoadRates calls = 2;
+   */
+  calls?: LoadRates | undefined;
+
+  /**
+   * Event-loop lag, 99th percentile over about the last minute, in seconds.
+   *
+   * @generated from field: double event_loop_lag_p99_seconds = 3;
+   */
+  eventLoopLagP99Seconds: number;
+
+  /**
+   * Resident set size in bytes.
+   *
+   * @generated from field: int64 rss_bytes = 4;
+   */
+  rssBytes: bigint;
+
+  /**
+   * CPU used, percent of one core, over about the last minute.
+   *
+   * @generated from field: double cpu_percent = 5;
+   */
+  cpuPercent: number;
+
+  /**
+   * Models on the controller.
+   *
+   * @generated from field: int32 models = 6;
+   */
+  models: number;
+
+  /**
+   * Agents connected to the controller.
+   *
+   * @generated from field: int32 agents_connected = 7;
+   */
+  agentsConnected: number;
+};
+
+/**
+ * Describes the message ferry.v1.NodeLoad.
+ * Use `create(NodeLoadSchema)` to create a new message.
+ */
+export const NodeLoadSchema: GenMessage<NodeLoad> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_controller, 7);
+
+/**
+ * Response of GetControllerLoad.
+ *
+ * @generated from message ferry.v1.GetControllerLoadResponse
+ */
+export type GetControllerLoadResponse = Message<"ferry.v1.GetControllerLoadResponse"> & {
+  /**
+   * The answering node.
+   *
+   * @generated from field: ferry.v1.NodeLoad node = 1;
+   */
+  node?: NodeLoad | undefined;
+
+  /**
+   * Every model, busiest first (calls per second over the last minute).
+   *
+   * @generated from field: repeated ferry.v1.ModelLoad models = 2;
+   */
+  models: ModelLoad[];
+};
+
+/**
+ * Describes the message ferry.v1.GetControllerLoadResponse.
+ * Use `create(GetControllerLoadResponseSchema)` to create a new message.
+ */
+export const GetControllerLoadResponseSchema: GenMessage<GetControllerLoadResponse> = /*@__PURE__*/
+  messageDesc(file_ferry_v1_controller, 8);
+
+/**
  * Request for Login.
  *
  * @generated from message ferry.v1.LoginRequest
@@ -252,7 +470,7 @@ export type LoginRequest = Message<"ferry.v1.LoginRequest"> & {
  * Use `create(LoginRequestSchema)` to create a new message.
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 4);
+  messageDesc(file_ferry_v1_controller, 9);
 
 /**
  * Response of Login.
@@ -287,7 +505,7 @@ export type LoginResponse = Message<"ferry.v1.LoginResponse"> & {
  * Use `create(LoginResponseSchema)` to create a new message.
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 5);
+  messageDesc(file_ferry_v1_controller, 10);
 
 /**
  * Request for Logout.
@@ -302,7 +520,7 @@ export type LogoutRequest = Message<"ferry.v1.LogoutRequest"> & {
  * Use `create(LogoutRequestSchema)` to create a new message.
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 6);
+  messageDesc(file_ferry_v1_controller, 11);
 
 /**
  * Response of Logout.
@@ -317,7 +535,7 @@ export type LogoutResponse = Message<"ferry.v1.LogoutResponse"> & {
  * Use `create(LogoutResponseSchema)` to create a new message.
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 7);
+  messageDesc(file_ferry_v1_controller, 12);
 
 /**
  * A controller user.
@@ -380,7 +598,7 @@ export type User = Message<"ferry.v1.User"> & {
  * Use `create(UserSchema)` to create a new message.
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 8);
+  messageDesc(file_ferry_v1_controller, 13);
 
 /**
  * Request for WhoAmI.
@@ -395,7 +613,7 @@ export type WhoAmIRequest = Message<"ferry.v1.WhoAmIRequest"> & {
  * Use `create(WhoAmIRequestSchema)` to create a new message.
  */
 export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 9);
+  messageDesc(file_ferry_v1_controller, 14);
 
 /**
  * Response of WhoAmI.
@@ -423,7 +641,7 @@ export type WhoAmIResponse = Message<"ferry.v1.WhoAmIResponse"> & {
  * Use `create(WhoAmIResponseSchema)` to create a new message.
  */
 export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 10);
+  messageDesc(file_ferry_v1_controller, 15);
 
 /**
  * Request for CreateUser.
@@ -476,7 +694,7 @@ export type CreateUserRequest = Message<"ferry.v1.CreateUserRequest"> & {
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 11);
+  messageDesc(file_ferry_v1_controller, 16);
 
 /**
  * Response of CreateUser.
@@ -497,7 +715,7 @@ export type CreateUserResponse = Message<"ferry.v1.CreateUserResponse"> & {
  * Use `create(CreateUserResponseSchema)` to create a new message.
  */
 export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 12);
+  messageDesc(file_ferry_v1_controller, 17);
 
 /**
  * Request for ListUsers.
@@ -525,7 +743,7 @@ export type ListUsersRequest = Message<"ferry.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 13);
+  messageDesc(file_ferry_v1_controller, 18);
 
 /**
  * Response of ListUsers.
@@ -553,7 +771,7 @@ export type ListUsersResponse = Message<"ferry.v1.ListUsersResponse"> & {
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 14);
+  messageDesc(file_ferry_v1_controller, 19);
 
 /**
  * Request for SetUserPassword.
@@ -581,7 +799,7 @@ export type SetUserPasswordRequest = Message<"ferry.v1.SetUserPasswordRequest"> 
  * Use `create(SetUserPasswordRequestSchema)` to create a new message.
  */
 export const SetUserPasswordRequestSchema: GenMessage<SetUserPasswordRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 15);
+  messageDesc(file_ferry_v1_controller, 20);
 
 /**
  * Response of SetUserPassword.
@@ -596,7 +814,7 @@ export type SetUserPasswordResponse = Message<"ferry.v1.SetUserPasswordResponse"
  * Use `create(SetUserPasswordResponseSchema)` to create a new message.
  */
 export const SetUserPasswordResponseSchema: GenMessage<SetUserPasswordResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 16);
+  messageDesc(file_ferry_v1_controller, 21);
 
 /**
  * Request for GrantModelAccess.
@@ -631,7 +849,7 @@ export type GrantModelAccessRequest = Message<"ferry.v1.GrantModelAccessRequest"
  * Use `create(GrantModelAccessRequestSchema)` to create a new message.
  */
 export const GrantModelAccessRequestSchema: GenMessage<GrantModelAccessRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 17);
+  messageDesc(file_ferry_v1_controller, 22);
 
 /**
  * Response of GrantModelAccess.
@@ -652,7 +870,7 @@ export type GrantModelAccessResponse = Message<"ferry.v1.GrantModelAccessRespons
  * Use `create(GrantModelAccessResponseSchema)` to create a new message.
  */
 export const GrantModelAccessResponseSchema: GenMessage<GrantModelAccessResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 18);
+  messageDesc(file_ferry_v1_controller, 23);
 
 /**
  * Request for RevokeModelAccess.
@@ -687,7 +905,7 @@ export type RevokeModelAccessRequest = Message<"ferry.v1.RevokeModelAccessReques
  * Use `create(RevokeModelAccessRequestSchema)` to create a new message.
  */
 export const RevokeModelAccessRequestSchema: GenMessage<RevokeModelAccessRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 19);
+  messageDesc(file_ferry_v1_controller, 24);
 
 /**
  * Response of RevokeModelAccess.
@@ -708,7 +926,7 @@ export type RevokeModelAccessResponse = Message<"ferry.v1.RevokeModelAccessRespo
  * Use `create(RevokeModelAccessResponseSchema)` to create a new message.
  */
 export const RevokeModelAccessResponseSchema: GenMessage<RevokeModelAccessResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 20);
+  messageDesc(file_ferry_v1_controller, 25);
 
 /**
  * Request for SetControllerAccess.
@@ -736,7 +954,7 @@ export type SetControllerAccessRequest = Message<"ferry.v1.SetControllerAccessRe
  * Use `create(SetControllerAccessRequestSchema)` to create a new message.
  */
 export const SetControllerAccessRequestSchema: GenMessage<SetControllerAccessRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 21);
+  messageDesc(file_ferry_v1_controller, 26);
 
 /**
  * Response of SetControllerAccess.
@@ -751,7 +969,7 @@ export type SetControllerAccessResponse = Message<"ferry.v1.SetControllerAccessR
  * Use `create(SetControllerAccessResponseSchema)` to create a new message.
  */
 export const SetControllerAccessResponseSchema: GenMessage<SetControllerAccessResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 22);
+  messageDesc(file_ferry_v1_controller, 27);
 
 /**
  * Request for CreateMigrationToken.
@@ -779,7 +997,7 @@ export type CreateMigrationTokenRequest = Message<"ferry.v1.CreateMigrationToken
  * Use `create(CreateMigrationTokenRequestSchema)` to create a new message.
  */
 export const CreateMigrationTokenRequestSchema: GenMessage<CreateMigrationTokenRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 23);
+  messageDesc(file_ferry_v1_controller, 28);
 
 /**
  * Response of CreateMigrationToken.
@@ -807,7 +1025,7 @@ export type CreateMigrationTokenResponse = Message<"ferry.v1.CreateMigrationToke
  * Use `create(CreateMigrationTokenResponseSchema)` to create a new message.
  */
 export const CreateMigrationTokenResponseSchema: GenMessage<CreateMigrationTokenResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 24);
+  messageDesc(file_ferry_v1_controller, 29);
 
 /**
  * Request for CreateBackup.
@@ -822,7 +1040,7 @@ export type CreateBackupRequest = Message<"ferry.v1.CreateBackupRequest"> & {
  * Use `create(CreateBackupRequestSchema)` to create a new message.
  */
 export const CreateBackupRequestSchema: GenMessage<CreateBackupRequest> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 25);
+  messageDesc(file_ferry_v1_controller, 30);
 
 /**
  * One chunk of a backup archive.
@@ -857,7 +1075,7 @@ export type CreateBackupResponse = Message<"ferry.v1.CreateBackupResponse"> & {
  * Use `create(CreateBackupResponseSchema)` to create a new message.
  */
 export const CreateBackupResponseSchema: GenMessage<CreateBackupResponse> = /*@__PURE__*/
-  messageDesc(file_ferry_v1_controller, 26);
+  messageDesc(file_ferry_v1_controller, 31);
 
 /**
  * The controller itself: identity, login, users and their access,
@@ -878,6 +1096,22 @@ export const ControllerService: GenService<{
     methodKind: "unary";
     input: typeof GetControllerInfoRequestSchema;
     output: typeof GetControllerInfoResponseSchema;
+  },
+  /**
+   * The load on the node answering and on each of its models, busiest first
+   * (superusers): API calls per second over 1, 5 and 15 minutes split into
+   * reads, writes and agent status reports, watch streams open, agents
+   * connected, entities; and the node's own calls per second, event-loop
+   * lag, RSS and CPU. Figures are the answering node's (agents connected are
+   * the controller's).
+   * Limits: the request at most 4 MiB; any string field at most 64 KiB.
+   *
+   * @generated from rpc ferry.v1.ControllerService.GetControllerLoad
+   */
+  getControllerLoad: {
+    methodKind: "unary";
+    input: typeof GetControllerLoadRequestSchema;
+    output: typeof GetControllerLoadResponseSchema;
   },
   /**
    * Exchanges a user name and password for a bearer token. The only RPC of
