@@ -165,7 +165,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
 
     async getControllerLoad(_req, ctx) {
       superuserOf(ctx);
-      const rows: { uuid: string; name: string; owner: string; entities: number }[] = [];
+      const rows: { uuid: string; name: string; owner: string; entities: number; isController: boolean }[] = [];
       let after: { owner: string; name: string } | undefined;
       for (;;) {
         const page = await store.read(async (tx) => {
@@ -175,7 +175,13 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
         });
         for (const m of page.models.slice(0, 1000)) {
           const c = page.counts.get(m.uuid);
-          rows.push({ uuid: m.uuid, name: m.name, owner: m.owner, entities: (c?.machines ?? 0) + (c?.units ?? 0) });
+          rows.push({
+            uuid: m.uuid,
+            name: m.name,
+            owner: m.owner,
+            entities: (c?.machines ?? 0) + (c?.units ?? 0),
+            isController: m.isController,
+          });
         }
         if (page.models.length <= 1000) break;
         const last = page.models[999]!;
@@ -203,6 +209,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
         watchStreams: number;
         agentsConnected: number;
         entities: bigint;
+        isController: boolean;
       }[] = [];
       for (const r of rows) {
         const agents = deps.agentsConnected ? (await deps.agentsConnected(r.uuid)).length : 0;
@@ -217,6 +224,7 @@ export function createControllerService(deps: ControllerServiceDeps): ServiceImp
           watchStreams: processLoad.streamsOpen(r.uuid),
           agentsConnected: agents,
           entities: BigInt(r.entities),
+          isController: r.isController,
         });
       }
       const busy = (m: (typeof models)[number]) => m.reads.oneMinute + m.writes.oneMinute + m.statusReports.oneMinute;

@@ -99,6 +99,10 @@ export async function revokeToken(address: string, caPem: string, modelUuid: str
   }
 }
 
+export async function balance(ctx: CliContext, opts: Opts, source: string, destination: string): Promise<void> {
+  return (await import("./balance.js")).balance(ctx, opts, source, destination);
+}
+
 /** `ferry migrate <model>... <destination>` and `ferry migrate --all <destination>`. */
 export async function migrate(ctx: CliContext, opts: Opts, args: string[]): Promise<void> {
   const destination = args.at(-1)!;

@@ -37,6 +37,26 @@ export function registerMigrationCommands(program: Command): void {
     .action(lazy(migration, "migrate"));
 
   program
+    .command("balance")
+    .argument("<source-controller>", "the controller to take load off")
+    .argument("<destination-controller>", "where the busiest models go")
+    .summary("move the busiest models to another controller")
+    .description(
+      "Propose the busiest models of the source (API calls per second over the last 5 minutes) whose move brings " +
+        "its load under --target of what it is now without taking the destination over that same level, with " +
+        "each migration's estimated duration; with confirmation, migrate them as 'ferry migrate <model>... " +
+        "<destination>' does. Needs superuser on both controllers.",
+    )
+    .option("--target <fraction>", "the share of its load the source keeps (default 0.7)")
+    .option("--parallel <n>", "how many migrate at once (default 2)", count)
+    .option("--wait", "follow the migrations to their end")
+    .option("--dry-run", "print the plan; change nothing")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--no-prompt", "the same as -y")
+    .addHelpText("after", examples("ferry balance old new --dry-run", "ferry balance old new --target 0.5 -y --wait"))
+    .action(lazy(migration, "balance"));
+
+  program
     .command("show-migration")
     .argument("[model]", "[<controller>:]<model>, or a migration id <model-uuid>:<attempt> (default: current model)")
     .description("Show a model's latest migration: phase, progress, timings per phase, time left, failure, target.")

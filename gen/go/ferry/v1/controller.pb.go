@@ -485,7 +485,9 @@ type ModelLoad struct {
 	// Agents connected (to any node).
 	AgentsConnected int32 `protobuf:"varint,8,opt,name=agents_connected,json=agentsConnected,proto3" json:"agents_connected,omitempty"`
 	// Machines and units.
-	Entities      int64 `protobuf:"varint,9,opt,name=entities,proto3" json:"entities,omitempty"`
+	Entities int64 `protobuf:"varint,9,opt,name=entities,proto3" json:"entities,omitempty"`
+	// Whether this is the controller model (which never migrates).
+	IsController  bool `protobuf:"varint,10,opt,name=is_controller,json=isController,proto3" json:"is_controller,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -581,6 +583,13 @@ func (x *ModelLoad) GetEntities() int64 {
 		return x.Entities
 	}
 	return 0
+}
+
+func (x *ModelLoad) GetIsController() bool {
+	if x != nil {
+		return x.IsController
+	}
+	return false
 }
 
 // The answering node's own load.
@@ -2022,7 +2031,7 @@ const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\n" +
 	"one_minute\x18\x01 \x01(\x01R\toneMinute\x12!\n" +
 	"\ffive_minutes\x18\x02 \x01(\x01R\vfiveMinutes\x12'\n" +
-	"\x0ffifteen_minutes\x18\x03 \x01(\x01R\x0efifteenMinutes\"\xea\x02\n" +
+	"\x0ffifteen_minutes\x18\x03 \x01(\x01R\x0efifteenMinutes\"\x8f\x03\n" +
 	"\tModelLoad\x12\x1d\n" +
 	"\n" +
 	"model_uuid\x18\x01 \x01(\tR\tmodelUuid\x12\x1d\n" +
@@ -2035,7 +2044,9 @@ const file_ferry_v1_controller_proto_rawDesc = "" +
 	"\x0estatus_reports\x18\x06 \x01(\v2\x13.ferry.v1.LoadRatesR\rstatusReports\x12#\n" +
 	"\rwatch_streams\x18\a \x01(\x05R\fwatchStreams\x12)\n" +
 	"\x10agents_connected\x18\b \x01(\x05R\x0fagentsConnected\x12\x1a\n" +
-	"\bentities\x18\t \x01(\x03R\bentities\"\x8b\x02\n" +
+	"\bentities\x18\t \x01(\x03R\bentities\x12#\n" +
+	"\ris_controller\x18\n" +
+	" \x01(\bR\fisController\"\x8b\x02\n" +
 	"\bNodeLoad\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12)\n" +
 	"\x05calls\x18\x02 \x01(\v2\x13.ferry.v1.LoadRatesR\x05calls\x12:\n" +

@@ -83,7 +83,7 @@ class LoadRates(_message.Message):
     def __init__(self, one_minute: _Optional[float] = ..., five_minutes: _Optional[float] = ..., fifteen_minutes: _Optional[float] = ...) -> None: ...
 
 class ModelLoad(_message.Message):
-    __slots__ = ("model_uuid", "model_name", "model_owner", "reads", "writes", "status_reports", "watch_streams", "agents_connected", "entities")
+    __slots__ = ("model_uuid", "model_name", "model_owner", "reads", "writes", "status_reports", "watch_streams", "agents_connected", "entities", "is_controller")
     MODEL_UUID_FIELD_NUMBER: _ClassVar[int]
     MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
     MODEL_OWNER_FIELD_NUMBER: _ClassVar[int]
@@ -93,6 +93,7 @@ class ModelLoad(_message.Message):
     WATCH_STREAMS_FIELD_NUMBER: _ClassVar[int]
     AGENTS_CONNECTED_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    IS_CONTROLLER_FIELD_NUMBER: _ClassVar[int]
     model_uuid: str
     model_name: str
     model_owner: str
@@ -102,7 +103,8 @@ class ModelLoad(_message.Message):
     watch_streams: int
     agents_connected: int
     entities: int
-    def __init__(self, model_uuid: _Optional[str] = ..., model_name: _Optional[str] = ..., model_owner: _Optional[str] = ..., reads: _Optional[_Union[LoadRates, _Mapping]] = ..., writes: _Optional[_Union[LoadRates, _Mapping]] = ..., status_reports: _Optional[_Union[LoadRates, _Mapping]] = ..., watch_streams: _Optional[int] = ..., agents_connected: _Optional[int] = ..., entities: _Optional[int] = ...) -> None: ...
+    is_controller: bool
+    def __init__(self, model_uuid: _Optional[str] = ..., model_name: _Optional[str] = ..., model_owner: _Optional[str] = ..., reads: _Optional[_Union[LoadRates, _Mapping]] = ..., writes: _Optional[_Union[LoadRates, _Mapping]] = ..., status_reports: _Optional[_Union[LoadRates, _Mapping]] = ..., watch_streams: _Optional[int] = ..., agents_connected: _Optional[int] = ..., entities: _Optional[int] = ..., is_controller: _Optional[bool] = ...) -> None: ...
 
 class NodeLoad(_message.Message):
     __slots__ = ("node_id", "calls", "event_loop_lag_p99_seconds", "rss_bytes", "cpu_percent", "models", "agents_connected")
