@@ -114,3 +114,22 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+type Doc = Record<string, any>;
+
+/**
+ * A status document without its units' workload reports: live agents keep
+ * reporting (a migration must not stop them), so the last report is not
+ * model content to compare.
+ */
+export function stripLive(doc: Doc): Doc {
+  for (const a of Object.values(doc.applications ?? {}) as Doc[])
+    for (const u of Object.values(a.units ?? {}) as Doc[]) delete u["workload-report"];
+  return doc;
+}
+
+/** Every unit of the status document is idle. */
+export const settled = (d: Doc): boolean =>
+  Object.values(d.applications as Record<string, Doc>).every((a) =>
+    Object.values((a.units ?? {}) as Record<string, Doc>).every((u) => u["agent-status"].current === "idle"),
+  );

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { parse } from "yaml";
 import { missingUsersAdvisory } from "../../src/domain/prechecks.js";
-import { buildOnce, eventually, FERRYD, ferry, ok, tempHome, type Result } from "./harness.js";
+import { buildOnce, eventually, FERRYD, ferry, ok, settled, stripLive, tempHome, type Result } from "./harness.js";
 import { spawn } from "node:child_process";
 import { openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -34,15 +34,6 @@ async function statusJson(h: string, model: string): Promise<Doc> {
   return stripLive(JSON.parse((await ok(h, ["status", "-m", model, "--format", "json"])).stdout) as Doc);
 }
 
-function stripLive(doc: Doc): Doc {
-  for (const a of Object.values(doc.applications ?? {}) as Doc[])
-    for (const u of Object.values(a.units ?? {}) as Doc[]) delete u["workload-report"];
-  return doc;
-}
-const settled = (d: Doc) =>
-  Object.values(d.applications).every((a: any) =>
-    Object.values(a.units ?? {}).every((u: any) => u["agent-status"].current === "idle"),
-  );
 /** What must survive a migration: every machine, application, unit, relation and config value. */
 const essence = (d: Doc) => ({ machines: d.machines, applications: d.applications });
 

@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCharmArchive } from "../../src/domain/charms.js";
 import { FERRY_VERSION } from "../../src/version.js";
-import { buildOnce, eventually, ferry, ok, tempHome, type Result } from "../e2e/harness.js";
+import { buildOnce, eventually, ferry, ok, settled, stripLive, tempHome, type Result } from "../e2e/harness.js";
 import { buildOld, type OldBuild } from "./old-build.js";
 
 const PW = { env: { FERRY_ADMIN_PASSWORD: "admin-pass-1234" } };
@@ -27,15 +27,8 @@ const oldCli = (args: string[], opts: Parameters<typeof ok>[2] = {}) => ok(home,
 
 /** Status without the live agents' workload reports (they keep reporting across the move). */
 async function statusOf(cli: string | undefined, model: string): Promise<Doc> {
-  const doc = JSON.parse((await ok(home, ["status", "-m", model, "--format", "json"], { cli })).stdout) as Doc;
-  for (const a of Object.values(doc.applications ?? {}) as Doc[])
-    for (const u of Object.values(a.units ?? {}) as Doc[]) delete u["workload-report"];
-  return doc;
+  return stripLive(JSON.parse((await ok(home, ["status", "-m", model, "--format", "json"], { cli })).stdout) as Doc);
 }
-const settled = (d: Doc) =>
-  Object.values(d.applications).every((a: any) =>
-    Object.values(a.units ?? {}).every((u: any) => u["agent-status"].current === "idle"),
-  );
 const essence = (d: Doc) => ({ machines: d.machines, applications: d.applications, relations: d.relations });
 
 let before: Doc;

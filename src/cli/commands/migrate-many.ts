@@ -16,7 +16,15 @@ import { CliError } from "../errors.js";
 import type { Opts } from "../run.js";
 import { count } from "../../util/plural.js";
 import { displayModelName, listAllModels } from "./model-cache.js";
-import { DEFINITE_REFUSALS, failuresOf, migrationToken, onController, phasePrinter, revokeToken } from "./migration.js";
+import {
+  DEFINITE_REFUSALS,
+  failuresOf,
+  migrationTarget,
+  migrationToken,
+  onController,
+  phasePrinter,
+  revokeToken,
+} from "./migration.js";
 
 export const DEFAULT_PARALLEL = 2;
 
@@ -70,13 +78,7 @@ async function precheck(ctx: CliContext, t: ModelTarget, dst: Session, destinati
       const res = await source.clients.migration.startMigration({
         model: found.uuid,
         dryRun: true,
-        target: {
-          controllerUuid: dstRecord.uuid,
-          controllerName: destination,
-          addresses: dstRecord.apiEndpoints,
-          caCert: dstRecord.caCert,
-          token,
-        },
+        target: migrationTarget(dstRecord, destination, token),
       });
       c.failures.push(...res.failures.map((f) => f.message));
     } finally {
@@ -97,13 +99,7 @@ async function start(c: Candidate, dst: Session, destination: string): Promise<{
   try {
     const res = await c.source.clients.migration.startMigration({
       model: c.uuid,
-      target: {
-        controllerUuid: dst.record.uuid,
-        controllerName: destination,
-        addresses: dst.record.apiEndpoints,
-        caCert: dst.record.caCert,
-        token,
-      },
+      target: migrationTarget(dst.record, destination, token),
     });
     const id = res.migration?.id;
     if (!id) throw new Error("the controller did not return the migration");

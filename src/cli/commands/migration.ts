@@ -78,6 +78,15 @@ export async function migrationToken(dst: Session, modelUuid: string, sourceUuid
   }
 }
 
+/** The destination as StartMigration takes it: what this client knows of it, and the token. */
+export function migrationTarget(
+  dst: { uuid: string; apiEndpoints: string[]; caCert: string },
+  name: string,
+  token: string,
+): { controllerUuid: string; controllerName: string; addresses: string[]; caCert: string; token: string } {
+  return { controllerUuid: dst.uuid, controllerName: name, addresses: dst.apiEndpoints, caCert: dst.caCert, token };
+}
+
 /** Codes by which the source definitely refused to start (nothing used the token). */
 export const DEFINITE_REFUSALS = new Set<Code>([
   Code.InvalidArgument,
@@ -148,13 +157,7 @@ async function migrateOne(ctx: CliContext, opts: Opts, model: string, destinatio
     res = await source.clients.migration.startMigration({
       model: found.uuid,
       dryRun,
-      target: {
-        controllerUuid: dstRecord.uuid,
-        controllerName: destination,
-        addresses: dstRecord.apiEndpoints,
-        caCert: dstRecord.caCert,
-        token,
-      },
+      target: migrationTarget(dstRecord, destination, token),
     });
   } catch (err) {
     if (err instanceof ConnectError && DEFINITE_REFUSALS.has(err.code)) unused = true;
