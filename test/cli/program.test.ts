@@ -49,6 +49,8 @@ const COMMANDS = [
   "unexpose",
   "show-application",
   "start-controller",
+  // Fleet operations (issue 12).
+  "balance",
 ];
 
 const MODEL_COMMANDS = [
