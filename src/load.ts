@@ -11,15 +11,6 @@ const BUCKETS = 90;
 
 export type LoadKind = "read" | "write" | "report";
 
-interface ModelCounts {
-  name: string;
-  /** Per kind, a ring of per-bucket counts. */
-  rings: Record<LoadKind, number[]>;
-  /** The bucket (time / BUCKET_MS) the rings were last advanced to. */
-  at: number;
-}
-
-/** Per-model call counts over sliding windows, in this process. */
 /** Counts over the last 15 minutes in 10 s buckets, read back as rates per window. */
 class Ring {
   private readonly counts = new Array<number>(BUCKETS).fill(0);
@@ -51,59 +42,53 @@ class Ring {
   }
 }
 
+interface ModelCounts {
+  name: string;
+  rings: Record<LoadKind, Ring>;
+  /** When a call was last counted: a model silent for the whole window is dropped. */
+  last: number;
+}
+
+const WINDOW_MS = BUCKETS * BUCKET_MS;
+
+/** Per-model call counts over sliding windows, in this process. */
 export class ModelLoad {
   private readonly models = new Map<string, ModelCounts>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private advance(m: ModelCounts, bucket: number): void {
-    const steps = Math.min(BUCKETS, bucket - m.at);
-    for (let i = 1; i <= steps; i++) {
-      for (const r of Object.values(m.rings)) r[(m.at + i) % BUCKETS] = 0;
-    }
-    m.at = Math.max(m.at, bucket);
-  }
-
   record(modelUuid: string, name: string, kind: LoadKind): void {
-    const bucket = Math.floor(this.now() / BUCKET_MS);
     let m = this.models.get(modelUuid);
     if (!m) {
-      const ring = () => new Array<number>(BUCKETS).fill(0);
-      m = { name, rings: { read: ring(), write: ring(), report: ring() }, at: bucket };
+      const ring = () => new Ring(this.now);
+      m = { name, rings: { read: ring(), write: ring(), report: ring() }, last: 0 };
       this.models.set(modelUuid, m);
     }
-    this.advance(m, bucket);
     m.name = name;
-    m.rings[kind][bucket % BUCKETS]! += 1;
+    m.last = this.now();
+    m.rings[kind].add();
   }
 
   /** Calls per second of each kind over the last `windowMs`, per model seen in the last 15 minutes. */
   rates(windowMs: number): { uuid: string; name: string; read: number; write: number; report: number }[] {
-    const bucket = Math.floor(this.now() / BUCKET_MS);
-    const n = Math.max(1, Math.min(BUCKETS, Math.round(windowMs / BUCKET_MS)));
     const out = [];
     for (const [uuid, m] of this.models) {
-      this.advance(m, bucket);
-      if (bucket - m.at >= BUCKETS) {
+      if (this.now() - m.last >= WINDOW_MS) {
         this.models.delete(uuid);
         continue;
       }
-      const sum = (r: number[]) => {
-        let s = 0;
-        for (let i = 0; i < n; i++) s += r[(bucket - i + BUCKETS * 2) % BUCKETS]!;
-        return s / ((n * BUCKET_MS) / 1000);
-      };
-      const rate = {
+      const r = m.rings;
+      out.push({
         uuid,
         name: m.name,
-        read: sum(m.rings.read),
-        write: sum(m.rings.write),
-        report: sum(m.rings.report),
-      };
-      if (rate.read || rate.write || rate.report) out.push(rate);
-      else if (bucket - m.at >= BUCKETS - 1) this.models.delete(uuid);
+        read: r.read.rate(windowMs),
+        write: r.write.rate(windowMs),
+        report: r.report.rate(windowMs),
+      });
     }
-    return out.sort((a, b) => b.read + b.write + b.report - (a.read + a.write + a.report));
+    return out
+      .filter((x) => x.read || x.write || x.report)
+      .sort((a, b) => b.read + b.write + b.report - (a.read + a.write + a.report));
   }
 }
 
@@ -117,6 +102,7 @@ export class ProcessLoad {
   private readonly streams = new Map<string, number>();
   private cpuAt = { time: Date.now(), usage: process.cpuUsage() };
   private cpuPercent = 0;
+  private lastLagP99 = 0;
 
   constructor(private readonly now: () => number = Date.now) {
     this.models = new ModelLoad(now);
@@ -128,17 +114,21 @@ export class ProcessLoad {
     t.unref();
   }
 
-  private sample(): void {
+  /** CPU percent of one core since the last sample, and the reading it was taken from. */
+  private cpuSinceSample(): { percent: number; time: number; usage: NodeJS.CpuUsage } {
     const usage = process.cpuUsage();
     const time = Date.now();
-    const cpuMicros = usage.user - this.cpuAt.usage.user + (usage.system - this.cpuAt.usage.system);
-    this.cpuPercent = (cpuMicros / 1000 / Math.max(1, time - this.cpuAt.time)) * 100;
-    this.cpuAt = { time, usage };
+    const micros = usage.user - this.cpuAt.usage.user + (usage.system - this.cpuAt.usage.system);
+    return { percent: (micros / 1000 / Math.max(1, time - this.cpuAt.time)) * 100, time, usage };
+  }
+
+  private sample(): void {
+    const cpu = this.cpuSinceSample();
+    this.cpuPercent = cpu.percent;
+    this.cpuAt = { time: cpu.time, usage: cpu.usage };
     this.lastLagP99 = this.lag.percentile(99) / 1e6;
     this.lag.reset();
   }
-
-  private lastLagP99 = 0;
 
   call(): void {
     this.calls.add();
@@ -176,10 +166,7 @@ export class ProcessLoad {
   }
 
   figures(): { rssBytes: number; cpuPercent: number } {
-    const usage = process.cpuUsage();
-    const time = Date.now();
-    const cpuMicros = usage.user - this.cpuAt.usage.user + (usage.system - this.cpuAt.usage.system);
-    const recent = (cpuMicros / 1000 / Math.max(1, time - this.cpuAt.time)) * 100;
+    const { percent: recent, time } = this.cpuSinceSample();
     return {
       rssBytes: process.memoryUsage.rss(),
       cpuPercent: time - this.cpuAt.time > 5000 ? recent : this.cpuPercent || recent,
